@@ -1,0 +1,6 @@
+# terraform init -backend-config=environments/dev.backend.hcl
+resource_group_name  = "rg-amlwarden-tfstate"
+storage_account_name = "stamlwardentfstate"
+container_name       = "tfstate"
+key                  = "aml-warden-dev.tfstate"
+use_azuread_auth     = true

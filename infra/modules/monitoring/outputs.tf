@@ -1,0 +1,10 @@
+output "app_insights_connection_string" {
+  description = "APPLICATIONINSIGHTS_CONNECTION_STRING (an ingestion endpoint, not a credential to data)."
+  value       = azurerm_application_insights.this.connection_string
+  sensitive   = true
+}
+
+output "log_analytics_workspace_id" {
+  description = "Log Analytics workspace id."
+  value       = azurerm_log_analytics_workspace.this.id
+}

@@ -1,0 +1,176 @@
+variable "subscription_id" {
+  description = "Subscription that hosts the app (and, for Event Grid wiring, the governed ML workspaces)."
+  type        = string
+}
+
+variable "environment" {
+  description = "Deployment environment: dev, test or prod."
+  type        = string
+
+  validation {
+    condition     = contains(["dev", "test", "prod"], var.environment)
+    error_message = "environment must be one of dev, test, prod."
+  }
+}
+
+variable "location" {
+  description = "Azure region for the app's resources (must offer the Flex Consumption plan)."
+  type        = string
+}
+
+variable "name_prefix" {
+  description = "Short prefix of resource names: lowercase letters and digits, 3 to 9 characters."
+  type        = string
+  default     = "amlwarden"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{2,8}$", var.name_prefix))
+    error_message = "name_prefix must be 3-9 lowercase letters or digits, starting with a letter."
+  }
+}
+
+variable "tags" {
+  description = "Tags for every resource; `application` and `environment` are always added."
+  type        = map(string)
+  default     = {}
+}
+
+variable "node_version" {
+  description = "Node.js major version of the Functions runtime."
+  type        = string
+  default     = "20"
+
+  validation {
+    condition     = contains(["20", "22"], var.node_version)
+    error_message = "node_version must be 20 or 22."
+  }
+}
+
+variable "maximum_instance_count" {
+  description = "Upper bound of Flex Consumption scale-out."
+  type        = number
+  default     = 40
+}
+
+variable "instance_memory_in_mb" {
+  description = "Flex Consumption instance memory (2048 or 4096)."
+  type        = number
+  default     = 2048
+}
+
+variable "log_retention_days" {
+  description = "Log Analytics retention."
+  type        = number
+  default     = 30
+}
+
+variable "policy_path" {
+  description = "AML_WARDEN_POLICY: policy file inside the deployed package."
+  type        = string
+  default     = "policy/default.yaml"
+}
+
+variable "arm_endpoint" {
+  description = "AML_WARDEN_ARM_ENDPOINT: Azure Resource Manager base URL."
+  type        = string
+  default     = "https://management.azure.com"
+}
+
+variable "table_prefix" {
+  description = "AML_WARDEN_TABLE_PREFIX: prefix of the state tables."
+  type        = string
+  default     = "amlwarden"
+}
+
+variable "secret_ttl_seconds" {
+  description = "AML_WARDEN_SECRET_TTL_SECONDS: how long Key Vault secrets are cached."
+  type        = number
+  default     = 300
+}
+
+variable "sweep_schedule" {
+  description = "AML_WARDEN_SWEEP_SCHEDULE: NCRONTAB (6 fields) of the compliance sweep."
+  type        = string
+  default     = "0 0 */6 * * *"
+}
+
+variable "auth_issuer" {
+  description = "AML_WARDEN_AUTH_ISSUER: trusted token issuer, no trailing slash. Empty = this tenant's Entra ID v2.0 issuer."
+  type        = string
+  default     = ""
+}
+
+variable "auth_audience" {
+  description = "AML_WARDEN_AUTH_AUDIENCE: the app registration's Application ID URI (expected `aud`)."
+  type        = string
+  default     = "api://aml-warden"
+}
+
+variable "events_secret_name" {
+  description = "AML_WARDEN_EVENTS_SECRET_NAME: Key Vault secret holding the shared key of POST /api/events."
+  type        = string
+  default     = "events-webhook-key"
+}
+
+variable "studio_url" {
+  description = "AML_WARDEN_STUDIO_URL: Azure ML studio base URL used in notification links."
+  type        = string
+  default     = "https://ml.azure.com"
+}
+
+variable "http_timeout_ms" {
+  description = "AML_WARDEN_HTTP_TIMEOUT_MS: timeout of every outbound call."
+  type        = number
+  default     = 10000
+}
+
+variable "ml_workspaces" {
+  description = "Azure ML workspaces whose events reach `amlEvents`, keyed by a short name: resource id and region. Workspaces must be in var.subscription_id (see README for other subscriptions)."
+  type = map(object({
+    id       = string
+    location = string
+  }))
+  default = {}
+
+  validation {
+    condition = alltrue([
+      for ws in values(var.ml_workspaces) :
+      can(regex("(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.MachineLearningServices/workspaces/[^/]+$", ws.id))
+    ])
+    error_message = "Each ml_workspaces id must be an Azure ML workspace resource id."
+  }
+}
+
+variable "governed_resource_groups" {
+  description = "Resource groups whose ResourceWriteSuccess events on ML workspaces and computes reach `resourceEvents`, keyed by a short name."
+  type = map(object({
+    id = string
+  }))
+  default = {}
+
+  validation {
+    condition = alltrue([
+      for rg in values(var.governed_resource_groups) :
+      can(regex("(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+$", rg.id))
+    ])
+    error_message = "Each governed_resource_groups id must be a resource group id."
+  }
+}
+
+variable "governance_scopes" {
+  description = "Scopes (subscription, resource group or workspace ids) where the app's governance role is assigned. Resource-group scope is needed to inherit tags from the group; subscription scope to sweep whole subscriptions."
+  type        = list(string)
+  default     = []
+}
+
+variable "deploy_event_subscriptions" {
+  description = "Create the Event Grid subscriptions to the functions. False on the first apply: Azure validates a function endpoint when the subscription is created, which fails until the code is deployed."
+  type        = bool
+  default     = false
+}
+
+variable "secret_officer_principal_ids" {
+  description = "Principals (object ids) that may set the Key Vault secrets (operators, the deployment pipeline)."
+  type        = list(string)
+  default     = []
+}

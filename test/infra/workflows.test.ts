@@ -1,0 +1,80 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { z } from 'zod';
+
+const workflowsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.github/workflows');
+
+const step = z.looseObject({ run: z.string().optional(), uses: z.string().optional(), with: z.record(z.string(), z.unknown()).optional() });
+const job = z.looseObject({
+  needs: z.string().optional(),
+  uses: z.string().optional(),
+  with: z.record(z.string(), z.unknown()).optional(),
+  steps: z.array(step).optional(),
+});
+const workflowSchema = z.looseObject({
+  on: z.record(z.string(), z.unknown()),
+  permissions: z.record(z.string(), z.string()).optional(),
+  jobs: z.record(z.string(), job),
+});
+type Workflow = z.infer<typeof workflowSchema>;
+
+async function workflow(name: string): Promise<{ text: string; parsed: Workflow }> {
+  const text = await readFile(path.join(workflowsDir, name), 'utf8');
+  return { text, parsed: workflowSchema.parse(parse(text)) };
+}
+
+function runCommands(parsed: Workflow): string[] {
+  return Object.values(parsed.jobs).flatMap((j) => (j.steps ?? []).flatMap((s) => (s.run === undefined ? [] : [s.run])));
+}
+
+function usesOf(parsed: Workflow): { uses: string; with: Record<string, unknown> }[] {
+  return Object.values(parsed.jobs).flatMap((j) =>
+    (j.steps ?? []).flatMap((s) => (s.uses === undefined ? [] : [{ uses: s.uses, with: s.with ?? {} }])),
+  );
+}
+
+describe('the app\u2019s own pipeline', () => {
+  it('CI runs the tests and packages on every push and pull request, keeping the zip as an artifact', async () => {
+    const { parsed } = await workflow('ci.yml');
+    expect(Object.keys(parsed.on).sort()).toEqual(['pull_request', 'push']);
+    const commands = runCommands(parsed);
+    expect(commands).toEqual(expect.arrayContaining(['npm ci', 'npm test', 'npm run package']));
+    const upload = usesOf(parsed).find((step) => step.uses.startsWith('actions/upload-artifact@'));
+    expect(upload?.with.path).toBe('out/aml-warden.zip');
+  });
+
+  it('deployment signs in with OIDC federated credentials and no client secret', async () => {
+    const { text, parsed } = await workflow('deploy-environment.yml');
+    expect(parsed.permissions?.['id-token']).toBe('write');
+    const login = usesOf(parsed).find((step) => step.uses.startsWith('azure/login@'));
+    expect(Object.keys(login?.with ?? {}).sort()).toEqual(['client-id', 'subscription-id', 'tenant-id']);
+    expect(text).toMatch(/ARM_USE_OIDC: "true"/);
+    expect(text).not.toMatch(/secrets\.|client-secret|ARM_CLIENT_SECRET|creds:/);
+  });
+
+  it('deployment applies Terraform, deploys the zip to Flex Consumption, checks health, then adds the Event Grid subscriptions', async () => {
+    const { parsed } = await workflow('deploy-environment.yml');
+    const commands = runCommands(parsed);
+    const order = [
+      commands.findIndex((command) => command.startsWith('terraform init')),
+      commands.findIndex((command) => command.includes('deploy_event_subscriptions=${{ steps.deployed.outputs.value }}')),
+      commands.findIndex((command) => command.includes('/api/health')),
+      commands.findIndex((command) => command.includes('deploy_event_subscriptions=true')),
+    ];
+    expect(order.every((index) => index >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    const deployZip = usesOf(parsed).find((step) => step.uses.startsWith('Azure/functions-action@'));
+    expect(deployZip?.with).toMatchObject({ sku: 'flexconsumption', package: 'out/aml-warden.zip' });
+  });
+
+  it('main promotes one build through dev, test and prod', async () => {
+    const { parsed } = await workflow('deploy.yml');
+    expect(parsed.on.push).toEqual({ branches: ['main'] });
+    const { jobs } = parsed;
+    expect([jobs.dev?.needs, jobs.test?.needs, jobs.prod?.needs]).toEqual(['build', 'dev', 'test']);
+    expect([jobs.dev?.with?.environment, jobs.test?.with?.environment, jobs.prod?.with?.environment]).toEqual(['dev', 'test', 'prod']);
+  });
+});
