@@ -1,0 +1,176 @@
+/**
+ * `aml-warden dev ...` — commands for the local Azure-in-a-box.
+ *
+ *   aml-warden dev token --user NAME --role ROLE [--role ROLE2] [--audience A] [--expires-in S] [--idp URL] [--ca FILE]
+ *
+ * mints a user token on the running emulator's identity provider and prints it alone on stdout, so that
+ * `TOKEN=$(npx aml-warden dev token ...)` works. The emulator's certificate is trusted explicitly through its CA file;
+ * certificate checks are never turned off.
+ */
+import { readFile } from 'node:fs/promises';
+import https from 'node:https';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+
+export const DEFAULT_IDP_URL = 'https://127.0.0.1:7443/idp';
+export const DEFAULT_CA_FILE = '.aml-warden/dev/emulator-ca.pem';
+const REQUEST_TIMEOUT_MS = 10_000;
+
+export interface DevCliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Directory the default CA file is resolved against. */
+  readonly cwd: string;
+}
+
+const defaultIo: DevCliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  cwd: process.cwd(),
+};
+
+const USAGE = `usage: aml-warden dev token --user NAME --role ROLE [--role ROLE2] [--audience AUDIENCE]
+                             [--expires-in SECONDS] [--idp URL] [--ca FILE]
+
+  Mints a token for NAME with the given app roles on the local identity provider and prints it.
+  --idp   the identity provider (default ${DEFAULT_IDP_URL})
+  --ca    CA certificate to trust for it (default ${DEFAULT_CA_FILE}, written by npm start)
+`;
+
+class UsageError extends Error {}
+
+/** Runs `dev ...` (the leading `dev` is optional); returns the process exit code. */
+export async function runDevCli(argv: readonly string[], io: DevCliIo = defaultIo): Promise<number> {
+  const args = argv[0] === 'dev' ? argv.slice(1) : [...argv];
+  const [command, ...rest] = args;
+  try {
+    switch (command) {
+      case 'token':
+        io.stdout(`${await mintToken(rest, io)}\n`);
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout(USAGE);
+        return command === undefined ? 1 : 0;
+      default:
+        throw new UsageError(`unknown command 'dev ${command}'`);
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr(`aml-warden dev: ${message}\n`);
+    if (error instanceof UsageError) io.stderr(USAGE);
+    return 1;
+  }
+}
+
+async function mintToken(args: readonly string[], io: DevCliIo): Promise<string> {
+  const options = parseTokenArgs(args);
+  const caFile = path.resolve(io.cwd, options.ca ?? DEFAULT_CA_FILE);
+  let ca: Buffer;
+  try {
+    ca = await readFile(caFile);
+  } catch {
+    throw new Error(`cannot read the emulator's CA certificate at ${caFile}; start the playground with 'npm start' or pass --ca FILE`);
+  }
+  const response = await postJson(
+    `${options.idp.replace(/\/+$/, '')}/dev/token`,
+    {
+      user: options.user,
+      roles: options.roles,
+      ...(options.audience === undefined ? {} : { audience: options.audience }),
+      ...(options.expiresIn === undefined ? {} : { expiresInSeconds: options.expiresIn }),
+    },
+    ca,
+  );
+  if (response.status !== 200) {
+    throw new Error(`the identity provider answered ${response.status}: ${describeError(response.body)}`);
+  }
+  const parsed = z.object({ access_token: z.string().min(1) }).safeParse(safeJson(response.body));
+  if (!parsed.success) throw new Error('the identity provider answered without an access_token');
+  return parsed.data.access_token;
+}
+
+interface TokenArgs {
+  readonly user: string;
+  readonly roles: string[];
+  readonly audience?: string;
+  readonly expiresIn?: number;
+  readonly idp: string;
+  readonly ca?: string;
+}
+
+const tokenOptions = {
+  user: { type: 'string' },
+  role: { type: 'string', multiple: true },
+  audience: { type: 'string' },
+  'expires-in': { type: 'string' },
+  idp: { type: 'string' },
+  ca: { type: 'string' },
+} as const;
+
+function parseTokenArgs(args: readonly string[]): TokenArgs {
+  const values = parseOrExplain(() => parseArgs({ args: [...args], options: tokenOptions, strict: true, allowPositionals: false }).values);
+  if (!values.user) throw new UsageError('--user is required');
+  const expiresIn = values['expires-in'];
+  if (expiresIn !== undefined && !/^-?\d+$/.test(expiresIn)) throw new UsageError('--expires-in must be a whole number of seconds');
+  const idp = values.idp ?? DEFAULT_IDP_URL;
+  if (!/^https:\/\//i.test(idp)) throw new UsageError('--idp must be an https URL');
+  return {
+    user: values.user,
+    roles: values.role ?? [],
+    idp,
+    ...(values.audience === undefined ? {} : { audience: values.audience }),
+    ...(expiresIn === undefined ? {} : { expiresIn: Number(expiresIn) }),
+    ...(values.ca === undefined ? {} : { ca: values.ca }),
+  };
+}
+
+function parseOrExplain<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function postJson(url: string, body: unknown, ca: Buffer): Promise<{ status: number; body: string }> {
+  const payload = Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const request = https.request(
+      url,
+      {
+        method: 'POST',
+        ca,
+        timeout: REQUEST_TIMEOUT_MS,
+        headers: { 'content-type': 'application/json', 'content-length': String(payload.length), accept: 'application/json' },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        response.on('error', reject);
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error(`no answer from ${url} within ${REQUEST_TIMEOUT_MS} ms`)));
+    request.on('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'ECONNREFUSED' ? new Error(`cannot reach ${url}; is the playground running ('npm start')?`) : error);
+    });
+    request.end(payload);
+  });
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function describeError(body: string): string {
+  const parsed = z.object({ error_description: z.string() }).safeParse(safeJson(body));
+  return parsed.success ? parsed.data.error_description : body.slice(0, 200);
+}

@@ -1,0 +1,359 @@
+/**
+ * Azure DevOps Pipelines REST API ("Runs - Run Pipeline", "Runs - List", "Runs - Get", "Pipelines - List/Get"),
+ * under `/ado/{organization}/{project}/_apis/pipelines`.
+ *
+ * Authentication as Azure DevOps checks it: `Authorization: Basic base64(':' + PAT)` with the PAT held in the
+ * emulated Key Vault's `ado-pat` secret, or a bearer token from the local IdP for Azure DevOps' resource id.
+ *
+ * State: one `DevOpsState` per emulator context (`devOpsStateFor(context)`, also returned by `mount`):
+ * the playground's pipelines and every run started; `reset()` forgets the runs.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { z } from 'zod';
+import type { EmulatorContext } from './context.js';
+import { bearerTokenOf } from './idp.js';
+import { secretVaultFor } from './keyvault.js';
+import type { EmulatorRequest, EmulatorResponse, Router } from './router.js';
+
+/** Azure DevOps' Entra resource id: the audience of its bearer tokens. */
+export const AZURE_DEVOPS_RESOURCE = '499b84ac-1321-427f-aa17-267ca6975798';
+export const ADO_PAT_SECRET_NAME = 'ado-pat';
+
+export interface PipelineDefinition {
+  readonly organization: string;
+  readonly project: string;
+  readonly id: number;
+  readonly name: string;
+  readonly folder: string;
+  readonly revision: number;
+}
+
+export const PLAYGROUND_PIPELINES: readonly PipelineDefinition[] = [
+  { organization: 'contoso', project: 'mlops', id: 1, name: 'model-cd', folder: '\\', revision: 3 },
+  { organization: 'contoso', project: 'mlops', id: 2, name: 'retrain', folder: '\\', revision: 5 },
+];
+
+export type RunState = 'inProgress' | 'completed' | 'canceling' | 'unknown';
+export type RunResult = 'succeeded' | 'failed' | 'canceled' | 'unknown';
+
+export interface PipelineRun {
+  readonly organization: string;
+  readonly project: string;
+  readonly pipelineId: number;
+  readonly id: number;
+  readonly name: string;
+  state: RunState;
+  result?: RunResult;
+  readonly createdDate: string;
+  finishedDate?: string;
+  readonly templateParameters: Record<string, string>;
+  readonly variables: Record<string, { value?: string; isSecret?: boolean }>;
+  readonly resources: Record<string, unknown>;
+  readonly stagesToSkip: readonly string[];
+  /** Who started it: the token's principal or `pat`. */
+  readonly requestedBy: string;
+}
+
+export class DevOpsState {
+  readonly #now: () => Date;
+  #pipelines: PipelineDefinition[] = [...PLAYGROUND_PIPELINES];
+  #runs: PipelineRun[] = [];
+  #nextRunId = 1;
+
+  constructor(now: () => Date = () => new Date()) {
+    this.#now = now;
+  }
+
+  reset(): void {
+    this.#pipelines = [...PLAYGROUND_PIPELINES];
+    this.#runs = [];
+    this.#nextRunId = 1;
+  }
+
+  addPipeline(pipeline: PipelineDefinition): void {
+    this.#pipelines = [...this.#pipelines.filter((existing) => !samePipeline(existing, pipeline.organization, pipeline.project, pipeline.id)), pipeline];
+  }
+
+  pipelines(organization: string, project: string): PipelineDefinition[] {
+    return this.#pipelines.filter((pipeline) => sameScope(pipeline, organization, project));
+  }
+
+  pipeline(organization: string, project: string, id: number): PipelineDefinition | undefined {
+    return this.#pipelines.find((pipeline) => samePipeline(pipeline, organization, project, id));
+  }
+
+  hasProject(organization: string, project: string): boolean {
+    return this.#pipelines.some((pipeline) => sameScope(pipeline, organization, project));
+  }
+
+  startRun(
+    pipeline: PipelineDefinition,
+    request: Pick<PipelineRun, 'templateParameters' | 'variables' | 'resources' | 'stagesToSkip' | 'requestedBy'>,
+  ): PipelineRun {
+    const now = this.#now();
+    const sameDay = this.#runs.filter((run) => run.pipelineId === pipeline.id && run.createdDate.slice(0, 10) === now.toISOString().slice(0, 10));
+    const run: PipelineRun = {
+      organization: pipeline.organization,
+      project: pipeline.project,
+      pipelineId: pipeline.id,
+      id: this.#nextRunId++,
+      name: `${now.toISOString().slice(0, 10).replaceAll('-', '')}.${sameDay.length + 1}`,
+      state: 'inProgress',
+      createdDate: now.toISOString(),
+      ...request,
+    };
+    this.#runs.push(run);
+    return run;
+  }
+
+  /** Finishes a run, as the agent would; for tests of callers that poll. */
+  completeRun(id: number, result: RunResult): PipelineRun | undefined {
+    const run = this.#runs.find((candidate) => candidate.id === id);
+    if (run) {
+      run.state = 'completed';
+      run.result = result;
+      run.finishedDate = this.#now().toISOString();
+    }
+    return run;
+  }
+
+  /** Every run, oldest first; filtered to one pipeline when given. */
+  runs(filter: { organization?: string; project?: string; pipelineId?: number } = {}): PipelineRun[] {
+    return this.#runs.filter(
+      (run) =>
+        (filter.organization === undefined || equalsIgnoreCase(run.organization, filter.organization)) &&
+        (filter.project === undefined || equalsIgnoreCase(run.project, filter.project)) &&
+        (filter.pipelineId === undefined || run.pipelineId === filter.pipelineId),
+    );
+  }
+}
+
+const states = new WeakMap<EmulatorContext, DevOpsState>();
+
+export function devOpsStateFor(context: EmulatorContext): DevOpsState {
+  let state = states.get(context);
+  if (!state) {
+    state = new DevOpsState(() => context.now());
+    states.set(context, state);
+  }
+  return state;
+}
+
+const runPipelineBody = z
+  .object({
+    templateParameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    variables: z.record(z.string(), z.object({ value: z.string().optional(), isSecret: z.boolean().optional() })).optional(),
+    resources: z.record(z.string(), z.unknown()).optional(),
+    previewRun: z.boolean().optional(),
+    stagesToSkip: z.array(z.string()).optional(),
+    yamlOverride: z.string().optional(),
+  })
+  .loose();
+
+export function mount(router: Router, context: EmulatorContext): DevOpsState {
+  const state = devOpsStateFor(context);
+  const base = '/ado/{organization}/{project}/_apis/pipelines';
+
+  /** Authentication, api-version and project checks shared by every route, in the order Azure DevOps applies them. */
+  const guarded =
+    (handler: (request: EmulatorRequest, scope: { organization: string; project: string }) => EmulatorResponse | Promise<EmulatorResponse>) =>
+    async (request: EmulatorRequest): Promise<EmulatorResponse> => {
+      const principal = await authenticate(request.headers, context);
+      if (!principal) {
+        return {
+          status: 401,
+          headers: { 'www-authenticate': `Basic realm="${context.baseUrl}/ado/"` },
+          body: adoError('UnauthorizedRequestException', 'TF400813: The user is not authorized to access this resource.'),
+        };
+      }
+      if (!apiVersionOf(request)) {
+        return {
+          status: 400,
+          body: adoError(
+            'VssVersionNotSpecifiedException',
+            `No api-version was supplied for the "${request.method}" request. The version must be supplied either as part of the Accept header (e.g. "application/json; api-version=1.0") or as a query parameter (e.g. "?api-version=1.0").`,
+          ),
+        };
+      }
+      const organization = request.params.organization ?? '';
+      const project = request.params.project ?? '';
+      if (!state.hasProject(organization, project)) {
+        return { status: 404, body: adoError('ProjectDoesNotExistWithNameException', `TF200016: The following project does not exist: ${project}.`) };
+      }
+      return handler({ ...request, principal }, { organization, project });
+    };
+
+  const withPipeline =
+    (handler: (request: EmulatorRequest, pipeline: PipelineDefinition) => EmulatorResponse) =>
+    guarded((request, scope) => {
+      const raw = request.params.pipelineId ?? '';
+      const pipeline = /^\d+$/.test(raw) ? state.pipeline(scope.organization, scope.project, Number(raw)) : undefined;
+      if (!pipeline) return { status: 404, body: adoError('PipelineNotFoundException', `Pipeline with id ${raw} not found.`) };
+      return handler(request, pipeline);
+    });
+
+  router.add(
+    'GET',
+    base,
+    guarded((_request, scope) => {
+      const value = state.pipelines(scope.organization, scope.project).map((pipeline) => pipelineOf(context.baseUrl, pipeline));
+      return { status: 200, body: { count: value.length, value } };
+    }),
+  );
+
+  router.add('GET', `${base}/{pipelineId}`, withPipeline((_request, pipeline) => ({ status: 200, body: pipelineOf(context.baseUrl, pipeline) })));
+
+  router.add(
+    'POST',
+    `${base}/{pipelineId}/runs`,
+    withPipeline((request, pipeline) => {
+      const parsed = runPipelineBody.safeParse(request.body ?? {});
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        return {
+          status: 400,
+          body: adoError('InvalidRequestException', `The request body is invalid: ${issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'malformed'}.`),
+        };
+      }
+      const body = parsed.data;
+      const templateParameters = Object.fromEntries(Object.entries(body.templateParameters ?? {}).map(([key, value]) => [key, String(value)]));
+      if (body.previewRun) {
+        return { status: 200, body: { finalYaml: previewYamlOf(pipeline, templateParameters) } };
+      }
+      const run = state.startRun(pipeline, {
+        templateParameters,
+        variables: body.variables ?? {},
+        resources: body.resources ?? {},
+        stagesToSkip: body.stagesToSkip ?? [],
+        requestedBy: request.principal,
+      });
+      return { status: 200, body: runOf(context.baseUrl, run, pipeline) };
+    }),
+  );
+
+  router.add(
+    'GET',
+    `${base}/{pipelineId}/runs`,
+    withPipeline((_request, pipeline) => {
+      // The service lists newest first.
+      const value = state
+        .runs({ organization: pipeline.organization, project: pipeline.project, pipelineId: pipeline.id })
+        .reverse()
+        .map((run) => runOf(context.baseUrl, run, pipeline));
+      return { status: 200, body: { count: value.length, value } };
+    }),
+  );
+
+  router.add(
+    'GET',
+    `${base}/{pipelineId}/runs/{runId}`,
+    withPipeline((request, pipeline) => {
+      const runId = Number(request.params.runId);
+      const run = state.runs({ organization: pipeline.organization, project: pipeline.project, pipelineId: pipeline.id }).find((candidate) => candidate.id === runId);
+      if (!run) return { status: 404, body: adoError('PipelineRunNotFoundException', `Pipeline run ${request.params.runId ?? ''} not found.`) };
+      return { status: 200, body: runOf(context.baseUrl, run, pipeline) };
+    }),
+  );
+
+  return state;
+}
+
+/** `pat` for a matching personal access token, the token's principal for a valid bearer token, otherwise undefined. */
+async function authenticate(headers: IncomingHttpHeaders, context: EmulatorContext): Promise<string | undefined> {
+  const bearer = bearerTokenOf(headers);
+  if (bearer) {
+    const verified = await context.verifyToken(bearer, AZURE_DEVOPS_RESOURCE);
+    return 'principal' in verified ? verified.principal : undefined;
+  }
+  const basic = /^Basic\s+(\S+)\s*$/i.exec(headers.authorization ?? '')?.[1];
+  const expected = secretVaultFor(context).currentValue(ADO_PAT_SECRET_NAME);
+  if (!basic || !expected) return undefined;
+  const decoded = Buffer.from(basic, 'base64').toString('utf8');
+  // Azure DevOps ignores the user name part of a PAT's basic credentials.
+  const pat = decoded.slice(decoded.indexOf(':') + 1);
+  return constantTimeEquals(pat, expected) ? 'pat' : undefined;
+}
+
+function constantTimeEquals(actual: string, expected: string): boolean {
+  const a = Buffer.from(actual);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function apiVersionOf(request: EmulatorRequest): string | undefined {
+  const fromQuery = request.query.get('api-version');
+  if (fromQuery) return fromQuery;
+  return /api-version=([^;,\s]+)/i.exec(request.headers.accept ?? '')?.[1];
+}
+
+function pipelineOf(baseUrl: string, pipeline: PipelineDefinition): Record<string, unknown> {
+  const url = `${projectUrl(baseUrl, pipeline)}/_apis/pipelines/${pipeline.id}?revision=${pipeline.revision}`;
+  return {
+    _links: {
+      self: { href: url },
+      web: { href: `${projectUrl(baseUrl, pipeline)}/_build/definition?definitionId=${pipeline.id}` },
+    },
+    url,
+    id: pipeline.id,
+    revision: pipeline.revision,
+    name: pipeline.name,
+    folder: pipeline.folder,
+  };
+}
+
+function runOf(baseUrl: string, run: PipelineRun, pipeline: PipelineDefinition): Record<string, unknown> {
+  const project = projectUrl(baseUrl, pipeline);
+  const url = `${project}/_apis/pipelines/${pipeline.id}/runs/${run.id}`;
+  const pipelineRef = {
+    url: `${project}/_apis/pipelines/${pipeline.id}?revision=${pipeline.revision}`,
+    id: pipeline.id,
+    revision: pipeline.revision,
+    name: pipeline.name,
+    folder: pipeline.folder,
+  };
+  return {
+    _links: {
+      self: { href: url },
+      web: { href: `${project}/_build/results?buildId=${run.id}` },
+      'pipeline.web': { href: `${project}/_build/definition?definitionId=${pipeline.id}` },
+      pipeline: { href: pipelineRef.url },
+    },
+    templateParameters: run.templateParameters,
+    pipeline: pipelineRef,
+    state: run.state,
+    ...(run.result ? { result: run.result } : {}),
+    createdDate: run.createdDate,
+    ...(run.finishedDate ? { finishedDate: run.finishedDate } : {}),
+    url,
+    resources: run.resources,
+    ...(Object.keys(run.variables).length > 0 ? { variables: run.variables } : {}),
+    id: run.id,
+    name: run.name,
+  };
+}
+
+function previewYamlOf(pipeline: PipelineDefinition, templateParameters: Record<string, string>): string {
+  const parameters = Object.entries(templateParameters).map(([key, value]) => `  ${key}: ${JSON.stringify(value)}`);
+  return [`# ${pipeline.name}`, ...(parameters.length > 0 ? ['parameters:', ...parameters] : []), 'stages:', '- stage: __default', ''].join('\n');
+}
+
+function projectUrl(baseUrl: string, pipeline: PipelineDefinition): string {
+  return `${baseUrl}/ado/${encodeURIComponent(pipeline.organization)}/${encodeURIComponent(pipeline.project)}`;
+}
+
+function adoError(typeKey: string, message: string): Record<string, unknown> {
+  return { $id: '1', innerException: null, message, typeName: `Microsoft.Azure.Pipelines.WebApi.${typeKey}`, typeKey, errorCode: 0, eventId: 3000 };
+}
+
+function sameScope(pipeline: PipelineDefinition, organization: string, project: string): boolean {
+  return equalsIgnoreCase(pipeline.organization, organization) && equalsIgnoreCase(pipeline.project, project);
+}
+
+function samePipeline(pipeline: PipelineDefinition, organization: string, project: string, id: number): boolean {
+  return sameScope(pipeline, organization, project) && pipeline.id === id;
+}
+
+function equalsIgnoreCase(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}

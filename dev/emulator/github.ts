@@ -1,0 +1,255 @@
+/**
+ * GitHub Actions REST API: `workflow_dispatch` and the runs it creates, under `/github`.
+ *
+ * `POST /github/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches` body `{ref, inputs?}` → 204, as
+ * GitHub answers; validation failures → 422 like GitHub's; a missing or wrong token → 401 `Bad credentials`
+ * (the token is the emulated Key Vault's `github-token` secret). `GET .../actions/runs`, `GET .../actions/workflows`
+ * and `GET .../actions/workflows/{workflow_id}/runs` list what was dispatched.
+ *
+ * State: one `GitHubState` per emulator context (`gitHubStateFor(context)`, also returned by `mount`):
+ * the playground's workflows and the runs dispatched; `reset()` forgets the runs.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { z } from 'zod';
+import type { EmulatorContext } from './context.js';
+import { secretVaultFor } from './keyvault.js';
+import type { EmulatorRequest, EmulatorResponse, Router } from './router.js';
+
+export const GITHUB_TOKEN_SECRET_NAME = 'github-token';
+/** GitHub's limit on `workflow_dispatch` inputs. */
+export const MAX_DISPATCH_INPUTS = 25;
+const DOCS = 'https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event';
+
+export interface WorkflowDefinition {
+  readonly owner: string;
+  readonly repo: string;
+  readonly id: number;
+  /** The file name under `.github/workflows/`, which callers may use instead of the id. */
+  readonly file: string;
+  readonly name: string;
+}
+
+export const PLAYGROUND_WORKFLOWS: readonly WorkflowDefinition[] = [
+  { owner: 'contoso', repo: 'mlops-cd', id: 161335, file: 'model-cd.yml', name: 'Model CD' },
+  { owner: 'contoso', repo: 'mlops-cd', id: 161336, file: 'retrain.yml', name: 'Retrain' },
+];
+
+export interface WorkflowRun {
+  readonly id: number;
+  readonly owner: string;
+  readonly repo: string;
+  readonly workflowId: number;
+  readonly name: string;
+  readonly path: string;
+  readonly ref: string;
+  readonly inputs: Readonly<Record<string, string>>;
+  readonly event: 'workflow_dispatch';
+  readonly status: 'queued';
+  readonly createdAt: string;
+  readonly runNumber: number;
+}
+
+export class GitHubState {
+  readonly #now: () => Date;
+  #runs: WorkflowRun[] = [];
+  #nextRunId = 1;
+
+  constructor(now: () => Date = () => new Date()) {
+    this.#now = now;
+  }
+
+  reset(): void {
+    this.#runs = [];
+    this.#nextRunId = 1;
+  }
+
+  workflows(owner: string, repo: string): WorkflowDefinition[] {
+    return PLAYGROUND_WORKFLOWS.filter((workflow) => sameRepo(workflow, owner, repo));
+  }
+
+  /** By numeric id or file name, as GitHub resolves `workflow_id`. */
+  workflow(owner: string, repo: string, idOrFile: string): WorkflowDefinition | undefined {
+    return this.workflows(owner, repo).find((workflow) => String(workflow.id) === idOrFile || workflow.file.toLowerCase() === idOrFile.toLowerCase());
+  }
+
+  hasRepo(owner: string, repo: string): boolean {
+    return this.workflows(owner, repo).length > 0;
+  }
+
+  dispatch(workflow: WorkflowDefinition, ref: string, inputs: Record<string, string>): WorkflowRun {
+    const run: WorkflowRun = {
+      id: this.#nextRunId++,
+      owner: workflow.owner,
+      repo: workflow.repo,
+      workflowId: workflow.id,
+      name: workflow.name,
+      path: `.github/workflows/${workflow.file}`,
+      ref,
+      inputs: { ...inputs },
+      event: 'workflow_dispatch',
+      status: 'queued',
+      createdAt: this.#now().toISOString(),
+      runNumber: this.#runs.filter((existing) => existing.workflowId === workflow.id).length + 1,
+    };
+    this.#runs.push(run);
+    return run;
+  }
+
+  /** Every dispatched run, oldest first. */
+  runs(filter: { owner?: string; repo?: string; workflowId?: number } = {}): WorkflowRun[] {
+    return this.#runs.filter(
+      (run) =>
+        (filter.owner === undefined || run.owner.toLowerCase() === filter.owner.toLowerCase()) &&
+        (filter.repo === undefined || run.repo.toLowerCase() === filter.repo.toLowerCase()) &&
+        (filter.workflowId === undefined || run.workflowId === filter.workflowId),
+    );
+  }
+}
+
+const states = new WeakMap<EmulatorContext, GitHubState>();
+
+export function gitHubStateFor(context: EmulatorContext): GitHubState {
+  let state = states.get(context);
+  if (!state) {
+    state = new GitHubState(() => context.now());
+    states.set(context, state);
+  }
+  return state;
+}
+
+const dispatchBody = z.object({
+  ref: z.string({ error: '"ref" wasn\'t supplied.' }).min(1, '"ref" wasn\'t supplied.'),
+  inputs: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .superRefine((inputs, refinement) => {
+      if (!inputs) return;
+      for (const [name, value] of Object.entries(inputs)) {
+        if (typeof value !== 'string') refinement.addIssue({ code: 'custom', message: `For 'properties/${name}', ${JSON.stringify(value)} is not a string.` });
+      }
+      const count = Object.keys(inputs).length;
+      if (count > MAX_DISPATCH_INPUTS) refinement.addIssue({ code: 'custom', message: `you may only define up to ${MAX_DISPATCH_INPUTS} \`inputs\` for a \`workflow_dispatch\` event (got ${count}).` });
+    })
+    .transform((inputs) => Object.fromEntries(Object.entries(inputs ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))),
+});
+
+export function mount(router: Router, context: EmulatorContext): GitHubState {
+  const state = gitHubStateFor(context);
+  const repoPath = '/github/repos/{owner}/{repo}/actions';
+
+  const guarded =
+    (handler: (request: EmulatorRequest, owner: string, repo: string) => EmulatorResponse) =>
+    (request: EmulatorRequest): EmulatorResponse => {
+      if (!authenticated(request.headers, context)) return gitHubError(401, 'Bad credentials', 'https://docs.github.com/rest');
+      const owner = request.params.owner ?? '';
+      const repo = request.params.repo ?? '';
+      if (!state.hasRepo(owner, repo)) return gitHubError(404, 'Not Found', DOCS);
+      return handler(request, owner, repo);
+    };
+
+  router.add(
+    'POST',
+    `${repoPath}/workflows/{workflowId}/dispatches`,
+    guarded((request, owner, repo) => {
+      const workflow = state.workflow(owner, repo, request.params.workflowId ?? '');
+      if (!workflow) return gitHubError(404, 'Not Found', DOCS);
+      if (typeof request.body !== 'object' || request.body === null || Array.isArray(request.body)) {
+        return gitHubError(400, 'Problems parsing JSON', DOCS);
+      }
+      const parsed = dispatchBody.safeParse(request.body);
+      if (!parsed.success) {
+        return gitHubError(422, `Invalid request.\n\n${parsed.error.issues.map((issue) => issue.message).join('\n')}`, DOCS);
+      }
+      state.dispatch(workflow, parsed.data.ref, parsed.data.inputs);
+      return { status: 204 };
+    }),
+  );
+
+  router.add(
+    'GET',
+    `${repoPath}/workflows`,
+    guarded((_request, owner, repo) => {
+      const workflows = state.workflows(owner, repo).map((workflow) => workflowOf(context.baseUrl, workflow));
+      return { status: 200, body: { total_count: workflows.length, workflows } };
+    }),
+  );
+
+  router.add(
+    'GET',
+    `${repoPath}/runs`,
+    guarded((request, owner, repo) => runList(context.baseUrl, request, state.runs({ owner, repo }))),
+  );
+
+  router.add(
+    'GET',
+    `${repoPath}/workflows/{workflowId}/runs`,
+    guarded((request, owner, repo) => {
+      const workflow = state.workflow(owner, repo, request.params.workflowId ?? '');
+      if (!workflow) return gitHubError(404, 'Not Found', DOCS);
+      return runList(context.baseUrl, request, state.runs({ owner, repo, workflowId: workflow.id }));
+    }),
+  );
+
+  return state;
+}
+
+/** GitHub accepts `Bearer` and the older `token` scheme. */
+function authenticated(headers: IncomingHttpHeaders, context: EmulatorContext): boolean {
+  const presented = /^(?:Bearer|token)\s+(\S+)\s*$/i.exec(headers.authorization ?? '')?.[1];
+  const expected = secretVaultFor(context).currentValue(GITHUB_TOKEN_SECRET_NAME);
+  if (!presented || !expected) return false;
+  const a = Buffer.from(presented);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function runList(baseUrl: string, request: EmulatorRequest, runs: readonly WorkflowRun[]): EmulatorResponse {
+  const event = request.query.get('event');
+  const status = request.query.get('status');
+  const selected = runs.filter((run) => (!event || run.event === event) && (!status || run.status === status));
+  // GitHub lists newest first.
+  const workflowRuns = [...selected].reverse().map((run) => runOf(baseUrl, run));
+  return { status: 200, body: { total_count: workflowRuns.length, workflow_runs: workflowRuns } };
+}
+
+function runOf(baseUrl: string, run: WorkflowRun): Record<string, unknown> {
+  const api = `${baseUrl}/github/repos/${run.owner}/${run.repo}`;
+  return {
+    id: run.id,
+    name: run.name,
+    path: run.path,
+    head_branch: run.ref.replace(/^refs\/heads\//, ''),
+    run_number: run.runNumber,
+    event: run.event,
+    status: run.status,
+    conclusion: null,
+    workflow_id: run.workflowId,
+    url: `${api}/actions/runs/${run.id}`,
+    html_url: `https://github.com/${run.owner}/${run.repo}/actions/runs/${run.id}`,
+    created_at: run.createdAt,
+    updated_at: run.createdAt,
+    // Not in GitHub's run object; kept so callers can check what the dispatch carried.
+    inputs: run.inputs,
+    repository: { full_name: `${run.owner}/${run.repo}`, name: run.repo, owner: { login: run.owner } },
+  };
+}
+
+function workflowOf(baseUrl: string, workflow: WorkflowDefinition): Record<string, unknown> {
+  return {
+    id: workflow.id,
+    name: workflow.name,
+    path: `.github/workflows/${workflow.file}`,
+    state: 'active',
+    url: `${baseUrl}/github/repos/${workflow.owner}/${workflow.repo}/actions/workflows/${workflow.id}`,
+    html_url: `https://github.com/${workflow.owner}/${workflow.repo}/blob/main/.github/workflows/${workflow.file}`,
+  };
+}
+
+function gitHubError(status: number, message: string, documentationUrl: string): EmulatorResponse {
+  return { status, body: { message, documentation_url: documentationUrl, status: String(status) } };
+}
+
+function sameRepo(workflow: WorkflowDefinition, owner: string, repo: string): boolean {
+  return workflow.owner.toLowerCase() === owner.toLowerCase() && workflow.repo.toLowerCase() === repo.toLowerCase();
+}
