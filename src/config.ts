@@ -1,0 +1,347 @@
+/**
+ * The one place that reads configuration: environment variables (app settings) and the policy file.
+ * Everything is validated once; a bad value fails with a message naming the setting (or, for the
+ * policy file, the path inside it) and never echoes the value, which may be a secret.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { AppError } from './errors.js';
+import { parsePolicyYaml, type Policy } from './policy/document.js';
+
+export type CredentialKind = 'default' | 'local';
+
+/** Where the state tables live: Azurite/a key-based account, or a Table service reached with the app's identity. */
+export type StateSettings =
+  | { readonly kind: 'connectionString'; readonly connectionString: string }
+  | { readonly kind: 'tableUrl'; readonly url: string };
+
+export interface AuthSettings {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly jwksUrl: string | undefined;
+}
+
+export interface Settings {
+  /** `AML_WARDEN_POLICY` as given: relative to the app root, or absolute. */
+  readonly policyPath: string;
+  /** ARM base URL without a trailing slash. */
+  readonly armEndpoint: string;
+  readonly credential: CredentialKind;
+  /** The local identity provider (no trailing slash); set when `credential` is `local`. */
+  readonly localIdpUrl: string | undefined;
+  /** `AZURE_CLIENT_ID`: the user-assigned managed identity to use, when there is one. */
+  readonly managedIdentityClientId: string | undefined;
+  /** `AML_WARDEN_TLS_CA_FILE` as given: relative to the app root, or absolute. */
+  readonly tlsCaFile: string | undefined;
+  readonly state: StateSettings;
+  readonly tablePrefix: string;
+  /** Key Vault URL without a trailing slash. */
+  readonly keyVaultUrl: string | undefined;
+  readonly secretTtlSeconds: number;
+  readonly appInsightsConnectionString: string | undefined;
+  /** NCRONTAB, six fields. */
+  readonly sweepSchedule: string;
+  /** Bearer-token validation for the HTTP API; undefined when not configured. */
+  readonly auth: AuthSettings | undefined;
+  readonly eventsSecretName: string | undefined;
+  /** Azure ML studio base URL without a trailing slash. */
+  readonly studioUrl: string;
+  readonly httpTimeoutMs: number;
+}
+
+export interface Config {
+  readonly settings: Settings;
+  readonly policy: Policy;
+  /** The policy file that was read, absolute. */
+  readonly policySource: string;
+  /** PEM text of the extra CA to trust, when `AML_WARDEN_TLS_CA_FILE` is set. */
+  readonly tlsCa: string | undefined;
+  /** The folder holding host.json / package.json. */
+  readonly appRoot: string;
+}
+
+/** Every environment variable the app reads, with its default. Kept in one list so docs and samples can be checked against it. */
+export const settingDefaults = {
+  AML_WARDEN_POLICY: 'policy/default.yaml',
+  AML_WARDEN_ARM_ENDPOINT: 'https://management.azure.com',
+  AML_WARDEN_CREDENTIAL: 'default',
+  AML_WARDEN_LOCAL_IDP_URL: undefined,
+  AML_WARDEN_TLS_CA_FILE: undefined,
+  AML_WARDEN_STATE_CONNECTION_STRING: undefined,
+  AML_WARDEN_STATE_TABLE_URL: undefined,
+  AML_WARDEN_TABLE_PREFIX: 'amlwarden',
+  AML_WARDEN_KEYVAULT_URL: undefined,
+  AML_WARDEN_SECRET_TTL_SECONDS: '300',
+  APPLICATIONINSIGHTS_CONNECTION_STRING: undefined,
+  AML_WARDEN_SWEEP_SCHEDULE: '0 0 */6 * * *',
+  AML_WARDEN_AUTH_ISSUER: undefined,
+  AML_WARDEN_AUTH_AUDIENCE: undefined,
+  AML_WARDEN_AUTH_JWKS_URL: undefined,
+  AML_WARDEN_EVENTS_SECRET_NAME: undefined,
+  AML_WARDEN_STUDIO_URL: 'https://ml.azure.com',
+  AML_WARDEN_HTTP_TIMEOUT_MS: '10000',
+  AZURE_CLIENT_ID: undefined,
+} as const satisfies Record<string, string | undefined>;
+
+export type SettingName = keyof typeof settingDefaults;
+export const settingNames = Object.keys(settingDefaults) as SettingName[];
+
+function isHttpsUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' && url.hostname.length > 0 && url.username === '' && url.password === '';
+  } catch {
+    return false;
+  }
+}
+
+const withoutTrailingSlash = (value: string): string => value.replace(/\/+$/, '');
+
+const httpsUrl = z
+  .string()
+  .refine(isHttpsUrl, { message: 'must be an https URL' })
+  .transform(withoutTrailingSlash);
+
+const optionalHttpsUrl = httpsUrl.optional();
+
+function integerSetting(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^\d+$/, { message: `must be a whole number from ${min} to ${max}` })
+    .transform(Number)
+    .refine((value) => value >= min && value <= max, { message: `must be a whole number from ${min} to ${max}` });
+}
+
+// Six NCRONTAB fields ({second} {minute} {hour} {day} {month} {day-of-week}); the host parses the rest.
+const ncrontab = z
+  .string()
+  .refine((value) => value.trim().split(/\s+/).length === 6 && /^[\d*/,\-A-Za-z?\s]+$/.test(value), {
+    message: 'must be an NCRONTAB expression with six fields, e.g. "0 0 */6 * * *"',
+  });
+
+// Key Vault secret names: 1-127 alphanumerics and hyphens.
+const secretName = z.string().regex(/^[0-9A-Za-z-]{1,127}$/, { message: 'must be a Key Vault secret name (letters, digits, hyphens)' });
+
+const envSchema = z
+  .object({
+    AML_WARDEN_POLICY: z.string().refine((value) => !value.includes('\0'), { message: 'must be a file path' }),
+    AML_WARDEN_ARM_ENDPOINT: httpsUrl,
+    AML_WARDEN_CREDENTIAL: z.enum(['default', 'local'], { message: 'must be "default" or "local"' }),
+    AML_WARDEN_LOCAL_IDP_URL: optionalHttpsUrl,
+    AML_WARDEN_TLS_CA_FILE: z.string().optional(),
+    AML_WARDEN_STATE_CONNECTION_STRING: z
+      .string()
+      .refine((value) => /(^|;)\s*(TableEndpoint|AccountName|UseDevelopmentStorage)\s*=/i.test(value), {
+        message: 'must be a storage connection string (with AccountName, TableEndpoint or UseDevelopmentStorage)',
+      })
+      .optional(),
+    AML_WARDEN_STATE_TABLE_URL: optionalHttpsUrl,
+    AML_WARDEN_TABLE_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9]{0,39}$/, { message: 'must start with a letter and hold only letters and digits (at most 40)' }),
+    AML_WARDEN_KEYVAULT_URL: optionalHttpsUrl,
+    AML_WARDEN_SECRET_TTL_SECONDS: integerSetting(0, 86_400),
+    APPLICATIONINSIGHTS_CONNECTION_STRING: z
+      .string()
+      .refine((value) => /(^|;)\s*InstrumentationKey\s*=/i.test(value), { message: 'must be an Application Insights connection string' })
+      .optional(),
+    AML_WARDEN_SWEEP_SCHEDULE: ncrontab,
+    // Compared verbatim with a token's `iss`, so kept exactly as given (Entra v1 issuers end with a slash).
+    AML_WARDEN_AUTH_ISSUER: z.string().refine(isHttpsUrl, { message: 'must be an https URL' }).optional(),
+    AML_WARDEN_AUTH_AUDIENCE: z.string().optional(),
+    AML_WARDEN_AUTH_JWKS_URL: optionalHttpsUrl,
+    AML_WARDEN_EVENTS_SECRET_NAME: secretName.optional(),
+    AML_WARDEN_STUDIO_URL: httpsUrl,
+    AML_WARDEN_HTTP_TIMEOUT_MS: integerSetting(100, 300_000),
+    AZURE_CLIENT_ID: z.string().optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (env.AML_WARDEN_CREDENTIAL === 'local' && env.AML_WARDEN_LOCAL_IDP_URL === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['AML_WARDEN_LOCAL_IDP_URL'], message: 'is required when AML_WARDEN_CREDENTIAL is "local"' });
+    }
+    const stateSettings = [env.AML_WARDEN_STATE_CONNECTION_STRING, env.AML_WARDEN_STATE_TABLE_URL].filter((v) => v !== undefined);
+    if (stateSettings.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AML_WARDEN_STATE_CONNECTION_STRING'],
+        message: `set exactly one of AML_WARDEN_STATE_CONNECTION_STRING and AML_WARDEN_STATE_TABLE_URL (${stateSettings.length} set)`,
+      });
+    }
+    if ((env.AML_WARDEN_AUTH_ISSUER === undefined) !== (env.AML_WARDEN_AUTH_AUDIENCE === undefined)) {
+      const missing = env.AML_WARDEN_AUTH_ISSUER === undefined ? 'AML_WARDEN_AUTH_ISSUER' : 'AML_WARDEN_AUTH_AUDIENCE';
+      ctx.addIssue({ code: 'custom', path: [missing], message: 'is required when the other of AML_WARDEN_AUTH_ISSUER / AML_WARDEN_AUTH_AUDIENCE is set' });
+    }
+  });
+
+/** Reads the environment's raw values, treating empty strings as unset (Azure app settings are often blank). */
+function rawSettings(env: NodeJS.ProcessEnv): Record<SettingName, string | undefined> {
+  const raw = {} as Record<SettingName, string | undefined>;
+  for (const name of settingNames) {
+    const value = env[name]?.trim();
+    raw[name] = value === undefined || value === '' ? settingDefaults[name] : value;
+  }
+  return raw;
+}
+
+/** Validates the environment into typed settings. Throws `ConfigurationError` naming the first bad setting (all of them in `details`). */
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const parsed = envSchema.safeParse(rawSettings(env));
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((issue) => {
+      const target = String(issue.path[0] ?? 'settings');
+      return { target, message: `${target}: ${issue.message}` };
+    });
+    const first = details[0] ?? { target: 'settings', message: 'settings: invalid' };
+    throw new AppError('ConfigurationError', first.message, { target: first.target, module: 'config', details });
+  }
+  const values = parsed.data;
+  const state = stateSettingsOf(values.AML_WARDEN_STATE_CONNECTION_STRING, values.AML_WARDEN_STATE_TABLE_URL);
+  const auth: AuthSettings | undefined =
+    values.AML_WARDEN_AUTH_ISSUER !== undefined && values.AML_WARDEN_AUTH_AUDIENCE !== undefined
+      ? { issuer: values.AML_WARDEN_AUTH_ISSUER, audience: values.AML_WARDEN_AUTH_AUDIENCE, jwksUrl: values.AML_WARDEN_AUTH_JWKS_URL }
+      : undefined;
+  return {
+    policyPath: values.AML_WARDEN_POLICY,
+    armEndpoint: values.AML_WARDEN_ARM_ENDPOINT,
+    credential: values.AML_WARDEN_CREDENTIAL,
+    localIdpUrl: values.AML_WARDEN_LOCAL_IDP_URL,
+    managedIdentityClientId: values.AZURE_CLIENT_ID,
+    tlsCaFile: values.AML_WARDEN_TLS_CA_FILE,
+    state,
+    tablePrefix: values.AML_WARDEN_TABLE_PREFIX,
+    keyVaultUrl: values.AML_WARDEN_KEYVAULT_URL,
+    secretTtlSeconds: values.AML_WARDEN_SECRET_TTL_SECONDS,
+    appInsightsConnectionString: values.APPLICATIONINSIGHTS_CONNECTION_STRING,
+    sweepSchedule: values.AML_WARDEN_SWEEP_SCHEDULE,
+    auth,
+    eventsSecretName: values.AML_WARDEN_EVENTS_SECRET_NAME,
+    studioUrl: values.AML_WARDEN_STUDIO_URL,
+    httpTimeoutMs: values.AML_WARDEN_HTTP_TIMEOUT_MS,
+  };
+}
+
+function stateSettingsOf(connectionString: string | undefined, url: string | undefined): StateSettings {
+  if (connectionString !== undefined) return { kind: 'connectionString', connectionString };
+  if (url !== undefined) return { kind: 'tableUrl', url };
+  // Unreachable: the schema requires exactly one of them.
+  throw new AppError('ConfigurationError', 'AML_WARDEN_STATE_CONNECTION_STRING: set exactly one of AML_WARDEN_STATE_CONNECTION_STRING and AML_WARDEN_STATE_TABLE_URL', {
+    target: 'AML_WARDEN_STATE_CONNECTION_STRING',
+    module: 'config',
+  });
+}
+
+/**
+ * The folder holding host.json (or package.json): the app root that relative paths are resolved against.
+ * Walks up from this module, so it works for `src/config.ts`, `dist/src/config.js` and a bundled `main.js`.
+ */
+export function findAppRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
+  for (const marker of ['host.json', 'package.json']) {
+    let dir = resolve(from);
+    for (;;) {
+      if (existsSync(join(dir, marker))) return dir;
+      const parent = dirname(dir);
+      if (parent === dir) break;
+      dir = parent;
+    }
+  }
+  return process.cwd();
+}
+
+export interface LoadConfigOptions {
+  /** Overrides the app root (tests). */
+  readonly appRoot?: string;
+}
+
+/** Settings from the environment plus the policy file they point at (and the CA file, if any). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): Config {
+  const settings = loadSettings(env);
+  const appRoot = options.appRoot ?? findAppRoot();
+  const policySource = resolveFromRoot(appRoot, settings.policyPath);
+  const policyText = readSettingFile(policySource, 'AML_WARDEN_POLICY', 'policy file');
+  const policy = parsePolicyYaml(policyText, settings.policyPath);
+  const tlsCa =
+    settings.tlsCaFile === undefined
+      ? undefined
+      : readSettingFile(resolveFromRoot(appRoot, settings.tlsCaFile), 'AML_WARDEN_TLS_CA_FILE', 'CA certificate file');
+  if (tlsCa !== undefined && !tlsCa.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new AppError('ConfigurationError', 'AML_WARDEN_TLS_CA_FILE: the file holds no PEM certificate', {
+      target: 'AML_WARDEN_TLS_CA_FILE',
+      module: 'config',
+    });
+  }
+  return { settings, policy, policySource, tlsCa, appRoot };
+}
+
+function resolveFromRoot(appRoot: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(appRoot, path);
+}
+
+function readSettingFile(path: string, setting: SettingName, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : 'cannot be read';
+    throw new AppError('ConfigurationError', `${setting}: ${what} ${reason}: ${path}`, { target: setting, module: 'config' });
+  }
+}
+
+let cached: { config: Config } | { error: unknown } | undefined;
+
+/** The process's configuration, read once. A failure is remembered too: settings do not change while the process runs. */
+export function getConfig(): Config {
+  cached ??= (() => {
+    try {
+      return { config: loadConfig() };
+    } catch (error) {
+      return { error };
+    }
+  })();
+  if ('error' in cached) throw cached.error;
+  return cached.config;
+}
+
+/** The app's version from the package.json at the app root. */
+export function readAppVersion(appRoot: string = findAppRoot()): string {
+  try {
+    const parsed = z.object({ version: z.string() }).safeParse(JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')));
+    return parsed.success ? parsed.data.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+const CONFIGURED = 'configured';
+
+/** A JSON summary of the settings for /api/health and the CLI. Secret-bearing values are reported only as `configured`. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  const { settings } = config;
+  return {
+    policy: settings.policyPath,
+    armEndpoint: settings.armEndpoint,
+    credential: settings.credential,
+    localIdpUrl: settings.localIdpUrl,
+    managedIdentityClientId: settings.managedIdentityClientId === undefined ? undefined : CONFIGURED,
+    tlsCaFile: settings.tlsCaFile,
+    state:
+      settings.state.kind === 'connectionString'
+        ? { kind: 'connectionString', connectionString: CONFIGURED }
+        : // A table URL may carry a SAS token in its query string.
+          { kind: 'tableUrl', url: stripQuery(settings.state.url) },
+    tablePrefix: settings.tablePrefix,
+    keyVaultUrl: settings.keyVaultUrl,
+    secretTtlSeconds: settings.secretTtlSeconds,
+    telemetry: settings.appInsightsConnectionString === undefined ? 'off' : CONFIGURED,
+    sweepSchedule: settings.sweepSchedule,
+    auth: settings.auth === undefined ? 'off' : { issuer: settings.auth.issuer, audience: settings.auth.audience, jwksUrl: settings.auth.jwksUrl },
+    eventsSecretName: settings.eventsSecretName,
+    studioUrl: settings.studioUrl,
+    httpTimeoutMs: settings.httpTimeoutMs,
+  };
+}
+
+function stripQuery(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname}`.replace(/\/+$/, '');
+}

@@ -1,0 +1,254 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startAzurite, type AzuriteHandle } from '../../dev/azurite.js';
+import { startEmulator, type RunningEmulator } from '../../dev/emulator/server.js';
+import { startHost, type FunctionsHost } from '../../dev/host/host.js';
+import { createServices, setServicesForProcess, type Services } from '../../src/app/services.js';
+import { loadConfig } from '../../src/config.js';
+import { LocalIdpCredential } from '../../src/azure/credential.js';
+import { createMachineLearningClientFactory } from '../../src/azure/machineLearning.js';
+import { AppError } from '../../src/errors.js';
+import { createHttpClient } from '../../src/integrations/httpClient.js';
+import { createSecretStore } from '../../src/integrations/secrets.js';
+
+const SUBSCRIPTION = '11111111-1111-1111-1111-111111111111';
+
+let emulator: RunningEmulator;
+let azurite: AzuriteHandle;
+let services: Services;
+let host: FunctionsHost;
+let appRoot: string;
+
+/** Settings as `npm start` has them, pointed at this file's own emulator and Azurite. */
+function playgroundEnv(): NodeJS.ProcessEnv {
+  return {
+    AML_WARDEN_POLICY: 'policy/test.yaml',
+    AML_WARDEN_ARM_ENDPOINT: emulator.url,
+    AML_WARDEN_CREDENTIAL: 'local',
+    AML_WARDEN_LOCAL_IDP_URL: `${emulator.url}/idp`,
+    AML_WARDEN_TLS_CA_FILE: 'emulator-ca.pem',
+    AML_WARDEN_STATE_CONNECTION_STRING: azurite.connectionString,
+    AML_WARDEN_KEYVAULT_URL: emulator.url,
+    AML_WARDEN_SECRET_TTL_SECONDS: '300',
+    AML_WARDEN_HTTP_TIMEOUT_MS: '5000',
+  };
+}
+
+beforeAll(async () => {
+  [emulator, azurite] = await Promise.all([startEmulator({ port: 0, seed: 'playground' }), startAzurite()]);
+  appRoot = mkdtempSync(join(tmpdir(), 'aml-warden-adapters-'));
+  writeFileSync(join(appRoot, 'host.json'), '{"version":"2.0"}');
+  writeFileSync(join(appRoot, 'emulator-ca.pem'), emulator.caPem);
+  writeFileSync(join(appRoot, 'test.yaml'), 'mode: enforce\n');
+  const config = loadConfig({ ...playgroundEnv(), AML_WARDEN_POLICY: 'test.yaml' }, { appRoot });
+  services = createServices(config);
+});
+
+afterAll(async () => {
+  await host?.close();
+  await Promise.all([emulator?.close(), azurite?.close()]);
+});
+
+beforeEach(() => {
+  emulator.resetCalls();
+});
+
+function callsTo(pattern: RegExp): number {
+  return emulator.calls().filter((call) => pattern.test(call.path)).length;
+}
+
+async function appErrorOf(promise: Promise<unknown>): Promise<AppError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(AppError);
+  return error as AppError;
+}
+
+describe('Azure ML client against the emulator', () => {
+  it('lists the playground workspace with the local identity provider credential', async () => {
+    const client = await services.arm(SUBSCRIPTION);
+    const names: string[] = [];
+    for await (const workspace of client.workspaces.listBySubscription()) names.push(workspace.name ?? '');
+    expect(names).toContain('mlw-demo');
+  });
+
+  it('reads the non-compliant cluster with its scale settings', async () => {
+    const client = await services.arm(SUBSCRIPTION);
+    const compute = await client.computeOperations.get('rg-mlops-demo', 'mlw-demo', 'gpu-cluster');
+    expect(compute.properties?.computeType).toBe('AmlCompute');
+    const properties = compute.properties && 'properties' in compute.properties ? compute.properties.properties : undefined;
+    expect(properties).toMatchObject({ vmSize: 'Standard_NC24', scaleSettings: { minNodeCount: 1, maxNodeCount: 20 } });
+  });
+
+  it('retries a throttled ARM read after Retry-After and then succeeds', async () => {
+    const client = await services.arm(SUBSCRIPTION);
+    emulator.injectFault({ method: 'GET', path: '/workspaces/mlw-demo$', status: 429, headers: { 'retry-after': '0' }, body: { error: { code: 'TooManyRequests', message: 'throttled' } }, times: 1 });
+    const workspace = await client.workspaces.get('rg-mlops-demo', 'mlw-demo');
+    expect(workspace.name).toBe('mlw-demo');
+    const reads = emulator.calls().filter((call) => /\/workspaces\/mlw-demo$/i.test(call.path));
+    expect(reads.map((call) => call.status)).toEqual([429, 200]);
+  });
+
+  it('caches one client per subscription', async () => {
+    expect(await services.arm(SUBSCRIPTION)).toBe(await services.arm(SUBSCRIPTION.toUpperCase()));
+  });
+
+  it('is refused by ARM with a token the identity provider did not mint', async () => {
+    const clients = createMachineLearningClientFactory({
+      armEndpoint: emulator.url,
+      credential: { getToken: async () => ({ token: 'not-a-jwt', expiresOnTimestamp: Date.now() + 60_000 }) },
+      timeoutMs: 5_000,
+      ca: emulator.caPem,
+    });
+    const client = await clients(SUBSCRIPTION);
+    const failure = await client.workspaces.get('rg-mlops-demo', 'mlw-demo').then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toMatchObject({ statusCode: 401 });
+  });
+});
+
+describe('local identity provider credential', () => {
+  it('asks the identity provider once and reuses the token until shortly before it expires', async () => {
+    const http = createHttpClient({ timeoutMs: 5_000, ca: emulator.caPem });
+    let now = Date.now();
+    const credential = new LocalIdpCredential(`${emulator.url}/idp`, http, { now: () => now });
+    const first = await credential.getToken('https://management.azure.com/.default');
+    const second = await credential.getToken(['https://management.azure.com/.default']);
+    expect(second.token).toBe(first.token);
+    expect(callsTo(/^\/idp\/token$/)).toBe(1);
+    now = first.expiresOnTimestamp - 1_000;
+    await credential.getToken('https://management.azure.com/.default');
+    expect(callsTo(/^\/idp\/token$/)).toBe(2);
+  });
+
+  it('shares one token request between concurrent callers and keeps scopes apart', async () => {
+    const http = createHttpClient({ timeoutMs: 5_000, ca: emulator.caPem });
+    const credential = new LocalIdpCredential(`${emulator.url}/idp`, http);
+    const tokens = await Promise.all([
+      credential.getToken('https://vault.azure.net/.default'),
+      credential.getToken('https://vault.azure.net/.default'),
+      credential.getToken('https://management.azure.com/.default'),
+    ]);
+    expect(tokens[0]?.token).toBe(tokens[1]?.token);
+    expect(tokens[2]?.token).not.toBe(tokens[0]?.token);
+    expect(callsTo(/^\/idp\/token$/)).toBe(2);
+  });
+
+  it('reports an unreachable identity provider as UpstreamTransient', async () => {
+    const http = createHttpClient({ timeoutMs: 2_000, ca: emulator.caPem });
+    const credential = new LocalIdpCredential('https://127.0.0.1:1/idp', http);
+    expect((await appErrorOf(credential.getToken('https://management.azure.com/.default'))).code).toBe('UpstreamTransient');
+  });
+});
+
+describe('Key Vault secrets through the challenge flow', () => {
+  it('reads a seeded secret with the real SecretClient', async () => {
+    expect(await services.secrets.getSecret('teams-webhook-url')).toBe(`${emulator.url}/sink/teams`);
+  });
+
+  it('serves a second read from the cache: no call reaches the vault', async () => {
+    await services.secrets.getSecret('slack-webhook-url');
+    const afterFirst = callsTo(/^\/secrets\/slack-webhook-url/);
+    expect(afterFirst).toBeGreaterThan(0);
+    expect(await services.secrets.getSecret('slack-webhook-url')).toBe(`${emulator.url}/sink/slack`);
+    expect(callsTo(/^\/secrets\/slack-webhook-url/)).toBe(afterFirst);
+  });
+
+  it('reads again once the TTL has passed', async () => {
+    let now = 1_000_000;
+    const secrets = createSecretStore({
+      keyVaultUrl: emulator.url,
+      credential: services.credential,
+      credentialKind: 'local',
+      ttlSeconds: 60,
+      timeoutMs: 5_000,
+      ca: emulator.caPem,
+      now: () => now,
+    });
+    await secrets.getSecret('generic-webhook-url');
+    const afterFirst = callsTo(/^\/secrets\/generic-webhook-url/);
+    now += 59_000;
+    await secrets.getSecret('generic-webhook-url');
+    expect(callsTo(/^\/secrets\/generic-webhook-url/)).toBe(afterFirst);
+    now += 2_000;
+    await secrets.getSecret('generic-webhook-url');
+    expect(callsTo(/^\/secrets\/generic-webhook-url/)).toBeGreaterThan(afterFirst);
+  });
+
+  it('concurrent misses share one read', async () => {
+    const secrets = createSecretStore({
+      keyVaultUrl: emulator.url,
+      credential: services.credential,
+      credentialKind: 'local',
+      ttlSeconds: 300,
+      timeoutMs: 5_000,
+      ca: emulator.caPem,
+    });
+    // Warm the client (its first request is the unauthenticated challenge) on another secret.
+    await secrets.getSecret('ado-pat');
+    emulator.resetCalls();
+    const values = await Promise.all(Array.from({ length: 8 }, () => secrets.getSecret('github-token')));
+    expect(new Set(values).size).toBe(1);
+    expect(emulator.calls().filter((call) => /^\/secrets\/github-token/.test(call.path) && call.status === 200)).toHaveLength(1);
+  });
+
+  it('a missing secret is a ConfigurationError naming it, never a value', async () => {
+    const error = await appErrorOf(services.secrets.getSecret('no-such-secret'));
+    expect(error.code).toBe('ConfigurationError');
+    expect(error.message).toBe("Key Vault secret 'no-such-secret' not found");
+  });
+
+  it('without a Key Vault URL, reading a secret names AML_WARDEN_KEYVAULT_URL', async () => {
+    const secrets = createSecretStore({ keyVaultUrl: undefined, credential: services.credential, credentialKind: 'local', ttlSeconds: 300, timeoutMs: 5_000 });
+    const error = await appErrorOf(secrets.getSecret('ado-pat'));
+    expect(error.code).toBe('ConfigurationError');
+    expect(error.target).toBe('AML_WARDEN_KEYVAULT_URL');
+  });
+});
+
+describe('services root', () => {
+  it('wires state to Azurite with the configured prefix', async () => {
+    const table = services.state.table('Probe');
+    expect(table.tableName).toBe('amlwardenProbe');
+    expect(await table.insert({ partitionKey: 'p', rowKey: 'r', ok: true })).not.toBe(false);
+    expect((await table.get('p', 'r'))?.entity.ok).toBe(true);
+  });
+
+  it('uses in-memory telemetry when Application Insights is not configured', () => {
+    services.telemetry.trackMetric('EventsDropped', 1);
+    expect(services.telemetry.snapshot()).toMatchObject({ sink: 'memory', metrics: { EventsDropped: { count: 1, sum: 1 } } });
+  });
+
+  it('fetches JSON from the emulator through the CA-trusting HTTP client', async () => {
+    const discovery = await services.http.getJson(`${emulator.url}/idp/.well-known/openid-configuration`);
+    expect(discovery).toMatchObject({ issuer: `${emulator.url}/idp` });
+  });
+});
+
+describe('GET /api/health on the offline host with the playground settings', () => {
+  beforeAll(async () => {
+    // The host reads settings from the environment, as the Functions host does; the policy is the repository's playground.
+    const env = { ...playgroundEnv(), AML_WARDEN_POLICY: 'policy/playground.yaml', AML_WARDEN_TLS_CA_FILE: join(appRoot, 'emulator-ca.pem') };
+    host = await startHost({ entry: join(import.meta.dirname, '..', '..', 'src', 'functions', 'health.ts'), port: 0, timers: false, log: () => {}, env: env as Record<string, string> });
+    setServicesForProcess(services);
+  });
+
+  it('answers 200 with the configuration summary, the policy summary and the telemetry counts, without secrets', async () => {
+    services.telemetry.trackMetric('EventsDropped', 2);
+    const response = await fetch(`${host.url}/api/health`);
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    const body = JSON.parse(text) as { status: string; config: Record<string, unknown>; policy: Record<string, unknown>; telemetry: { metrics: Record<string, { sum: number }> } };
+    expect(body.status).toBe('ok');
+    expect(body.config).toMatchObject({ armEndpoint: emulator.url, credential: 'local', keyVaultUrl: emulator.url });
+    expect(body.policy).toMatchObject({ source: 'policy/playground.yaml', mode: 'enforce' });
+    expect(body.telemetry.metrics.EventsDropped?.sum).toBeGreaterThanOrEqual(2);
+    expect(text).not.toContain('Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq');
+  });
+});
