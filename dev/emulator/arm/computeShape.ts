@@ -1,0 +1,120 @@
+import { badRequest, isRecord, readOptionalObject } from './armErrors.js';
+
+/** Compute types the 2022-10-01 and 2023-04-01 APIs accept. */
+export const COMPUTE_TYPES = [
+  'AKS',
+  'Kubernetes',
+  'AmlCompute',
+  'ComputeInstance',
+  'DataFactory',
+  'VirtualMachine',
+  'HDInsight',
+  'Databricks',
+  'DataLakeAnalytics',
+  'SynapseSpark',
+] as const;
+
+const ISO_DURATION = /^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
+
+export interface ComputeRequestBody {
+  readonly location: string;
+  readonly computeType: string;
+  readonly description?: string;
+  /** The type-specific `properties.properties`, as sent. */
+  readonly typeProperties: Record<string, unknown>;
+  readonly extra: Record<string, unknown>;
+  readonly tags: unknown;
+}
+
+/** Validates a compute PUT body as ARM does, naming the offending field. */
+export function readComputePut(body: Record<string, unknown>): ComputeRequestBody {
+  const location = body['location'];
+  if (typeof location !== 'string' || location.length === 0) return badRequest('location', 'is required.');
+  const properties = readOptionalObject(body['properties'], 'properties');
+  if (!properties) return badRequest('properties', 'is required.');
+  const computeType = properties['computeType'];
+  if (typeof computeType !== 'string' || computeType.length === 0) return badRequest('properties.computeType', 'is required.');
+  const canonical = COMPUTE_TYPES.find((known) => known.toLowerCase() === computeType.toLowerCase());
+  if (!canonical) return badRequest('properties.computeType', `has an unknown value '${computeType}'; expected one of ${COMPUTE_TYPES.join(', ')}.`);
+  const typeProperties = readOptionalObject(properties['properties'], 'properties.properties') ?? {};
+  if (canonical === 'AmlCompute' && typeProperties['scaleSettings'] !== undefined) validateScaleSettings(typeProperties['scaleSettings'], 'properties.properties.scaleSettings');
+  const { location: _l, properties: _p, tags, id: _i, name: _n, type: _t, systemData: _s, ...extra } = body;
+  const description = properties['description'];
+  return {
+    location,
+    computeType: canonical,
+    ...(typeof description === 'string' ? { description } : {}),
+    typeProperties,
+    extra,
+    tags,
+  };
+}
+
+export function validateScaleSettings(value: unknown, field: string): Record<string, unknown> {
+  if (!isRecord(value)) return badRequest(field, 'must be an object.');
+  const max = value['maxNodeCount'];
+  const min = value['minNodeCount'];
+  const idle = value['nodeIdleTimeBeforeScaleDown'];
+  if (typeof max !== 'number' || !Number.isInteger(max) || max < 0) return badRequest(`${field}.maxNodeCount`, 'is required and must be a non-negative integer.');
+  if (min !== undefined && (typeof min !== 'number' || !Number.isInteger(min) || min < 0)) return badRequest(`${field}.minNodeCount`, 'must be a non-negative integer.');
+  if (typeof min === 'number' && min > max) return badRequest(`${field}.minNodeCount`, 'must not exceed maxNodeCount.');
+  if (idle !== undefined && idle !== null && (typeof idle !== 'string' || !ISO_DURATION.test(idle))) return badRequest(`${field}.nodeIdleTimeBeforeScaleDown`, 'must be an ISO 8601 duration such as PT30M.');
+  return value;
+}
+
+/** What Azure ML fills in on a cluster or instance beside what the caller sent. */
+export function computeTypeDefaults(computeType: string, sent: Record<string, unknown>): Record<string, unknown> {
+  if (computeType === 'AmlCompute') {
+    const scale = isRecord(sent['scaleSettings']) ? sent['scaleSettings'] : { maxNodeCount: 1, minNodeCount: 0, nodeIdleTimeBeforeScaleDown: 'PT2M' };
+    const minNodes = typeof scale['minNodeCount'] === 'number' ? scale['minNodeCount'] : 0;
+    return {
+      vmSize: 'STANDARD_DS3_V2',
+      vmPriority: 'Dedicated',
+      osType: 'Linux',
+      isolatedNetwork: false,
+      remoteLoginPortPublicAccess: 'NotSpecified',
+      enableNodePublicIp: true,
+      ...sent,
+      scaleSettings: { minNodeCount: 0, ...scale },
+      allocationState: 'Steady',
+      currentNodeCount: minNodes,
+      targetNodeCount: minNodes,
+      nodeStateCounts: { preparingNodeCount: 0, runningNodeCount: 0, idleNodeCount: minNodes, unusableNodeCount: 0, leavingNodeCount: 0, preemptedNodeCount: 0 },
+      errors: null,
+    };
+  }
+  if (computeType === 'ComputeInstance') {
+    return { vmSize: 'STANDARD_DS3_V2', applicationSharingPolicy: 'Shared', computeInstanceAuthorizationType: 'personal', ...sent, state: 'Running', errors: null };
+  }
+  return { ...sent };
+}
+
+/**
+ * Fields that exist only from a newer api-version: stored whatever version wrote them, returned only to
+ * callers asking with that version or later, as ARM serialises per api-version.
+ */
+const NEWER_TYPE_FIELDS: readonly { readonly computeType: string; readonly field: string; readonly since: string }[] = [
+  { computeType: 'ComputeInstance', field: 'idleTimeBeforeShutdown', since: '2023-04-01' },
+  { computeType: 'ComputeInstance', field: 'customServices', since: '2023-04-01' },
+  { computeType: 'ComputeInstance', field: 'osImageMetadata', since: '2023-04-01' },
+];
+
+export function forApiVersion(body: Record<string, unknown>, apiVersion: string): Record<string, unknown> {
+  const properties = body['properties'];
+  if (!isRecord(properties) || !isRecord(properties['properties'])) return body;
+  const hidden = NEWER_TYPE_FIELDS.filter((f) => f.computeType === properties['computeType'] && apiVersion.slice(0, 10) < f.since);
+  if (hidden.length === 0) return body;
+  const typeProperties = { ...properties['properties'] };
+  for (const { field } of hidden) delete typeProperties[field];
+  return { ...body, properties: { ...properties, properties: typeProperties } };
+}
+
+/** Deep merge of a PATCH into stored properties: objects merge, anything else replaces. */
+export function mergeDeep(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...target };
+  for (const [name, value] of Object.entries(patch)) {
+    const current = merged[name];
+    merged[name] = isRecord(current) && isRecord(value) ? mergeDeep(current, value) : value;
+  }
+  return merged;
+}

@@ -1,0 +1,464 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
+import type { AmlCompute } from '@azure/arm-machinelearning';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { EmulatedEvent } from '../../dev/emulator/context.js';
+import { PLAYGROUND } from '../../dev/emulator/seed.js';
+import { startEmulator, type RunningEmulator } from '../../dev/emulator/server.js';
+import { localIdpCredential, request } from '../helpers/emulatorServices.js';
+
+const { subscriptionId, resourceGroup, workspace } = PLAYGROUND;
+const ARM_SCOPE = 'https://management.azure.com/.default';
+const API = '2022-10-01';
+const workspacePath = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${workspace}`;
+
+/** A webhook that records Event Grid deliveries, standing in for the Functions host. */
+async function startEventCapture(): Promise<{ url: string; events: EmulatedEvent[]; close(): Promise<void> }> {
+  const events: EmulatedEvent[] = [];
+  const server = http.createServer((incoming, outgoing) => {
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.on('end', () => {
+      events.push(...(JSON.parse(Buffer.concat(chunks).toString('utf8')) as EmulatedEvent[]));
+      outgoing.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`;
+  return { url, events, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+let emulator: RunningEmulator;
+let capture: Awaited<ReturnType<typeof startEventCapture>>;
+let client: AzureMachineLearningWorkspaces;
+let credential: ReturnType<typeof localIdpCredential>;
+
+async function tokenFor(scope: string): Promise<string> {
+  const token = await credential.getToken(scope);
+  if (!token) throw new Error(`no token for ${scope}`);
+  return token.token;
+}
+
+async function arm(method: string, path: string, options: { body?: unknown; apiVersion?: string | null; token?: string | null } = {}) {
+  const token = options.token === undefined ? await tokenFor(ARM_SCOPE) : options.token;
+  const apiVersion = options.apiVersion === undefined ? API : options.apiVersion;
+  const url = `${emulator.url}${path}${apiVersion === null ? '' : `${path.includes('?') ? '&' : '?'}api-version=${apiVersion}`}`;
+  return request(url, {
+    method,
+    ca: emulator.caPem,
+    ...(token === null ? {} : { headers: { authorization: `Bearer ${token}` } }),
+    ...(options.body === undefined ? {} : { body: options.body }),
+  });
+}
+
+beforeAll(async () => {
+  capture = await startEventCapture();
+  emulator = await startEmulator({ port: 0, lroPolls: 2, pageSize: 2, eventSubscriptions: [{ endpoint: capture.url }] });
+  credential = localIdpCredential(emulator.url, emulator.caPem);
+  client = new AzureMachineLearningWorkspaces(credential, subscriptionId, {
+    endpoint: emulator.url,
+    credentialScopes: [ARM_SCOPE],
+    tlsOptions: { ca: emulator.caPem },
+    retryOptions: { retryDelayInMs: 20, maxRetryDelayInMs: 200 },
+  });
+});
+
+afterAll(async () => {
+  await emulator?.close();
+  await capture?.close();
+});
+
+beforeEach(() => {
+  emulator.setThrottle(false);
+  emulator.clearFaults();
+});
+
+describe('ARM for Azure ML through the real @azure/arm-machinelearning client', () => {
+  it('lists the playground workspace by subscription with its tags', async () => {
+    const workspaces = [];
+    for await (const item of client.workspaces.listBySubscription()) workspaces.push(item);
+    expect(workspaces.map((w) => w.name)).toEqual([workspace]);
+    expect(workspaces[0]?.tags).toEqual({ owner: 'mlops-team@contoso.com', 'cost-center': 'cc-1234', environment: 'dev' });
+    expect(workspaces[0]?.id).toBe(workspacePath);
+  });
+
+  it('gets a workspace with its location and provisioning state', async () => {
+    const found = await client.workspaces.get(resourceGroup, workspace);
+    expect(found.location).toBe('eastus');
+    expect(found.provisioningState).toBe('Succeeded');
+    expect(found.systemData?.createdAt).toBeInstanceOf(Date);
+  });
+
+  it('lists computes across pages through nextLink', async () => {
+    await client.computeOperations.beginCreateOrUpdateAndWait(
+      resourceGroup,
+      workspace,
+      'paging-cluster',
+      { location: 'eastus', properties: { computeType: 'AmlCompute', properties: { scaleSettings: { maxNodeCount: 1, minNodeCount: 0 } } } },
+      { updateIntervalInMs: 10 },
+    );
+    emulator.resetCalls();
+    const names: string[] = [];
+    for await (const compute of client.computeOperations.list(resourceGroup, workspace)) names.push(compute.name ?? '');
+    expect(names).toEqual(expect.arrayContaining(['cpu-cluster', 'gpu-cluster', 'paging-cluster']));
+    const listCalls = emulator.calls().filter((call) => call.path.endsWith('/computes'));
+    expect(listCalls.length).toBeGreaterThanOrEqual(2);
+    expect(listCalls.some((call) => call.query.includes('%24skip=2') || call.query.includes('$skip=2'))).toBe(true);
+  });
+
+  it('creates a cluster through the long-running operation, polling until Succeeded, and publishes ResourceWriteSuccess', async () => {
+    emulator.resetCalls();
+    const created = await client.computeOperations.beginCreateOrUpdateAndWait(
+      resourceGroup,
+      workspace,
+      'train-cluster',
+      {
+        location: 'eastus',
+        properties: {
+          computeType: 'AmlCompute',
+          properties: { vmSize: 'Standard_DS3_v2', scaleSettings: { maxNodeCount: 2, minNodeCount: 0, nodeIdleTimeBeforeScaleDown: 'PT10M' } },
+        },
+      },
+      { updateIntervalInMs: 10 },
+    );
+    expect(created.properties?.provisioningState).toBe('Succeeded');
+    const initial = emulator.calls().find((call) => call.method === 'PUT' && call.path.endsWith('/computes/train-cluster'));
+    expect(initial?.status).toBe(201);
+    expect(emulator.calls().filter((call) => call.path.includes('/computeOperationsStatus/'))).toHaveLength(2);
+
+    await emulator.events.idle();
+    const computeId = `${workspacePath}/computes/train-cluster`;
+    const event = capture.events.find((e) => e.eventType === 'Microsoft.Resources.ResourceWriteSuccess' && e.subject === computeId);
+    expect(event?.topic).toBe(`/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`);
+    expect(event?.data).toMatchObject({
+      resourceUri: computeId,
+      operationName: 'Microsoft.MachineLearningServices/workspaces/computes/write',
+      status: 'Succeeded',
+      subscriptionId,
+      resourceProvider: 'Microsoft.MachineLearningServices',
+    });
+    const claims = event?.data['claims'] as Record<string, unknown>;
+    expect(claims['http://schemas.microsoft.com/identity/claims/objectidentifier']).toBe(initial?.principal);
+    expect(initial?.principal).not.toBe('anonymous');
+  });
+
+  it('patches scale settings, merging them into what the cluster already has', async () => {
+    await client.computeOperations.beginCreateOrUpdateAndWait(
+      resourceGroup,
+      workspace,
+      'scale-cluster',
+      { location: 'eastus', properties: { computeType: 'AmlCompute', properties: { vmSize: 'Standard_DS3_v2', scaleSettings: { maxNodeCount: 2, minNodeCount: 1, nodeIdleTimeBeforeScaleDown: 'PT20M' } } } },
+      { updateIntervalInMs: 10 },
+    );
+    const patched = await client.computeOperations.beginUpdateAndWait(
+      resourceGroup,
+      workspace,
+      'scale-cluster',
+      // The SDK puts these under properties.properties on the wire.
+      { properties: { scaleSettings: { maxNodeCount: 6, minNodeCount: 0 } } },
+      { updateIntervalInMs: 10 },
+    );
+    const properties = (patched.properties as AmlCompute).properties;
+    expect(properties?.scaleSettings).toEqual({ maxNodeCount: 6, minNodeCount: 0, nodeIdleTimeBeforeScaleDown: 'PT20M' });
+    const reread = await client.computeOperations.get(resourceGroup, workspace, 'scale-cluster');
+    expect((reread.properties as AmlCompute).properties?.vmSize).toBe('Standard_DS3_v2');
+    expect((reread.properties as AmlCompute).properties?.scaleSettings?.maxNodeCount).toBe(6);
+  });
+
+  it('deletes a cluster through the long-running operation; a get afterwards is 404', async () => {
+    await client.computeOperations.beginCreateOrUpdateAndWait(
+      resourceGroup,
+      workspace,
+      'doomed-cluster',
+      { location: 'eastus', properties: { computeType: 'AmlCompute', properties: { scaleSettings: { maxNodeCount: 1 } } } },
+      { updateIntervalInMs: 10 },
+    );
+    await client.computeOperations.beginDeleteAndWait(resourceGroup, workspace, 'doomed-cluster', 'Delete', { updateIntervalInMs: 10 });
+    await expect(client.computeOperations.get(resourceGroup, workspace, 'doomed-cluster')).rejects.toMatchObject({ statusCode: 404 });
+    await emulator.events.idle();
+    expect(capture.events.some((e) => e.eventType === 'Microsoft.Resources.ResourceDeleteSuccess' && e.subject.endsWith('/computes/doomed-cluster'))).toBe(true);
+  });
+
+  it('ends provisioning Failed with the error when an lro-failure fault names the compute', async () => {
+    emulator.injectFault({ kind: 'lro-failure', path: '/computes/broken-cluster$', body: { code: 'QuotaExceeded', message: 'Not enough cores.' } });
+    await expect(
+      client.computeOperations.beginCreateOrUpdateAndWait(
+        resourceGroup,
+        workspace,
+        'broken-cluster',
+        { location: 'eastus', properties: { computeType: 'AmlCompute', properties: { scaleSettings: { maxNodeCount: 1 } } } },
+        { updateIntervalInMs: 10 },
+      ),
+    ).rejects.toThrow(/Not enough cores|QuotaExceeded/);
+    const stored = await client.computeOperations.get(resourceGroup, workspace, 'broken-cluster');
+    expect(stored.properties?.provisioningState).toBe('Failed');
+    expect(stored.properties?.provisioningErrors?.[0]?.error?.code).toBe('QuotaExceeded');
+  });
+
+  it('registers, reads and lists model versions, keeping jobName, and publishes ModelRegistered', async () => {
+    await client.modelVersions.createOrUpdate(resourceGroup, workspace, 'credit-default', '1', {
+      properties: { jobName: 'retrain-job-1', tags: { retrained: 'true' }, properties: { accuracy: '0.91' }, modelUri: 'azureml://jobs/retrain-job-1/outputs/model' },
+    });
+    const version = await client.modelVersions.get(resourceGroup, workspace, 'credit-default', '1');
+    expect(version.properties.jobName).toBe('retrain-job-1');
+    expect(version.properties.tags).toEqual({ retrained: 'true' });
+    const listed = [];
+    for await (const item of client.modelVersions.list(resourceGroup, workspace, 'credit-default')) listed.push(item.name);
+    expect(listed).toEqual(['1']);
+    await emulator.events.idle();
+    const event = capture.events.find((e) => e.eventType === 'Microsoft.MachineLearningServices.ModelRegistered');
+    expect(event?.topic).toBe(workspacePath);
+    expect(event?.subject).toBe('models/credit-default:1');
+    expect(event?.data).toEqual({ modelName: 'credit-default', modelVersion: '1', modelTags: { retrained: 'true' }, modelProperties: { accuracy: '0.91' } });
+  });
+
+  it('stores a job put through ARM, serves it to the SDK, and publishes RunStatusChanged when it failed', async () => {
+    const put = await arm('PUT', `${workspacePath}/jobs/train-42`, {
+      body: { properties: { jobType: 'Command', experimentName: 'retrain-credit-default', status: 'Failed', command: 'python train.py', environmentId: 'azureml:sklearn:1', tags: { team: 'risk' } } },
+    });
+    expect(put.status).toBe(201);
+    const job = await client.jobs.get(resourceGroup, workspace, 'train-42');
+    expect(job.properties.status).toBe('Failed');
+    expect(job.properties.experimentName).toBe('retrain-credit-default');
+    await emulator.events.idle();
+    const event = capture.events.find((e) => e.eventType === 'Microsoft.MachineLearningServices.RunStatusChanged');
+    expect(event?.data).toMatchObject({ experimentName: 'retrain-credit-default', runId: 'train-42', runStatus: 'Failed', runTags: { team: 'risk' } });
+    expect(event?.subject).toBe(`experiments/${String(event?.data['experimentId'])}/runs/train-42`);
+  });
+
+  it('retries a throttled burst after Retry-After and every call still succeeds', async () => {
+    emulator.setThrottle({ reads: { burst: 3, perSecond: 2 } });
+    emulator.resetCalls();
+    const results = await Promise.all(Array.from({ length: 5 }, () => client.computeOperations.get(resourceGroup, workspace, 'cpu-cluster')));
+    expect(results.every((r) => r.name === 'cpu-cluster')).toBe(true);
+    const throttled = emulator.calls().filter((call) => call.status === 429);
+    expect(throttled.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('answers 429 TooManyRequests with Retry-After and remaining-reads headers when the bucket is empty', async () => {
+    emulator.setThrottle({ reads: { burst: 1, perSecond: 1 } });
+    const first = await arm('GET', workspacePath);
+    expect(first.status).toBe(200);
+    expect(first.headers['x-ms-ratelimit-remaining-subscription-reads']).toBe('0');
+    const second = await arm('GET', workspacePath);
+    expect(second.status).toBe(429);
+    expect(second.json<{ error: { code: string } }>().error.code).toBe('TooManyRequests');
+    expect(Number(second.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+  });
+
+  it('creates a workspace in a new resource group, listed by that group and published as a write', async () => {
+    const group = await arm('PUT', `/subscriptions/${subscriptionId}/resourceGroups/rg-team-b`, { apiVersion: '2021-04-01', body: { location: 'westeurope' } });
+    expect(group.status).toBe(201);
+    const created = await client.workspaces.beginCreateOrUpdateAndWait(
+      'rg-team-b',
+      'mlw-team-b',
+      { location: 'westeurope', tags: { owner: 'team-b@contoso.com' }, friendlyName: 'Team B' },
+      { updateIntervalInMs: 10 },
+    );
+    expect(created.provisioningState).toBe('Succeeded');
+    const names = [];
+    for await (const item of client.workspaces.listByResourceGroup('rg-team-b')) names.push(item.name);
+    expect(names).toEqual(['mlw-team-b']);
+    await emulator.events.idle();
+    const event = capture.events.find((e) => e.subject === created.id && e.eventType === 'Microsoft.Resources.ResourceWriteSuccess');
+    expect(event?.data['operationName']).toBe('Microsoft.MachineLearningServices/workspaces/write');
+
+    await client.workspaces.beginDeleteAndWait('rg-team-b', 'mlw-team-b', { updateIntervalInMs: 10 });
+    await expect(client.workspaces.get('rg-team-b', 'mlw-team-b')).rejects.toMatchObject({ statusCode: 404 });
+  });
+
+  it('has a dropped connection retried by the SDK', async () => {
+    emulator.injectFault({ method: 'GET', path: /\/computes\/cpu-cluster$/, kind: 'reset' });
+    emulator.resetCalls();
+    const found = await client.computeOperations.get(resourceGroup, workspace, 'cpu-cluster');
+    expect(found.name).toBe('cpu-cluster');
+    expect(emulator.calls().map((call) => call.status)).toEqual([0, 200]);
+  });
+
+  it('has an injected 503 retried by the SDK', async () => {
+    emulator.injectFault({ method: 'GET', path: /\/computes\/cpu-cluster$/, status: 503, times: 1 });
+    emulator.resetCalls();
+    const found = await client.computeOperations.get(resourceGroup, workspace, 'cpu-cluster');
+    expect(found.name).toBe('cpu-cluster');
+    expect(emulator.calls().map((call) => call.status)).toEqual([503, 200]);
+  });
+});
+
+describe('what ARM checks before the provider', () => {
+  it('answers 401 AuthenticationFailed without a token', async () => {
+    const response = await arm('GET', workspacePath, { token: null });
+    expect(response.status).toBe(401);
+    expect(response.json<{ error: { code: string } }>().error.code).toBe('AuthenticationFailed');
+  });
+
+  it('answers 401 InvalidAuthenticationToken for a token minted for another audience', async () => {
+    const response = await arm('GET', workspacePath, { token: await tokenFor('https://vault.azure.net/.default') });
+    expect(response.status).toBe(401);
+    expect(response.json<{ error: { code: string } }>().error.code).toBe('InvalidAuthenticationToken');
+  });
+
+  it('answers 400 MissingApiVersionParameter without api-version', async () => {
+    const response = await arm('GET', workspacePath, { apiVersion: null });
+    expect(response.status).toBe(400);
+    expect(response.json<{ error: { code: string } }>().error.code).toBe('MissingApiVersionParameter');
+  });
+
+  it('answers an ARM-style 404 for an unknown path and 405 for a wrong method', async () => {
+    const unknown = await arm('GET', `/subscriptions/${subscriptionId}/providers/Microsoft.Nope/things`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.json<{ error: { code: string; message: string } }>().error.message).toContain('Microsoft.Nope');
+    const wrong = await arm('POST', `${workspacePath}/computes/cpu-cluster`);
+    expect(wrong.status).toBe(405);
+  });
+
+  it('rejects a compute PUT without computeType or with an unknown one, naming the field', async () => {
+    const missing = await arm('PUT', `${workspacePath}/computes/bad`, { body: { location: 'eastus', properties: {} } });
+    expect(missing.status).toBe(400);
+    expect(missing.json<{ error: { message: string } }>().error.message).toContain('properties.computeType');
+    const unknown = await arm('PUT', `${workspacePath}/computes/bad`, { body: { location: 'eastus', properties: { computeType: 'Mainframe' } } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.json<{ error: { message: string } }>().error.message).toContain('Mainframe');
+    const noLocation = await arm('PUT', `${workspacePath}/computes/bad`, { body: { properties: { computeType: 'AmlCompute' } } });
+    expect(noLocation.json<{ error: { message: string } }>().error.message).toContain('location');
+  });
+});
+
+describe('newer api-versions, Tags API and Resource Graph', () => {
+  it('keeps what a 2023-04-01 compute instance PUT sends and returns it only to 2023-04-01 reads', async () => {
+    const path = `${workspacePath}/computes/ci-alice`;
+    const put = await arm('PUT', path, {
+      apiVersion: '2023-04-01',
+      body: {
+        location: 'eastus',
+        properties: {
+          computeType: 'ComputeInstance',
+          properties: {
+            vmSize: 'Standard_DS3_v2',
+            idleTimeBeforeShutdown: 'PT45M',
+            schedules: { computeStartStop: [{ action: 'Stop', triggerType: 'Cron', cron: { expression: '0 18 * * *', timeZone: 'UTC' } }] },
+          },
+        },
+      },
+    });
+    expect(put.status).toBe(201);
+    type Body = { properties: { properties: Record<string, unknown> } };
+    const newer = (await arm('GET', path, { apiVersion: '2023-04-01' })).json<Body>();
+    expect(newer.properties.properties['idleTimeBeforeShutdown']).toBe('PT45M');
+    const older = (await arm('GET', path, { apiVersion: '2022-10-01' })).json<Body>();
+    expect(older.properties.properties['idleTimeBeforeShutdown']).toBeUndefined();
+    expect(older.properties.properties['schedules']).toMatchObject({ computeStartStop: [{ action: 'Stop' }] });
+  });
+
+  it('merges tags through the Tags API into the compute the SDK reads, and publishes a tags write', async () => {
+    const scope = `${workspacePath}/computes/gpu-cluster`;
+    const patched = await arm('PATCH', `${scope}/providers/Microsoft.Resources/tags/default`, {
+      apiVersion: '2021-04-01',
+      body: { operation: 'Merge', properties: { tags: { owner: 'mlops-team@contoso.com', 'cost-center': 'cc-1234' } } },
+    });
+    expect(patched.status).toBe(200);
+    const compute = await client.computeOperations.get(resourceGroup, workspace, 'gpu-cluster');
+    expect(compute.tags).toEqual({ owner: 'mlops-team@contoso.com', 'cost-center': 'cc-1234' });
+    const removed = await arm('PATCH', `${scope}/providers/Microsoft.Resources/tags/default`, {
+      apiVersion: '2021-04-01',
+      body: { operation: 'Delete', properties: { tags: { 'cost-center': '' } } },
+    });
+    expect(removed.json<{ properties: { tags: Record<string, string> } }>().properties.tags).toEqual({ owner: 'mlops-team@contoso.com' });
+    await emulator.events.idle();
+    expect(capture.events.some((e) => e.subject === scope && e.data['operationName'] === 'Microsoft.Resources/tags/write')).toBe(true);
+  });
+
+  it('answers Resource Graph compute queries restricted to subscriptions, paged by $skipToken', async () => {
+    const query = (options: Record<string, unknown>) =>
+      arm('POST', '/providers/Microsoft.ResourceGraph/resources', {
+        apiVersion: '2021-03-01',
+        body: {
+          subscriptions: [subscriptionId],
+          query: "Resources | where type =~ 'microsoft.machinelearningservices/workspaces/computes' | project id, name, type, location, resourceGroup, subscriptionId, tags, properties | order by name asc",
+          options,
+        },
+      });
+    type Page = { totalRecords: number; count: number; data: { name: string; type: string; resourceGroup: string }[]; $skipToken?: string };
+    const first = await query({ $top: 2 });
+    expect(first.status).toBe(200);
+    const page = first.json<Page>();
+    expect(page.count).toBe(2);
+    expect(page.totalRecords).toBeGreaterThan(2);
+    expect(page.data[0]).toMatchObject({ type: 'microsoft.machinelearningservices/workspaces/computes', resourceGroup: 'rg-mlops-demo' });
+    const rest = (await query({ $top: 1000, $skipToken: page.$skipToken })).json<Page>();
+    const names = [...page.data, ...rest.data].map((row) => row.name);
+    expect(names).toContain('cpu-cluster');
+    expect(names).toContain('gpu-cluster');
+    expect(names).toHaveLength(page.totalRecords);
+    const elsewhere = await arm('POST', '/providers/Microsoft.ResourceGraph/resources', {
+      apiVersion: '2021-03-01',
+      body: { subscriptions: ['99999999-9999-9999-9999-999999999999'], query: "Resources | where type =~ 'microsoft.machinelearningservices/workspaces'" },
+    });
+    expect(elsewhere.json<Page>().totalRecords).toBe(0);
+  });
+
+  it('answers Resource Graph in table format and spends the per-user query quota', async () => {
+    emulator.setThrottle({ resourceGraph: { queries: 2, windowSeconds: 5 } });
+    const body = { subscriptions: [subscriptionId], query: "Resources | where type =~ 'microsoft.machinelearningservices/workspaces' | project name, tags", options: { resultFormat: 'table' } };
+    const first = await arm('POST', '/providers/Microsoft.ResourceGraph/resources', { apiVersion: '2021-03-01', body });
+    const table = first.json<{ data: { columns: { name: string }[]; rows: unknown[][] } }>().data;
+    expect(table.columns.map((c) => c.name)).toEqual(['name', 'tags']);
+    expect(table.rows).toEqual([[workspace, { owner: 'mlops-team@contoso.com', 'cost-center': 'cc-1234', environment: 'dev' }]]);
+    expect(first.headers['x-ms-user-quota-remaining']).toBe('1');
+    expect(first.headers['x-ms-user-quota-resets-after']).toMatch(/^\d\d:\d\d:\d\d$/);
+    await arm('POST', '/providers/Microsoft.ResourceGraph/resources', { apiVersion: '2021-03-01', body });
+    const third = await arm('POST', '/providers/Microsoft.ResourceGraph/resources', { apiVersion: '2021-03-01', body });
+    expect(third.status).toBe(429);
+    expect(third.headers['x-ms-user-quota-remaining']).toBe('0');
+  });
+});
+
+describe('admin API', () => {
+  it('bulk-seeds 1,000 workspaces with 10 computes each, which Resource Graph then pages through', async () => {
+    const admin = (method: string, path: string, body?: unknown) => request(`${emulator.url}${path}`, { method, ca: emulator.caPem, ...(body === undefined ? {} : { body }) });
+    const seeded = await admin('POST', '/_emulator/seed', { workspaces: 1000, computesPerWorkspace: 10, subscriptions: 4 });
+    expect(seeded.status).toBe(201);
+    const result = seeded.json<{ subscriptions: string[]; computes: number }>();
+    expect(result.computes).toBe(10_000);
+    const state = (await admin('GET', '/_emulator/state')).json<{ workspaces: number; computes: number }>();
+    expect(state.workspaces).toBe(1001);
+    expect(state.computes).toBeGreaterThanOrEqual(10_002);
+    const graph = await arm('POST', '/providers/Microsoft.ResourceGraph/resources', {
+      apiVersion: '2021-03-01',
+      body: { subscriptions: [result.subscriptions[0]], query: "Resources | where type =~ 'microsoft.machinelearningservices/workspaces/computes'", options: { $top: 1000 } },
+    });
+    expect(graph.json<{ totalRecords: number; count: number }>()).toMatchObject({ totalRecords: 2500, count: 1000 });
+
+    const calls = await admin('GET', `/_emulator/calls?path=${encodeURIComponent('ResourceGraph')}`);
+    expect(calls.json<{ calls: { path: string; status: number }[] }>().calls.at(-1)).toMatchObject({ path: '/providers/Microsoft.ResourceGraph/resources', status: 200 });
+
+    const reset = await admin('POST', '/_emulator/reset');
+    expect(reset.json<{ workspaces: number; computes: number }>()).toMatchObject({ workspaces: 1, computes: 2 });
+  });
+
+  it('turns throttling on and off, and clears the call log and faults, through the admin API', async () => {
+    const admin = (method: string, path: string, body?: unknown) => request(`${emulator.url}${path}`, { method, ca: emulator.caPem, ...(body === undefined ? {} : { body }) });
+    expect((await admin('POST', '/_emulator/throttle', { reads: { burst: 1, perSecond: 1 } })).json()).toMatchObject({ throttling: true });
+    await arm('GET', workspacePath);
+    expect((await arm('GET', workspacePath)).status).toBe(429);
+    expect((await admin('POST', '/_emulator/throttle', false)).json()).toMatchObject({ throttling: false });
+    expect((await arm('GET', workspacePath)).status).toBe(200);
+
+    await admin('POST', '/_emulator/faults', { path: 'workspaces/mlw-demo$', status: 500, times: 5 });
+    expect((await admin('DELETE', '/_emulator/faults')).status).toBe(204);
+    expect((await arm('GET', workspacePath)).status).toBe(200);
+
+    expect((await admin('DELETE', '/_emulator/calls')).status).toBe(204);
+    expect((await admin('GET', '/_emulator/calls')).json<{ count: number }>().count).toBe(0);
+    expect((await admin('POST', '/_emulator/faults', { status: 500 })).status).toBe(400);
+  });
+
+  it('injects a fault through POST /_emulator/faults for a non-ARM path', async () => {
+    const added = await request(`${emulator.url}/_emulator/faults`, { method: 'POST', ca: emulator.caPem, body: { method: 'POST', path: '^/sink/teams$', status: 500, times: 1 } });
+    expect(added.status).toBe(201);
+    const failed = await request(`${emulator.url}/sink/teams`, { method: 'POST', ca: emulator.caPem, body: { text: 'hello' } });
+    expect(failed.status).toBe(500);
+    const delivered = await request(`${emulator.url}/sink/teams`, { method: 'POST', ca: emulator.caPem, body: { text: 'hello' } });
+    expect(delivered.status).toBe(202);
+  });
+});
