@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'PolicyFileError'
   | 'UpstreamTransient'
   | 'UpstreamPermanent'
+  | 'NotImplemented'
   | 'Internal';
 
 const statusByCode: Record<ErrorCode, number> = {
@@ -31,6 +32,7 @@ const statusByCode: Record<ErrorCode, number> = {
   PolicyFileError: 500,
   UpstreamTransient: 503,
   UpstreamPermanent: 502,
+  NotImplemented: 501,
   Internal: 500,
 };
 

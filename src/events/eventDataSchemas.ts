@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import type { DomainEventKind } from './domainEvent.js';
+import { parseResourceReference } from './resourceReference.js';
+
+/**
+ * Zod schemas for the `data` of each event kind, producing the typed data of `domainEvent.ts`.
+ * The docs samples use PascalCase keys (`ModelName`), the REST spec and real deliveries camelCase
+ * (`modelName`): top-level keys are camel-cased before validation, nested maps (tags) are left alone.
+ */
+
+function camelCaseTopLevelKeys(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const result: Record<string, unknown> = {};
+  for (const [key, entry] of Object.entries(value)) {
+    const camel = key.charAt(0).toLowerCase() + key.slice(1);
+    // An exact camelCase key wins over its PascalCase twin.
+    if (!(camel in result) || key === camel) result[camel] = entry;
+  }
+  return result;
+}
+
+const objectError = { error: (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : 'must be an object') };
+
+const text = z.string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') });
+const nonEmptyText = text.min(1, { error: 'must not be empty' });
+
+/** Tags and properties: string values; scalars are stringified, absent or null means empty. */
+const stringMap = z
+  .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]), {
+    error: 'must be an object of string values',
+  })
+  .nullish()
+  .transform((map) =>
+    Object.fromEntries(Object.entries(map ?? {}).map(([key, entry]) => [key, entry === null ? '' : String(entry)])),
+  );
+
+const modelVersion = z
+  .union([nonEmptyText, z.number().finite()], { error: 'must be a string or a number' })
+  .transform((version) => String(version));
+
+const canonicalRunStatuses = [
+  'NotStarted',
+  'Starting',
+  'Provisioning',
+  'Preparing',
+  'Queued',
+  'Running',
+  'Finalizing',
+  'CancelRequested',
+  'Completed',
+  'Failed',
+  'Canceled',
+  'NotResponding',
+  'Paused',
+  'Unknown',
+] as const;
+const runStatusByLowerCase = new Map<string, string>(canonicalRunStatuses.map((status) => [status.toLowerCase(), status]));
+
+/** `failed` and `Failed` both occur on the wire; use cases compare against the canonical spelling. */
+export function normaliseRunStatus(status: string): string {
+  const trimmed = status.trim();
+  return runStatusByLowerCase.get(trimmed.toLowerCase()) ?? trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+}
+
+const modelRegistered = z.object({
+  modelName: nonEmptyText,
+  modelVersion,
+  modelTags: stringMap,
+  modelProperties: stringMap,
+}, objectError);
+
+const modelDeployed = z.object({
+  serviceName: nonEmptyText,
+  serviceComputeType: text.nullish().transform((value) => value ?? ''),
+  modelIds: z
+    .union([text, z.array(text)], { error: 'must be a comma-separated string or an array of strings' })
+    .nullish()
+    .transform((ids) =>
+      (Array.isArray(ids) ? ids : (ids ?? '').split(','))
+        .map((id) => id.trim())
+        .filter((id) => id !== ''),
+    ),
+  serviceTags: stringMap,
+  serviceProperties: stringMap,
+}, objectError);
+
+const run = z.object({
+  experimentId: text,
+  experimentName: text,
+  runId: nonEmptyText,
+  runType: text.nullish().transform((value) => value ?? null),
+  runTags: stringMap,
+  runProperties: stringMap,
+  runStatus: text.nullish().transform((value) => (value === null || value === undefined ? undefined : normaliseRunStatus(value))),
+}, objectError);
+
+const datasetDriftDetected = z.object({
+  dataDriftId: nonEmptyText,
+  dataDriftName: text,
+  runId: text,
+  baseDatasetId: text,
+  targetDatasetId: text,
+  driftCoefficient: z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/)], { error: 'must be a number' }).transform(Number),
+  startTime: text,
+  endTime: text,
+}, objectError);
+
+const resourceAction = z
+  .object({
+    resourceUri: nonEmptyText,
+    operationName: nonEmptyText,
+    status: text.nullish(),
+    subscriptionId: text.nullish(),
+    tenantId: text.nullish(),
+    resourceProvider: text.nullish(),
+    correlationId: text.nullish(),
+  }, objectError)
+  .transform((data) => {
+    const resource = parseResourceReference(data.resourceUri);
+    return {
+      resourceUri: data.resourceUri,
+      operationName: data.operationName,
+      status: data.status ?? '',
+      subscriptionId: data.subscriptionId ?? resource.workspace?.subscriptionId ?? '',
+      tenantId: data.tenantId ?? '',
+      resourceProvider: data.resourceProvider ?? data.operationName.split('/')[0] ?? '',
+      correlationId: data.correlationId ?? '',
+      resourceKind: resource.kind,
+      computeName: resource.computeName,
+    };
+  });
+
+const subscriptionValidation = z.object({
+  validationCode: nonEmptyText,
+  validationUrl: text.nullish().transform((value) => value ?? null),
+}, objectError);
+
+const requiredObject = <T extends z.ZodType>(schema: T) => z.preprocess(camelCaseTopLevelKeys, schema);
+
+/** The data schema of each known kind; `Unknown` keeps whatever came. */
+export const eventDataSchemas = {
+  ModelRegistered: requiredObject(modelRegistered),
+  ModelDeployed: requiredObject(modelDeployed),
+  RunCompleted: requiredObject(run),
+  RunStatusChanged: requiredObject(run),
+  DatasetDriftDetected: requiredObject(datasetDriftDetected),
+  ResourceWriteSuccess: requiredObject(resourceAction),
+  ResourceDeleteSuccess: requiredObject(resourceAction),
+  SubscriptionValidation: requiredObject(subscriptionValidation),
+  Unknown: z.unknown(),
+} satisfies Record<DomainEventKind, z.ZodType>;

@@ -1,0 +1,10 @@
+/**
+ * The app's entry: importing each function file registers it with the Functions host. Nothing
+ * here (or in those files' static imports) loads an Azure SDK; they load on first use.
+ */
+import './functions/amlEvents.js';
+import './functions/resourceEvents.js';
+import './functions/eventsWebhook.js';
+import './functions/complianceSweep.js';
+import './functions/computeRequests.js';
+import './functions/health.js';

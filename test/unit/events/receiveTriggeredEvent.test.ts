@@ -1,0 +1,98 @@
+import { InvocationContext } from '@azure/functions';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { routeEvent } from '../../../src/app/routeEvent.js';
+import { AppError } from '../../../src/errors.js';
+import type { DomainEvent } from '../../../src/events/domainEvent.js';
+import { receiveTriggeredEvent, type DroppedEvent } from '../../../src/events/receiveTriggeredEvent.js';
+
+const fixturesDir = new URL('../../../../shared/fixtures/events/', import.meta.url);
+const firstEventOf = (name: string): Record<string, unknown> => {
+  const body: unknown = JSON.parse(readFileSync(new URL(name, fixturesDir), 'utf8'));
+  return structuredClone((Array.isArray(body) ? body[0] : body) as Record<string, unknown>);
+};
+
+function recordingContext() {
+  const lines: { level: string; text: string }[] = [];
+  const context = new InvocationContext({
+    functionName: 'amlEvents',
+    logHandler: (level, ...args) => lines.push({ level, text: args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' ') }),
+  });
+  return { context, lines };
+}
+
+describe('receiveTriggeredEvent', () => {
+  it('routes a well-formed event and counts nothing', async () => {
+    const { context, lines } = recordingContext();
+    const routed: DomainEvent[] = [];
+    const dropped: DroppedEvent[] = [];
+    await receiveTriggeredEvent(firstEventOf('eventgrid-ModelRegistered.json'), context, {
+      route: async (event, log) => {
+        routed.push(event);
+        return routeEvent(event, log);
+      },
+      countDropped: (event) => void dropped.push(event),
+    });
+    expect(routed.map((event) => event.kind)).toEqual(['ModelRegistered']);
+    expect(dropped).toEqual([]);
+    expect(lines.some((line) => line.text.includes('Microsoft.MachineLearningServices.ModelRegistered models/sklearn_regression_model:20'))).toBe(true);
+  });
+
+  it('logs, counts and drops a malformed event without failing the invocation', async () => {
+    const { context, lines } = recordingContext();
+    const raw = firstEventOf('eventgrid-ModelRegistered.json');
+    delete (raw['data'] as Record<string, unknown>)['ModelName'];
+    const dropped: DroppedEvent[] = [];
+    let routed = 0;
+    await receiveTriggeredEvent(raw, context, { route: async () => void routed++, countDropped: (event) => void dropped.push(event) });
+    expect(routed).toBe(0);
+    expect(dropped).toEqual([
+      { eventId: '831e1650-001e-001b-66ab-eeb76e069631', eventType: 'Microsoft.MachineLearningServices.ModelRegistered', reason: 'malformed' },
+    ]);
+    const warning = lines.find((line) => line.level === 'warning');
+    expect(warning?.text).toContain('831e1650-001e-001b-66ab-eeb76e069631');
+    expect(warning?.text).toContain('event.data.modelName');
+  });
+
+  it('rethrows a transient failure so Event Grid redelivers', async () => {
+    const { context } = recordingContext();
+    const dropped: DroppedEvent[] = [];
+    const failure = new AppError('UpstreamTransient', 'ARM answered 503');
+    await expect(
+      receiveTriggeredEvent(firstEventOf('eventgrid-RunStatusChanged.json'), context, {
+        route: async () => {
+          throw failure;
+        },
+        countDropped: (event) => void dropped.push(event),
+      }),
+    ).rejects.toBe(failure);
+    expect(dropped).toEqual([]);
+  });
+
+  it('drops a permanent failure with its code, and an unexpected error as Internal', async () => {
+    const { context } = recordingContext();
+    const dropped: DroppedEvent[] = [];
+    for (const failure of [new AppError('NotFound', 'workspace not found'), new TypeError('boom')]) {
+      await receiveTriggeredEvent(firstEventOf('eventgrid-RunStatusChanged.json'), context, {
+        route: async () => {
+          throw failure;
+        },
+        countDropped: (event) => void dropped.push(event),
+      });
+    }
+    expect(dropped.map((event) => event.reason)).toEqual(['NotFound', 'Internal']);
+  });
+
+  it('still succeeds when counting the drop fails', async () => {
+    const { context, lines } = recordingContext();
+    await expect(
+      receiveTriggeredEvent('not an event', context, {
+        route: async () => undefined,
+        countDropped: () => {
+          throw new Error('telemetry unavailable');
+        },
+      }),
+    ).resolves.toBeUndefined();
+    expect(lines.some((line) => line.text.includes('Could not count the dropped event: telemetry unavailable'))).toBe(true);
+  });
+});

@@ -1,0 +1,109 @@
+import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
+import { randomUUID } from 'node:crypto';
+import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createComputeRequestsHandlers, type ComputeRequestsDeps } from '../../../src/functions/computeRequests.js';
+
+const audience = 'api://aml-warden';
+const issuer = `https://127.0.0.1:7443/idp-${randomUUID()}`;
+let signingKey: CryptoKey;
+let deps: ComputeRequestsDeps;
+
+beforeAll(async () => {
+  const pair = await generateKeyPair('RS256');
+  signingKey = pair.privateKey;
+  const jwks = { keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1' }] };
+  deps = {
+    auth: { issuer, audience, jwksUrl: `${issuer}/keys` },
+    fetchJson: async (url) => {
+      if (url === `${issuer}/keys`) return jwks;
+      throw new Error(`unexpected fetch ${url}`);
+    },
+  };
+});
+
+const tokenFor = (user: string, roles: string[], expiresAt: number | string = '10m') =>
+  new SignJWT({ oid: `oid-${user}`, preferred_username: user, roles })
+    .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+    .setIssuer(issuer)
+    .setAudience(audience)
+    .setExpirationTime(expiresAt)
+    .sign(signingKey);
+
+const quietContext = () => new InvocationContext({ logHandler: () => undefined });
+
+function request(method: string, path: string, token?: string, body?: unknown) {
+  return new HttpRequest({
+    method,
+    url: `http://127.0.0.1:7071/api/${path}`,
+    headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
+    ...(body === undefined ? {} : { body: { string: JSON.stringify(body) } }),
+  });
+}
+
+const errorOf = (response: HttpResponseInit) => (response.jsonBody as { error: { code: string; message: string } }).error;
+
+describe('computeRequests routes', () => {
+  it('refuse a call without a bearer token with 401', async () => {
+    const handlers = createComputeRequestsHandlers(async () => deps);
+    for (const [handler, method, path] of [
+      [handlers.collection, 'POST', 'compute-requests'],
+      [handlers.collection, 'GET', 'compute-requests?status=Pending'],
+      [handlers.byId, 'GET', 'compute-requests/r1'],
+      [handlers.approve, 'POST', 'compute-requests/r1/approve'],
+      [handlers.reject, 'POST', 'compute-requests/r1/reject'],
+    ] as const) {
+      const response = await handler(request(method, path), quietContext());
+      expect(response.status).toBe(401);
+      expect(errorOf(response).code).toBe('Unauthorized');
+    }
+  });
+
+  it('refuse an expired token with 401', async () => {
+    const handlers = createComputeRequestsHandlers(async () => deps);
+    const expired = await tokenFor('alice@contoso.com', ['ComputeRequester'], Math.floor(Date.now() / 1000) - 3600);
+    const response = await handlers.collection(request('POST', 'compute-requests', expired, {}), quietContext());
+    expect(response.status).toBe(401);
+    expect(errorOf(response).message).toBe('token has expired');
+  });
+
+  it('require ComputeRequester to create and ComputeApprover to approve or reject (403)', async () => {
+    const handlers = createComputeRequestsHandlers(async () => deps);
+    const approverOnly = await tokenFor('approver@contoso.com', ['ComputeApprover']);
+    const requesterOnly = await tokenFor('alice@contoso.com', ['ComputeRequester']);
+    const create = await handlers.collection(request('POST', 'compute-requests', approverOnly, {}), quietContext());
+    expect(create.status).toBe(403);
+    expect(errorOf(create).message).toContain('ComputeRequester');
+    for (const handler of [handlers.approve, handlers.reject]) {
+      const response = await handler(request('POST', 'compute-requests/r1/approve', requesterOnly, {}), quietContext());
+      expect(response.status).toBe(403);
+      expect(errorOf(response).message).toContain('ComputeApprover');
+    }
+    const noRoles = await tokenFor('bob@contoso.com', []);
+    expect((await handlers.byId(request('GET', 'compute-requests/r1', noRoles), quietContext())).status).toBe(403);
+  });
+
+  it('answer 501 through the error mapper once the caller is authorised', async () => {
+    const handlers = createComputeRequestsHandlers(async () => deps);
+    const requester = await tokenFor('alice@contoso.com', ['ComputeRequester']);
+    const approver = await tokenFor('approver@contoso.com', ['ComputeApprover']);
+    const cases = [
+      await handlers.collection(request('POST', 'compute-requests', requester, { computeName: 'c' }), quietContext()),
+      await handlers.collection(request('GET', 'compute-requests?status=Pending', approver), quietContext()),
+      await handlers.byId(request('GET', 'compute-requests/r1', requester), quietContext()),
+      await handlers.approve(request('POST', 'compute-requests/r1/approve', approver, {}), quietContext()),
+      await handlers.reject(request('POST', 'compute-requests/r1/reject', approver, { reason: 'no' }), quietContext()),
+    ];
+    for (const response of cases) {
+      expect(response.status).toBe(501);
+      expect(errorOf(response).code).toBe('NotImplemented');
+    }
+  });
+
+  it('report missing token settings as a configuration error, not as the caller\'s fault', async () => {
+    const handlers = createComputeRequestsHandlers(async () => ({ auth: undefined, fetchJson: deps.fetchJson }));
+    const response = await handlers.byId(request('GET', 'compute-requests/r1', 'anything'), quietContext());
+    expect(response.status).toBe(500);
+    expect(errorOf(response)).toMatchObject({ code: 'ConfigurationError', message: expect.stringContaining('AML_WARDEN_AUTH_ISSUER') });
+  });
+});

@@ -1,0 +1,74 @@
+import { InvocationContext } from '@azure/functions';
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { AppError } from '../../../src/errors.js';
+import type { DroppedEvent } from '../../../src/events/droppedEvent.js';
+import { amlEventsHandler, createAmlEventsHandler } from '../../../src/functions/amlEvents.js';
+import { createResourceEventsHandler, resourceEventsHandler } from '../../../src/functions/resourceEvents.js';
+
+const fixturesDir = new URL('../../../../shared/fixtures/events/', import.meta.url);
+const eventsOf = (name: string): Record<string, unknown>[] => {
+  const body: unknown = JSON.parse(readFileSync(new URL(name, fixturesDir), 'utf8'));
+  return (Array.isArray(body) ? body : [body]) as Record<string, unknown>[];
+};
+const eventFixtures = readdirSync(fixturesDir).filter((name) => name.endsWith('.json') && !name.includes('ValidationResponse'));
+
+function recordingContext(functionName: string) {
+  const lines: { level: string; text: string }[] = [];
+  const context = new InvocationContext({
+    functionName,
+    logHandler: (level, ...args) => lines.push({ level, text: args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' ') }),
+  });
+  return { context, lines };
+}
+
+describe.each([
+  { functionName: 'amlEvents', handler: amlEventsHandler, create: createAmlEventsHandler },
+  { functionName: 'resourceEvents', handler: resourceEventsHandler, create: createResourceEventsHandler },
+])('$functionName trigger', ({ functionName, handler, create }) => {
+  for (const name of eventFixtures) {
+    it(`accepts ${name} as the trigger delivers it and logs it by type and subject`, async () => {
+      const { context, lines } = recordingContext(functionName);
+      for (const event of eventsOf(name)) {
+        await expect(handler(event, context)).resolves.toBeUndefined();
+        const type = String(event['eventType'] ?? event['type']);
+        expect(lines.some((line) => line.level === 'information' && line.text.startsWith(`${type} ${String(event['subject'])}`))).toBe(true);
+      }
+      expect(lines.filter((line) => line.level === 'warning')).toEqual([]);
+    });
+  }
+
+  it('drops a malformed event without failing, logging its id and type and counting it', async () => {
+    const dropped: DroppedEvent[] = [];
+    const { context, lines } = recordingContext(functionName);
+    const [event] = eventsOf('eventgrid-ModelRegistered.json');
+    const malformed = { ...event, data: { ModelVersion: 20 } };
+    const { routeEvent } = await import('../../../src/app/routeEvent.js');
+    const counted = create(async () => ({ route: routeEvent, countDropped: (item) => void dropped.push(item) }));
+    await expect(counted(malformed, context)).resolves.toBeUndefined();
+    expect(dropped).toEqual([
+      { eventId: '831e1650-001e-001b-66ab-eeb76e069631', eventType: 'Microsoft.MachineLearningServices.ModelRegistered', reason: 'malformed' },
+    ]);
+    const warning = lines.find((line) => line.level === 'warning')?.text ?? '';
+    expect(warning).toContain('831e1650-001e-001b-66ab-eeb76e069631');
+    expect(warning).toContain('Microsoft.MachineLearningServices.ModelRegistered');
+  });
+
+  it('returns normally for a malformed event even where telemetry cannot be reached', async () => {
+    const { context, lines } = recordingContext(functionName);
+    await expect(handler({ id: 'x-1', eventType: 'Microsoft.MachineLearningServices.ModelRegistered' }, context)).resolves.toBeUndefined();
+    expect(lines.some((line) => line.level === 'warning' && line.text.includes('Dropped event x-1'))).toBe(true);
+  });
+
+  it('fails the invocation on a transient error so Event Grid retries', async () => {
+    const { context } = recordingContext(functionName);
+    const [event] = eventsOf('eventgrid-RunStatusChanged.json');
+    const failing = create(async () => ({
+      route: async () => {
+        throw new AppError('UpstreamTransient', 'ARM answered 503');
+      },
+      countDropped: () => undefined,
+    }));
+    await expect(failing(event, context)).rejects.toMatchObject({ code: 'UpstreamTransient' });
+  });
+});
