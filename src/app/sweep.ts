@@ -191,7 +191,8 @@ export async function sweep(services: Services, log: EventLog, options: SweepOpt
             return;
           }
           const result = await sweepWorkspace(workspace, deps, governOptions, log);
-          await ledger?.record(runId, result, new Date());
+          // A workspace that failed transiently is left unrecorded, so a resumed run tries it again.
+          if (result.status !== 'failed') await ledger?.record(runId, result, new Date());
           results.push(result);
           finished += 1;
           resources += result.counts.resources;
@@ -258,7 +259,8 @@ async function sweepWorkspace(row: WorkspaceResource, deps: GovernanceDeps, opti
     const message = error instanceof Error ? error.message : String(error);
     const status = isAppError(error) && (error.code === 'NotFound' || error.code === 'Forbidden') ? 'unreadable' : 'failed';
     log.warn(`Compliance sweep: workspace ${row.id} ${status}: ${message}`);
-    return { ...base, status, error: message, counts, byRule, lines };
+    // What was seen of it before the failure is left out: the workspace as a whole is the problem reported.
+    return { ...base, status, error: message, counts: emptyCounts(), byRule: {}, lines: [] };
   }
 }
 

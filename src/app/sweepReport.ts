@@ -1,0 +1,301 @@
+/**
+ * The compliance sweep's report: per-workspace results folded into totals (compliance rate, violations by
+ * rule and by owner), rendered as a table for people, as JSON, as a what-if list of patches, and as a
+ * notification; stored in Table Storage (table `sweepreports`, newest first).
+ */
+import * as z from 'zod';
+import type { Notification } from '../integrations/notifiers/notification.js';
+import { toKey, type StateStore, type StateTable } from '../integrations/tableState.js';
+import type { Mode } from '../policy/policySchema.js';
+
+/** One resource that needs (or needed) attention. */
+export interface ReportLine {
+  readonly resourceId: string;
+  readonly resourceType: 'workspace' | 'compute';
+  readonly name: string;
+  readonly workspaceName: string;
+  readonly subscriptionId: string;
+  readonly owner: string | undefined;
+  readonly outcome: string;
+  readonly rules: readonly string[];
+  /** The patch written / that would be written, described (`scaleSettings.minNodeCount → 0; tag owner → "…"`). */
+  readonly change: string | undefined;
+  readonly note: string | undefined;
+}
+
+export interface OutcomeCounts {
+  resources: number;
+  compliant: number;
+  exempt: number;
+  outOfScope: number;
+  violations: number;
+  remediated: number;
+  deferred: number;
+  wouldChange: number;
+  failed: number;
+}
+
+export interface WorkspaceSweepResult {
+  readonly workspaceId: string;
+  readonly workspaceName: string;
+  readonly subscriptionId: string;
+  /** `unreadable`: ARM refused (403) or lost (404) it; `failed`: transient trouble outlasted the retries. */
+  readonly status: 'done' | 'unreadable' | 'failed';
+  readonly error?: string | undefined;
+  readonly counts: OutcomeCounts;
+  /** Findings per rule over the workspace and its computes. */
+  readonly byRule: Readonly<Record<string, number>>;
+  readonly lines: readonly ReportLine[];
+}
+
+export interface SweepReport {
+  readonly runId: string;
+  /** `policy`: each rule's own mode. */
+  readonly mode: Mode | 'policy';
+  readonly whatIf: boolean;
+  readonly status: 'Completed' | 'Partial';
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly subscriptions: readonly string[];
+  readonly workspaces: number;
+  readonly problems: readonly { readonly workspaceId: string; readonly status: string; readonly error: string }[];
+  readonly totals: OutcomeCounts;
+  /** Resources without findings (exempt included) over resources evaluated in scope; 1 when none. */
+  readonly complianceRate: number;
+  readonly violationsByRule: Readonly<Record<string, number>>;
+  /** Non-compliant resources per owner (`(no owner)` when untagged). */
+  readonly violationsByOwner: Readonly<Record<string, number>>;
+  readonly lines: readonly ReportLine[];
+}
+
+export const NO_OWNER = '(no owner)';
+
+export function emptyCounts(): OutcomeCounts {
+  return { resources: 0, compliant: 0, exempt: 0, outOfScope: 0, violations: 0, remediated: 0, deferred: 0, wouldChange: 0, failed: 0 };
+}
+
+export interface ReportMeta {
+  readonly runId: string;
+  readonly mode: Mode | 'policy';
+  readonly whatIf: boolean;
+  readonly status: 'Completed' | 'Partial';
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly subscriptions: readonly string[];
+}
+
+export function buildSweepReport(meta: ReportMeta, results: readonly WorkspaceSweepResult[]): SweepReport {
+  const totals = emptyCounts();
+  const byRule: Record<string, number> = {};
+  const byOwner: Record<string, number> = {};
+  const lines: ReportLine[] = [];
+  const problems: { workspaceId: string; status: string; error: string }[] = [];
+  for (const result of results) {
+    for (const key of Object.keys(totals) as (keyof OutcomeCounts)[]) totals[key] += result.counts[key];
+    for (const [rule, count] of Object.entries(result.byRule)) byRule[rule] = (byRule[rule] ?? 0) + count;
+    for (const line of result.lines) {
+      lines.push(line);
+      const owner = line.owner ?? NO_OWNER;
+      byOwner[owner] = (byOwner[owner] ?? 0) + 1;
+    }
+    if (result.status !== 'done') problems.push({ workspaceId: result.workspaceId, status: result.status, error: result.error ?? result.status });
+  }
+  const evaluated = totals.resources - totals.outOfScope;
+  const clean = totals.compliant + totals.exempt;
+  lines.sort((a, b) => a.resourceId.localeCompare(b.resourceId));
+  return {
+    ...meta,
+    workspaces: results.length,
+    problems,
+    totals,
+    complianceRate: evaluated === 0 ? 1 : clean / evaluated,
+    violationsByRule: sortedByCount(byRule),
+    violationsByOwner: sortedByCount(byOwner),
+    lines,
+  };
+}
+
+function sortedByCount(counts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).sort(([a, x], [b, y]) => y - x || a.localeCompare(b)));
+}
+
+function percent(rate: number): string {
+  return `${(rate * 100).toFixed(1)}%`;
+}
+
+/** Columns padded to their widest cell. */
+export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  return [line(headers), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
+}
+
+function headline(report: SweepReport): string {
+  const t = report.totals;
+  const parts = [
+    `${report.workspaces} workspace(s), ${t.resources} resource(s)`,
+    `compliance ${percent(report.complianceRate)}`,
+    `${t.resources - t.outOfScope - t.compliant - t.exempt} non-compliant`,
+  ];
+  if (t.remediated > 0) parts.push(`${t.remediated} remediated`);
+  if (t.wouldChange > 0) parts.push(`${t.wouldChange} would change`);
+  if (t.deferred > 0) parts.push(`${t.deferred} deferred`);
+  if (t.exempt > 0) parts.push(`${t.exempt} exempt`);
+  if (t.failed > 0) parts.push(`${t.failed} failed`);
+  if (report.problems.length > 0) parts.push(`${report.problems.length} workspace(s) unreadable`);
+  return `Compliance sweep ${report.runId} (${report.whatIf ? 'what-if' : `mode ${report.mode}`}, ${report.status}): ${parts.join(', ')}`;
+}
+
+/** The violations table people read at the end of `aml-warden sweep`. */
+export function formatSweepTable(report: SweepReport): string {
+  const sections = [headline(report)];
+  if (report.lines.length > 0) {
+    sections.push(
+      renderTable(
+        ['WORKSPACE', 'RESOURCE', 'TYPE', 'OWNER', 'OUTCOME', 'RULES'],
+        report.lines.map((line) => [line.workspaceName, line.name, line.resourceType, line.owner ?? NO_OWNER, line.outcome, line.rules.join(', ')]),
+      ),
+    );
+  } else {
+    sections.push('No violations.');
+  }
+  const rules = Object.entries(report.violationsByRule);
+  if (rules.length > 0) sections.push(renderTable(['RULE', 'FINDINGS'], rules.map(([rule, count]) => [rule, String(count)])));
+  if (report.problems.length > 0) {
+    sections.push(renderTable(['UNREADABLE WORKSPACE', 'PROBLEM'], report.problems.map((problem) => [problem.workspaceId, problem.error])));
+  }
+  return `${sections.join('\n\n')}\n`;
+}
+
+/** `what-if`: exactly the patches enforce mode would write, one resource per line. */
+export function formatWhatIf(report: SweepReport): string {
+  const changes = report.lines.filter((line) => line.change !== undefined);
+  const held = report.lines.filter((line) => line.outcome === 'deferred');
+  const sections = [headline(report)];
+  sections.push(
+    changes.length === 0
+      ? 'Enforce mode would change nothing.'
+      : renderTable(['RESOURCE', 'PATCH'], changes.map((line) => [line.resourceId, line.change ?? ''])),
+  );
+  if (held.length > 0) sections.push(renderTable(['HELD BACK', 'WHY'], held.map((line) => [line.resourceId, line.note ?? ''])));
+  const manual = report.lines.filter((line) => line.change === undefined && line.outcome === 'violations');
+  if (manual.length > 0) sections.push(`${manual.length} resource(s) have findings that cannot be fixed in place (see \`aml-warden sweep --mode audit\`).`);
+  return `${sections.join('\n\n')}\n`;
+}
+
+/** The summary for the violations channel. */
+export function sweepNotification(report: SweepReport, maxRules = 5): Notification {
+  const t = report.totals;
+  const nonCompliant = t.resources - t.outOfScope - t.compliant - t.exempt;
+  const topRules = Object.entries(report.violationsByRule).slice(0, maxRules);
+  const topOwners = Object.entries(report.violationsByOwner).slice(0, maxRules);
+  return {
+    title: `Compliance sweep: ${percent(report.complianceRate)} compliant`,
+    text: headline(report),
+    severity: nonCompliant > 0 || report.problems.length > 0 ? 'warning' : 'info',
+    facts: [
+      { name: 'Workspaces', value: String(report.workspaces) },
+      { name: 'Resources', value: String(t.resources) },
+      { name: 'Non-compliant', value: String(nonCompliant) },
+      { name: 'Remediated', value: String(t.remediated) },
+      ...(topRules.length > 0 ? [{ name: 'Top rules', value: topRules.map(([rule, count]) => `${rule} (${count})`).join(', ') }] : []),
+      ...(topOwners.length > 0 ? [{ name: 'Top owners', value: topOwners.map(([owner, count]) => `${owner} (${count})`).join(', ') }] : []),
+      ...(report.problems.length > 0 ? [{ name: 'Unreadable workspaces', value: String(report.problems.length) }] : []),
+    ],
+    eventId: report.runId,
+  };
+}
+
+// ── storage ─────────────────────────────────────────────────────────────────────────────────────
+
+const MAX_PROPERTY_CHARS = 30_000;
+
+const reportEntitySchema = z.object({
+  runId: z.string(),
+  mode: z.string(),
+  whatIf: z.boolean(),
+  status: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  subscriptions: z.string(),
+  workspaces: z.number(),
+  resources: z.number(),
+  complianceRate: z.number(),
+  totalsJson: z.string(),
+  byRuleJson: z.string(),
+  byOwnerJson: z.string(),
+  problemsJson: z.string(),
+  linesJson: z.string(),
+  linesTruncated: z.boolean(),
+});
+type ReportEntity = z.infer<typeof reportEntitySchema>;
+
+/** Keeps as many lines as fit in one property (the rest are in the audit trail). */
+function fitLines(lines: readonly ReportLine[]): { json: string; truncated: boolean } {
+  let kept = lines.length;
+  let json = JSON.stringify(lines);
+  while (json.length > MAX_PROPERTY_CHARS && kept > 0) {
+    kept = Math.floor(kept / 2);
+    json = JSON.stringify(lines.slice(0, kept));
+  }
+  return { json, truncated: kept < lines.length };
+}
+
+export interface SweepReportStore {
+  save(report: SweepReport): Promise<void>;
+  /** The newest stored report. */
+  latest(): Promise<SweepReport | undefined>;
+}
+
+const PARTITION = 'report';
+
+export function createSweepReportStore(state: StateStore): SweepReportStore {
+  const table: StateTable<ReportEntity> = state.table('sweepreports', reportEntitySchema);
+  return {
+    async save(report) {
+      const lines = fitLines(report.lines);
+      await table.upsert({
+        partitionKey: PARTITION,
+        // Newest first.
+        rowKey: `${String(9_999_999_999_999 - Date.parse(report.startedAt)).padStart(13, '0')}-${toKey(report.runId)}`,
+        runId: report.runId,
+        mode: report.mode,
+        whatIf: report.whatIf,
+        status: report.status,
+        startedAt: report.startedAt,
+        finishedAt: report.finishedAt,
+        subscriptions: report.subscriptions.join(','),
+        workspaces: report.workspaces,
+        resources: report.totals.resources,
+        complianceRate: report.complianceRate,
+        totalsJson: JSON.stringify(report.totals),
+        byRuleJson: JSON.stringify(report.violationsByRule).slice(0, MAX_PROPERTY_CHARS),
+        byOwnerJson: JSON.stringify(report.violationsByOwner).slice(0, MAX_PROPERTY_CHARS),
+        problemsJson: JSON.stringify(report.problems.slice(0, 200)),
+        linesJson: lines.json,
+        linesTruncated: lines.truncated,
+      });
+    },
+    async latest() {
+      for await (const { entity } of table.query(`PartitionKey eq '${PARTITION}'`)) {
+        return {
+          runId: entity.runId,
+          mode: entity.mode === 'audit' || entity.mode === 'enforce' ? entity.mode : 'policy',
+          whatIf: entity.whatIf,
+          status: entity.status === 'Completed' ? 'Completed' : 'Partial',
+          startedAt: entity.startedAt,
+          finishedAt: entity.finishedAt,
+          subscriptions: entity.subscriptions === '' ? [] : entity.subscriptions.split(','),
+          workspaces: entity.workspaces,
+          problems: JSON.parse(entity.problemsJson) as SweepReport['problems'],
+          totals: JSON.parse(entity.totalsJson) as OutcomeCounts,
+          complianceRate: entity.complianceRate,
+          violationsByRule: JSON.parse(entity.byRuleJson) as Record<string, number>,
+          violationsByOwner: JSON.parse(entity.byOwnerJson) as Record<string, number>,
+          lines: JSON.parse(entity.linesJson) as ReportLine[],
+        };
+      }
+      return undefined;
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * End to end: the emulator delivers ResourceWriteSuccess events to the offline Functions host, whose
+ * `resourceEvents` function enforces the policy. The app's own write raises another event, which must find
+ * the cluster compliant and write nothing.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHost, type FunctionsHost } from '../../dev/host/host.js';
+import { setServicesForProcess, type Services } from '../../src/app/services.js';
+import { computeIdOf, startGovernanceKit, writesTo, type GovernanceKit } from '../integration/governanceKit.js';
+import { request } from '../helpers/emulatorServices.js';
+
+let host: FunctionsHost;
+let kit: GovernanceKit;
+let services: Services;
+
+beforeAll(async () => {
+  host = await startHost({ entry: join(import.meta.dirname, '..', '..', 'src', 'functions', 'resourceEvents.ts'), port: 0, timers: false, log: () => {} });
+  kit = await startGovernanceKit({
+    eventSubscriptions: [{ endpoint: `${host.url}/runtime/webhooks/eventgrid?functionName=resourceEvents`, eventTypes: ['Microsoft.Resources.ResourceWriteSuccess'] }],
+  });
+  services = kit.services();
+  setServicesForProcess(services);
+});
+
+afterAll(async () => {
+  setServicesForProcess(undefined);
+  await kit?.close();
+  await host?.close();
+});
+
+/** Until Event Grid has nothing left to deliver (each delivery may cause another). */
+async function settled(): Promise<void> {
+  for (let round = 0; round < 10; round += 1) {
+    const before = kit.emulator.events.delivered().length;
+    await kit.emulator.events.idle();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    if (kit.emulator.events.delivered().length === before) return;
+  }
+}
+
+describe('resource events delivered by Event Grid to the Functions host', () => {
+  it('fixes a wasteful cluster with one write and does not loop on the event that write raises', async () => {
+    const id = computeIdOf('pushed-by-user');
+    const token = await services.credential.getToken('https://management.azure.com/.default');
+    const put = await request(`${kit.emulator.url}${id}?api-version=2022-10-01`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token?.token ?? ''}` },
+      body: { location: 'eastus', properties: { computeType: 'AmlCompute', properties: { vmSize: 'Standard_DS3_v2', remoteLoginPortPublicAccess: 'Disabled', scaleSettings: { minNodeCount: 2, maxNodeCount: 4, nodeIdleTimeBeforeScaleDown: 'PT2H' } } } },
+      ca: kit.emulator.caPem,
+    });
+    expect(put.status).toBeLessThan(300);
+    kit.emulator.resetCalls();
+
+    await settled();
+
+    const compute = (await request(`${kit.emulator.url}${id}?api-version=2022-10-01`, { headers: { authorization: `Bearer ${token?.token ?? ''}` }, ca: kit.emulator.caPem })).json<any>();
+    expect(compute.properties.properties.scaleSettings).toMatchObject({ minNodeCount: 0, nodeIdleTimeBeforeScaleDown: 'PT30M' });
+    expect(compute.tags).toMatchObject({ owner: 'mlops-team@contoso.com', 'cost-center': 'cc-1234', environment: 'dev' });
+    expect(writesTo(kit.emulator, id)).toHaveLength(1);
+    const deliveries = kit.emulator.events.delivered().filter((delivery) => delivery.final);
+    // The user's write and the app's own: both delivered and accepted, nothing more.
+    expect(deliveries.length).toBe(2);
+    expect(deliveries.every((delivery) => delivery.succeeded)).toBe(true);
+  });
+});

@@ -1,0 +1,214 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createAuditTrail } from '../../src/app/auditTrail.js';
+import { enforceResource } from '../../src/app/enforceResource.js';
+import type { Services } from '../../src/app/services.js';
+import { AppError } from '../../src/errors.js';
+import { request } from '../helpers/emulatorServices.js';
+import { RG, SUB, WORKSPACE_ID, computeIdOf, quietLog, startGovernanceKit, writeEventFor, writesTo, type GovernanceKit } from './governanceKit.js';
+
+let kit: GovernanceKit;
+let enforcing: Services;
+let auditing: Services;
+
+beforeAll(async () => {
+  kit = await startGovernanceKit();
+  enforcing = kit.services();
+  auditing = kit.services((policy) => policy.replace('mode: enforce', 'mode: audit'));
+});
+
+afterAll(async () => {
+  await kit?.close();
+});
+
+beforeEach(() => {
+  kit.emulator.reset();
+});
+
+async function armJson(method: string, path: string, apiVersion: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const token = await enforcing.credential.getToken('https://management.azure.com/.default');
+  const response = await request(`${kit.emulator.url}${path}?api-version=${apiVersion}`, {
+    method,
+    headers: { authorization: `Bearer ${token?.token ?? ''}` },
+    ...(body === undefined ? {} : { body }),
+    ca: kit.emulator.caPem,
+  });
+  return { status: response.status, body: response.text === '' ? undefined : response.json() };
+}
+
+async function putCluster(name: string, properties: Record<string, unknown>, tags: Record<string, string> = {}): Promise<string> {
+  const id = computeIdOf(name);
+  const created = await armJson('PUT', id, '2022-10-01', { location: 'eastus', tags, properties: { computeType: 'AmlCompute', properties } });
+  expect(created.status).toBeLessThan(300);
+  return id;
+}
+
+const wasteful = { vmSize: 'Standard_DS3_v2', remoteLoginPortPublicAccess: 'Disabled', scaleSettings: { minNodeCount: 2, maxNodeCount: 4, nodeIdleTimeBeforeScaleDown: 'PT2H' } };
+
+const context = (services: Services, dryRun = false) => ({ services, log: quietLog, dryRun });
+
+describe('ResourceWriteSuccess on a compute, enforce mode', () => {
+  it('scales a new cluster to zero, shortens its idle time and inherits the workspace tags in exactly one write', async () => {
+    const id = await putCluster('wasteful', wasteful);
+    kit.emulator.resetCalls();
+
+    const outcome = await enforceResource(writeEventFor(id), context(enforcing));
+
+    expect(outcome.handled).toBe(true);
+    expect(writesTo(kit.emulator, id)).toHaveLength(1);
+    const after = (await armJson('GET', id, '2022-10-01')).body;
+    expect(after.properties.properties.scaleSettings).toMatchObject({ minNodeCount: 0, maxNodeCount: 4, nodeIdleTimeBeforeScaleDown: 'PT30M' });
+    expect(after.tags).toEqual({ owner: 'mlops-team@contoso.com', 'cost-center': 'cc-1234', environment: 'dev' });
+  });
+
+  it('finds the resource compliant on the event its own write raises, and writes nothing (no loop)', async () => {
+    const id = await putCluster('wasteful', wasteful);
+    await enforceResource(writeEventFor(id), context(enforcing));
+    kit.emulator.resetCalls();
+
+    const second = await enforceResource(writeEventFor(id), context(enforcing));
+
+    expect(second.reason).toContain('compliant');
+    expect(writesTo(kit.emulator, id)).toHaveLength(0);
+  });
+
+  it('records the change with its rules and the values before and after in the audit trail', async () => {
+    const id = await putCluster('audited-change', wasteful);
+    await enforceResource(writeEventFor(id), context(enforcing));
+
+    const [entry] = await createAuditTrail(enforcing.state).history(id);
+    expect(entry?.outcome).toBe('remediated');
+    expect(entry?.change?.rules).toEqual(expect.arrayContaining(['scaling.minNodeCount', 'scaling.nodeIdleTimeBeforeScaleDown', 'tags.required:owner']));
+    expect(entry?.change?.before.scaleSettings).toMatchObject({ minNodeCount: 2, nodeIdleTimeBeforeScaleDown: 'PT2H' });
+    expect(entry?.change?.after.scaleSettings).toMatchObject({ minNodeCount: 0, nodeIdleTimeBeforeScaleDown: 'PT30M' });
+  });
+
+  it('holds back lowering maxNodeCount while a job runs on the cluster, and fixes the rest', async () => {
+    const id = await putCluster('busy', { ...wasteful, scaleSettings: { minNodeCount: 1, maxNodeCount: 20, nodeIdleTimeBeforeScaleDown: 'PT2H' } });
+    const job = await armJson('PUT', `${WORKSPACE_ID}/jobs/train-1`, '2022-10-01', {
+      properties: { jobType: 'Command', status: 'Running', computeId: id, command: 'python train.py', environmentId: 'azureml:env:1' },
+    });
+    expect(job.status).toBeLessThan(300);
+    kit.emulator.resetCalls();
+
+    await enforceResource(writeEventFor(id), context(enforcing));
+
+    const scale = (await armJson('GET', id, '2022-10-01')).body.properties.properties.scaleSettings;
+    expect(scale).toMatchObject({ minNodeCount: 0, maxNodeCount: 20, nodeIdleTimeBeforeScaleDown: 'PT30M' });
+    const [entry] = await createAuditTrail(enforcing.state).history(id);
+    expect(entry?.deferred?.rules).toEqual(['scaling.maxNodeCount']);
+    expect(entry?.deferred?.reason).toContain('unfinished jobs');
+  });
+
+  it('lowers maxNodeCount once the cluster has no unfinished job', async () => {
+    const id = await putCluster('idle-big', { ...wasteful, scaleSettings: { minNodeCount: 0, maxNodeCount: 20, nodeIdleTimeBeforeScaleDown: 'PT30M' } });
+    await armJson('PUT', `${WORKSPACE_ID}/jobs/done-1`, '2022-10-01', { properties: { jobType: 'Command', status: 'Completed', computeId: id, command: 'x', environmentId: 'e' } });
+
+    await enforceResource(writeEventFor(id), context(enforcing));
+
+    expect((await armJson('GET', id, '2022-10-01')).body.properties.properties.scaleSettings.maxNodeCount).toBe(4);
+  });
+
+  it('reports a VM size and public SSH it cannot change in place, and writes nothing for them', async () => {
+    const id = await putCluster('gpu-like', { vmSize: 'Standard_NC24', remoteLoginPortPublicAccess: 'Enabled', scaleSettings: { minNodeCount: 0, maxNodeCount: 4, nodeIdleTimeBeforeScaleDown: 'PT30M' } }, {
+      owner: 'a@contoso.com',
+      'cost-center': 'cc-1',
+      environment: 'dev',
+    });
+    kit.emulator.resetCalls();
+
+    const outcome = await enforceResource(writeEventFor(id), context(enforcing));
+
+    expect(outcome.reason).toContain('scaling.vmSize');
+    expect(outcome.reason).toContain('scaling.remoteLoginPortPublicAccess');
+    expect(writesTo(kit.emulator, id)).toHaveLength(0);
+  });
+
+  it('sets a compute instance idle shutdown through api-version 2023-04-01', async () => {
+    const id = computeIdOf('ci-alice');
+    await armJson('PUT', id, '2023-04-01', { location: 'eastus', tags: { owner: 'alice@contoso.com', 'cost-center': 'cc-1', environment: 'dev' }, properties: { computeType: 'ComputeInstance', properties: { vmSize: 'Standard_DS3_v2' } } });
+    kit.emulator.resetCalls();
+
+    await enforceResource(writeEventFor(id), context(enforcing));
+
+    const writes = writesTo(kit.emulator, id);
+    expect(writes).toHaveLength(1);
+    expect(writes[0]?.query).toContain('api-version=2023-04-01');
+    expect((await armJson('GET', id, '2023-04-01')).body.properties.properties.idleTimeBeforeShutdown).toBe('PT60M');
+    kit.emulator.resetCalls();
+    await enforceResource(writeEventFor(id), context(enforcing));
+    expect(writesTo(kit.emulator, id)).toHaveLength(0);
+  });
+});
+
+describe('ResourceWriteSuccess in audit mode and for exempt resources', () => {
+  it('audit mode records the findings and leaves the cluster unchanged', async () => {
+    const id = await putCluster('audit-only', wasteful);
+    kit.emulator.resetCalls();
+
+    const outcome = await enforceResource(writeEventFor(id), context(auditing));
+
+    expect(outcome.reason).toContain('scaling.minNodeCount');
+    expect(writesTo(kit.emulator, id)).toHaveLength(0);
+    expect((await armJson('GET', id, '2022-10-01')).body.properties.properties.scaleSettings.minNodeCount).toBe(2);
+    const [entry] = await createAuditTrail(auditing.state).history(id);
+    expect(entry?.outcome).toBe('violations');
+    expect(entry?.findings.map((finding) => finding.rule)).toContain('scaling.nodeIdleTimeBeforeScaleDown');
+  });
+
+  it('leaves an exempt cluster untouched until its exemption expires', async () => {
+    const exempt = await putCluster('exempt-until-3000', wasteful, { 'aml-warden-exempt': '2999-12-31;load test' });
+    const expired = await putCluster('exempt-until-2020', wasteful, { 'aml-warden-exempt': '2020-01-31;load test' });
+    kit.emulator.resetCalls();
+
+    const kept = await enforceResource(writeEventFor(exempt), context(enforcing));
+    await enforceResource(writeEventFor(expired), context(enforcing));
+
+    expect(kept.reason).toContain('exempt until 2999-12-31');
+    expect(writesTo(kit.emulator, exempt)).toHaveLength(0);
+    expect(writesTo(kit.emulator, expired)).toHaveLength(1);
+    expect((await armJson('GET', expired, '2022-10-01')).body.properties.properties.scaleSettings.minNodeCount).toBe(0);
+  });
+});
+
+describe('ResourceWriteSuccess on a workspace', () => {
+  it('merges a missing tag from the resource group through the Tags API and keeps the others', async () => {
+    await armJson('PUT', `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Resources/tags/default`, '2021-04-01', { properties: { tags: { 'cost-center': 'cc-from-rg' } } });
+    await armJson('PUT', `${WORKSPACE_ID}/providers/Microsoft.Resources/tags/default`, '2021-04-01', { properties: { tags: { owner: 'mlops-team@contoso.com', environment: 'dev', extra: 'kept' } } });
+    kit.emulator.resetCalls();
+
+    await enforceResource(writeEventFor(WORKSPACE_ID), context(enforcing));
+
+    const writes = writesTo(kit.emulator, WORKSPACE_ID);
+    expect(writes.map((call) => `${call.method} ${call.path}`)).toEqual([`PATCH ${WORKSPACE_ID}/providers/Microsoft.Resources/tags/default`]);
+    expect((await armJson('GET', WORKSPACE_ID, '2022-10-01')).body.tags).toEqual({ owner: 'mlops-team@contoso.com', environment: 'dev', extra: 'kept', 'cost-center': 'cc-from-rg' });
+  });
+});
+
+describe('ResourceWriteSuccess failures', () => {
+  it('drops the event of a compute that is gone (404) without failing', async () => {
+    const outcome = await enforceResource(writeEventFor(computeIdOf('deleted-meanwhile')), context(enforcing));
+    expect(outcome).toMatchObject({ handled: false });
+    expect(outcome.reason).toContain('404');
+  });
+
+  it('fails the invocation on a transient ARM failure so Event Grid redelivers', async () => {
+    // Throttled past every retry (Retry-After 0 keeps the test quick).
+    kit.emulator.injectFault({ method: 'GET', path: `${computeIdOf('gpu-cluster')}$`, status: 429, headers: { 'Retry-After': '0' }, times: 1000 });
+    const failure = await enforceResource(writeEventFor(computeIdOf('gpu-cluster')), context(enforcing)).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(AppError);
+    expect((failure as AppError).transient).toBe(true);
+  });
+
+  it('ignores events for resources out of the policy scope without reading ARM', async () => {
+    kit.emulator.resetCalls();
+    const outcome = await enforceResource(
+      writeEventFor('/subscriptions/99999999-9999-9999-9999-999999999999/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w/computes/c'),
+      context(enforcing),
+    );
+    expect(outcome).toMatchObject({ handled: false });
+    expect(kit.emulator.calls()).toHaveLength(0);
+  });
+});

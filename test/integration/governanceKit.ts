@@ -1,0 +1,80 @@
+/** Shared set-up for the governance tests: the emulator, Azurite and the app's services over real HTTPS. */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startAzurite, type AzuriteHandle } from '../../dev/azurite.js';
+import { resourceEvent } from '../../dev/emulator/arm/resourceEvents.js';
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../dev/emulator/server.js';
+import { createServices, type Services } from '../../src/app/services.js';
+import { loadConfig } from '../../src/config.js';
+import type { ResourceWriteSuccessEvent } from '../../src/events/domainEvent.js';
+import { parseEvent } from '../../src/events/parseDelivery.js';
+import { InMemoryTelemetry } from '../../src/integrations/telemetry.js';
+
+export const SUB = '11111111-1111-1111-1111-111111111111';
+export const RG = 'rg-mlops-demo';
+export const WS = 'mlw-demo';
+export const WORKSPACE_ID = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.MachineLearningServices/workspaces/${WS}`;
+export const computeIdOf = (name: string) => `${WORKSPACE_ID}/computes/${name}`;
+
+const PLAYGROUND_POLICY = readFileSync(join(import.meta.dirname, '..', '..', 'policy', 'playground.yaml'), 'utf8');
+
+export interface GovernanceKit {
+  readonly emulator: RunningEmulator;
+  readonly azurite: AzuriteHandle;
+  /** Services for the playground policy with `edit` applied to its text. */
+  services(edit?: (policy: string) => string, options?: { readonly tablePrefix?: string }): Services & { readonly telemetry: InMemoryTelemetry };
+  close(): Promise<void>;
+}
+
+export async function startGovernanceKit(options: EmulatorOptions = {}): Promise<GovernanceKit> {
+  const [emulator, azurite] = await Promise.all([startEmulator({ port: 0, seed: 'playground', lroPolls: 0, ...options }), startAzurite()]);
+  const appRoot = mkdtempSync(join(tmpdir(), 'aml-warden-governance-'));
+  writeFileSync(join(appRoot, 'host.json'), '{"version":"2.0"}');
+  writeFileSync(join(appRoot, 'emulator-ca.pem'), emulator.caPem);
+  let policies = 0;
+  return {
+    emulator,
+    azurite,
+    services(edit = (policy) => policy, settings = {}) {
+      policies += 1;
+      const file = `policy-${policies}.yaml`;
+      writeFileSync(join(appRoot, file), edit(PLAYGROUND_POLICY.replaceAll('https://127.0.0.1:7443', emulator.url)));
+      const config = loadConfig(
+        {
+          AML_WARDEN_POLICY: file,
+          AML_WARDEN_ARM_ENDPOINT: emulator.url,
+          AML_WARDEN_CREDENTIAL: 'local',
+          AML_WARDEN_LOCAL_IDP_URL: `${emulator.url}/idp`,
+          AML_WARDEN_TLS_CA_FILE: 'emulator-ca.pem',
+          AML_WARDEN_STATE_CONNECTION_STRING: azurite.connectionString,
+          AML_WARDEN_TABLE_PREFIX: settings.tablePrefix ?? `t${policies}x${Math.random().toString(36).slice(2, 8)}`,
+          AML_WARDEN_KEYVAULT_URL: emulator.url,
+          AML_WARDEN_HTTP_TIMEOUT_MS: '10000',
+        },
+        { appRoot },
+      );
+      const telemetry = new InMemoryTelemetry(5000);
+      return Object.assign(createServices(config, { telemetry }), { telemetry });
+    },
+    async close() {
+      await Promise.all([emulator.close(), azurite.close()]);
+    },
+  };
+}
+
+/** The ResourceWriteSuccess ARM raises for a resource, parsed as the app parses deliveries. */
+export function writeEventFor(resourceId: string): ResourceWriteSuccessEvent {
+  const raw = resourceEvent({ resourceId, operationName: 'Microsoft.MachineLearningServices/workspaces/computes/write', action: 'write', claims: {}, now: new Date() });
+  const event = parseEvent(raw);
+  if (event.kind !== 'ResourceWriteSuccess') throw new Error(`expected a ResourceWriteSuccess, got ${event.kind}`);
+  return event;
+}
+
+/** Writes (anything but GET) the emulator answered for paths under `resourceId`. */
+export function writesTo(emulator: RunningEmulator, resourceId: string) {
+  const prefix = resourceId.toLowerCase();
+  return emulator.calls().filter((call) => call.method !== 'GET' && (call.path.toLowerCase() === prefix || call.path.toLowerCase().startsWith(`${prefix}/providers/`)));
+}
+
+export const quietLog = { info: () => {}, warn: () => {}, error: () => {} };

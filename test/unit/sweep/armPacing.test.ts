@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { ArmTokenBucketPacer, armFailure, retryAfterMs } from '../../../src/azure/armRequest.js';
+import { computePatchBody, mergedTags } from '../../../src/azure/remediation.js';
+import { parseQuotaResetsAfter } from '../../../src/azure/resourceGraph.js';
+import { parseCompute } from '../../../src/policy/resources.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** A pacer on a clock that only moves when it sleeps. */
+function pacerOnFakeClock(limits = { burst: 3, perSecond: 2 }) {
+  let now = 0;
+  const slept: number[] = [];
+  const pacer = new ArmTokenBucketPacer({ read: limits, write: limits, clock: () => now, sleep: async (ms) => void (slept.push(ms), (now += ms)) });
+  return { pacer, slept, now: () => now };
+}
+
+describe('ARM pacing', () => {
+  it('spends the burst at once, then waits for tokens at the refill rate', async () => {
+    const { pacer, now } = pacerOnFakeClock();
+    for (let i = 0; i < 3; i += 1) await pacer.acquire('s', 'read');
+    expect(now()).toBe(0);
+    await pacer.acquire('s', 'read');
+    expect(now()).toBe(500);
+  });
+
+  it('keeps subscriptions apart', async () => {
+    const { pacer, now } = pacerOnFakeClock();
+    for (let i = 0; i < 3; i += 1) await pacer.acquire('a', 'read');
+    await pacer.acquire('b', 'read');
+    expect(now()).toBe(0);
+  });
+
+  it("follows ARM's remaining-reads header down and pauses the subscription for a 429's Retry-After", async () => {
+    const { pacer, now } = pacerOnFakeClock({ burst: 100, perSecond: 10 });
+    pacer.observe('s', 'read', 200, { 'x-ms-ratelimit-remaining-subscription-reads': '0' });
+    await pacer.acquire('s', 'read');
+    expect(now()).toBe(100);
+    pacer.observe('s', 'read', 429, { 'retry-after': '7' });
+    await pacer.acquire('s', 'read');
+    expect(now()).toBeGreaterThanOrEqual(7100);
+  });
+
+  it('reads Retry-After in seconds or as a date, and Resource Graph quota resets as hh:mm:ss', () => {
+    expect(retryAfterMs({ 'retry-after': '3' })).toBe(3000);
+    expect(retryAfterMs({ 'retry-after': new Date(10_000).toUTCString() }, 4_000)).toBe(6000);
+    expect(parseQuotaResetsAfter('00:00:05')).toBe(5000);
+    expect(parseQuotaResetsAfter('1.00:00:01')).toBe(86_401_000);
+    expect(parseQuotaResetsAfter('soon')).toBeUndefined();
+  });
+
+  it('treats throttling and server errors as transient, 403 and 404 as permanent', () => {
+    expect(armFailure({ status: 429, body: undefined }, 'x').transient).toBe(true);
+    expect(armFailure({ status: 503, body: undefined }, 'x').transient).toBe(true);
+    expect(armFailure({ status: 404, body: { error: { code: 'ResourceNotFound' } } }, 'x')).toMatchObject({ code: 'NotFound', message: 'x failed: 404 ResourceNotFound' });
+    expect(armFailure({ status: 403, body: undefined }, 'x')).toMatchObject({ code: 'Forbidden', transient: false });
+  });
+});
+
+describe('the compute PATCH body', () => {
+  const fixture = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'fixtures', 'arm', '2022-10-01', 'Compute', 'get', 'AmlCompute.json'), 'utf8')) as { responses: { '200': { body: unknown } } };
+  const cluster = parseCompute(fixture.responses['200'].body);
+
+  it('carries only the changed scale settings plus the maxNodeCount ARM requires', () => {
+    const body = computePatchBody(cluster, { scaleSettings: { minNodeCount: 0 } });
+    expect(body).toEqual({ properties: { properties: { scaleSettings: { maxNodeCount: cluster.scaleSettings?.maxNodeCount, minNodeCount: 0 } } } });
+  });
+
+  it('sends tags as the full set, so a PATCH that replaces tags loses none', () => {
+    const body = computePatchBody({ ...cluster, tags: { Owner: 'a', keep: 'me' } }, { scaleSettings: { minNodeCount: 0 }, tags: { owner: 'b', 'cost-center': 'cc' } });
+    expect(body['tags']).toEqual({ Owner: 'b', keep: 'me', 'cost-center': 'cc' });
+  });
+
+  it('merges tag names case-insensitively, keeping the key as written', () => {
+    expect(mergedTags({ Environment: 'dev' }, { environment: 'prod' })).toEqual({ Environment: 'prod' });
+  });
+});
