@@ -1,7 +1,21 @@
 import type { DomainEvent, DomainEventKind } from '../events/domainEvent.js';
 import type { EventLog } from '../events/eventLog.js';
+import { enforceResource, ignoreResourceEvent, isGovernedResourceEvent } from './enforceResource.js';
+import { onDriftDetected } from './onDriftDetected.js';
+import { onLifecycleEvent } from './onLifecycleEvent.js';
+import { onModelRegistered } from './onModelRegistered.js';
+import { onRunFailed } from './onRunFailed.js';
+import { getServices, type Services } from './services.js';
+import type { UseCaseContext } from './useCaseContext.js';
 
 export type { EventLog };
+
+export interface RouteOptions {
+  /** The services to act with; default: the process's (`getServices()`). The CLI and tests pass their own. */
+  readonly services?: Services;
+  /** Decide and report, but write and send nothing (use cases that support it). */
+  readonly dryRun?: boolean;
+}
 
 export interface EventOutcome {
   /** Whether a use case acted on (or deliberately decided about) the event. */
@@ -11,7 +25,13 @@ export interface EventOutcome {
 }
 
 type EventOfKind = { readonly [K in DomainEventKind]: Extract<DomainEvent, { kind: K }> };
-type Route<K extends DomainEventKind> = (event: EventOfKind[K], log: EventLog) => Promise<EventOutcome>;
+type Route<K extends DomainEventKind> = (event: EventOfKind[K], log: EventLog, options: RouteOptions) => Promise<EventOutcome>;
+
+/** Adapts a use case that needs the services to a route. */
+function withServices<E>(useCase: (event: E, context: UseCaseContext) => Promise<EventOutcome>) {
+  return async (event: E, log: EventLog, options: RouteOptions): Promise<EventOutcome> =>
+    useCase(event, { services: options.services ?? (await getServices()), log, dryRun: options.dryRun === true });
+}
 
 const noUseCaseYet = async (): Promise<EventOutcome> => ({ handled: false, reason: 'no use case yet' });
 
@@ -19,28 +39,29 @@ const acknowledgeOnly = async (): Promise<EventOutcome> => ({ handled: false, re
 
 /** Each kind's use case, spelled out so a reader finds the path from trigger to use case here. */
 const routes: { readonly [K in DomainEventKind]: Route<K> } = {
-  ModelRegistered: noUseCaseYet,
-  ModelDeployed: noUseCaseYet,
-  RunCompleted: noUseCaseYet,
-  RunStatusChanged: noUseCaseYet,
-  DatasetDriftDetected: noUseCaseYet,
-  ResourceWriteSuccess: noUseCaseYet,
+  ModelRegistered: withServices(onModelRegistered),
+  ModelDeployed: withServices(onLifecycleEvent),
+  RunCompleted: withServices(onLifecycleEvent),
+  RunStatusChanged: withServices(onRunFailed),
+  DatasetDriftDetected: withServices(onDriftDetected),
+  // Most writes on a subscription topic are not Azure ML's: those need no services at all.
+  ResourceWriteSuccess: (event, log, options) => (isGovernedResourceEvent(event) ? withServices(enforceResource)(event, log, options) : ignoreResourceEvent()),
   ResourceDeleteSuccess: noUseCaseYet,
   // The webhook answers the handshake itself; a validation event reaching a trigger needs nothing.
   SubscriptionValidation: acknowledgeOnly,
   Unknown: acknowledgeOnly,
 };
 
-function dispatch<K extends DomainEventKind>(kind: K, event: EventOfKind[K], log: EventLog): Promise<EventOutcome> {
+function dispatch<K extends DomainEventKind>(kind: K, event: EventOfKind[K], log: EventLog, options: RouteOptions): Promise<EventOutcome> {
   const route: Route<K> = routes[kind];
-  return route(event, log);
+  return route(event, log, options);
 }
 
 /**
  * Hands a domain event to the use case for its kind. Every event is logged by type and subject,
  * so an accepted delivery is always visible even when nothing acts on it.
  */
-export async function routeEvent(event: DomainEvent, log: EventLog): Promise<EventOutcome> {
+export async function routeEvent(event: DomainEvent, log: EventLog, options: RouteOptions = {}): Promise<EventOutcome> {
   log.info(`${event.type} ${event.subject}`, { eventId: event.id, kind: event.kind, schema: event.schema });
-  return dispatch(event.kind, event, log);
+  return dispatch(event.kind, event, log, options);
 }

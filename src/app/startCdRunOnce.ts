@@ -1,0 +1,145 @@
+/**
+ * Starts one CD run for one (workspace, subject, target), exactly once, whatever Event Grid redelivers:
+ * claim in the CD ledger → start the run → record its id and link → done.
+ *
+ * - transient failure (timeout, 408/429/5xx, Key Vault or storage briefly unavailable): the claim is released and
+ *   the error rethrown, so the invocation fails and Event Grid redelivers;
+ * - permanent failure (the target answers 4xx, a secret or the configuration is wrong): notified on the policy's
+ *   `notifications.cd` channel, recorded as failed in the ledger, and not retried.
+ * Telemetry: `CdTriggered`, `CdSkipped` (with the reason) and `CdFailed`, each with the event id.
+ */
+import { AppError, ensureError, isAppError } from '../errors.js';
+import { createCdTarget } from '../integrations/cd/createCdTarget.js';
+import type { CdParameterValue } from '../integrations/cd/cdTarget.js';
+import { channelFor } from '../policy/notificationRoutes.js';
+import type { CdTarget } from '../policy/policySchema.js';
+import { cdLedgerKeys, createCdLedger, idempotencyKeyOf, runResult, type CdLedgerKey } from './cdLedger.js';
+import type { OnceClaim, OnceState } from './eventDedup.js';
+import { sendNotification } from './notify.js';
+import type { UseCaseContext } from './useCaseContext.js';
+
+export const CD_TRIGGERED = 'CdTriggered';
+export const CD_SKIPPED = 'CdSkipped';
+export const CD_FAILED = 'CdFailed';
+
+export interface CdRunPlan {
+  readonly eventId: string;
+  readonly key: CdLedgerKey;
+  readonly targetName: string;
+  readonly target: CdTarget;
+  readonly parameters: Readonly<Record<string, CdParameterValue>>;
+  /** What the run is for, in words (`model churn:7`, `drift on dataset …`), for logs and notifications. */
+  readonly what: string;
+  /** Extra telemetry dimensions (model name, version, rule…). */
+  readonly dimensions: Readonly<Record<string, string>>;
+}
+
+export type CdRunOutcome =
+  | { readonly kind: 'started'; readonly runId: string | undefined; readonly link: string | undefined; readonly attempt: number }
+  | { readonly kind: 'skipped'; readonly reason: string }
+  | { readonly kind: 'failed'; readonly reason: string }
+  | { readonly kind: 'wouldStart'; readonly reason: string };
+
+export async function startCdRunOnce(context: UseCaseContext, plan: CdRunPlan): Promise<CdRunOutcome> {
+  const { services, log } = context;
+  const adapter = createCdTarget(plan.target, services);
+  const base = { eventId: plan.eventId, workspaceId: plan.key.workspaceId, subject: plan.key.subject, target: plan.targetName, targetKind: plan.target.kind, ...plan.dimensions };
+  const ledger = createCdLedger(services.state);
+  const keys = cdLedgerKeys(plan.key);
+
+  if (context.dryRun) {
+    const previous = await ledger.peek(keys);
+    const reason =
+      previous === undefined
+        ? `would start ${adapter.description} for ${plan.what} with ${describeParameters(plan.parameters)}`
+        : `would start nothing for ${plan.what} on '${plan.targetName}': ${describePrevious(previous)}`;
+    return { kind: 'wouldStart', reason };
+  }
+
+  const claim = await ledger.claim(keys, plan.eventId);
+  if (claim.kind !== 'claimed') {
+    const reason = `${plan.what} on target '${plan.targetName}': ${describePrevious(claim)}`;
+    services.telemetry.trackEvent(CD_SKIPPED, { ...base, reason });
+    log.info(`CD skipped: ${reason}`, { eventId: plan.eventId });
+    return { kind: 'skipped', reason };
+  }
+
+  let run;
+  try {
+    run = await adapter.startRun({ eventId: plan.eventId, parameters: plan.parameters, idempotencyKey: idempotencyKeyOf(plan.key) });
+  } catch (error) {
+    const failure = isAppError(error) ? error : new AppError('Internal', ensureError(error).message, { module: 'cd' });
+    if (failure.transient || failure.code === 'Internal') {
+      await ledger.release(claim, failure.message);
+      services.telemetry.trackEvent(CD_FAILED, { ...base, reason: failure.message, retry: true, attempt: claim.attempt });
+      log.warn(`CD for ${plan.what} on '${plan.targetName}' failed and will be retried: ${failure.message}`, { eventId: plan.eventId });
+      throw failure;
+    }
+    return recordPermanentFailure(context, plan, claim, adapter.description, failure, base);
+  }
+
+  const recorded = await ledger.complete(claim, runResult(run));
+  if (!recorded) log.warn(`CD run for ${plan.what} started after its claim went stale; another attempt may have started one too`, { eventId: plan.eventId });
+  services.telemetry.trackEvent(CD_TRIGGERED, { ...base, runId: run.runId, link: run.link, attempt: claim.attempt });
+  log.info(`CD started for ${plan.what}: ${adapter.description}${run.runId === undefined ? '' : ` run ${run.runId}`}${run.link === undefined ? '' : ` (${run.link})`}`, {
+    eventId: plan.eventId,
+  });
+  return { kind: 'started', runId: run.runId, link: run.link, attempt: claim.attempt };
+}
+
+async function recordPermanentFailure(
+  context: UseCaseContext,
+  plan: CdRunPlan,
+  claim: OnceClaim,
+  description: string,
+  failure: AppError,
+  base: Readonly<Record<string, string>>,
+): Promise<CdRunOutcome> {
+  const { services, log } = context;
+  const ledger = createCdLedger(services.state);
+  const channel = channelFor('cd', services.config.policy);
+  if (channel !== undefined) {
+    try {
+      await sendNotification(context, channel, 'cd', {
+        title: `CD could not start for ${plan.what}`,
+        text: `${description} refused the run: ${failure.message}. It will not be retried; fix the target or its configuration and register the version again or start the run by hand.`,
+        severity: 'error',
+        facts: [
+          { name: 'Workspace', value: plan.key.workspaceId.split('/').pop() ?? plan.key.workspaceId },
+          { name: 'Subject', value: plan.what },
+          { name: 'Target', value: `${plan.targetName} (${description})` },
+          { name: 'Event', value: plan.eventId },
+        ],
+        eventId: plan.eventId,
+      });
+    } catch (error) {
+      // A notification that could be sent later is worth a redelivery: give the claim back and retry.
+      if (isAppError(error) && error.transient) {
+        await ledger.release(claim, failure.message);
+        throw error;
+      }
+      log.error(`Could not notify channel '${channel}' about the failed CD run: ${ensureError(error).message}`, { eventId: plan.eventId });
+    }
+  }
+  await ledger.fail(claim, failure.message);
+  services.telemetry.trackEvent(CD_FAILED, { ...base, reason: failure.message, retry: false, attempt: claim.attempt, code: failure.code });
+  log.error(`CD for ${plan.what} on '${plan.targetName}' failed permanently: ${failure.message}`, { eventId: plan.eventId });
+  return { kind: 'failed', reason: failure.message };
+}
+
+function describePrevious(state: Exclude<OnceState, OnceClaim>): string {
+  switch (state.kind) {
+    case 'done':
+      return `already started${state.result['runId'] === undefined ? '' : ` (run ${state.result['runId']})`} by event ${state.eventId}`;
+    case 'failed':
+      return `a previous attempt failed permanently (${state.error}); not retried`;
+    case 'inProgress':
+      return `being started by another delivery (event ${state.eventId})`;
+  }
+}
+
+function describeParameters(parameters: Readonly<Record<string, CdParameterValue>>): string {
+  return Object.entries(parameters)
+    .map(([name, value]) => `${name}=${String(value)}`)
+    .join(' ');
+}

@@ -1,0 +1,135 @@
+/**
+ * The `aml-warden` command (`npx aml-warden COMMAND ...`), run with the app's settings from the environment.
+ *
+ *   replay <event-file> [--dry-run]   runs the events in a file (an Event Grid or CloudEvents delivery: one event
+ *                                     or an array) through the same use cases as the functions, with the
+ *                                     configured policy; --dry-run prints each decision and acts on nothing.
+ *
+ * Each command is one entry of `commands`; its handler gets the remaining arguments and returns the exit code.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Services } from './app/services.js';
+import type { DomainEventKind } from './events/domainEvent.js';
+import { ensureError } from './errors.js';
+
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Relative file arguments are resolved against it. */
+  readonly cwd: string;
+}
+
+export interface CliOptions {
+  /** The services to run with; default: built from the environment (`getServices()`). */
+  readonly services?: Services;
+}
+
+const defaultIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  cwd: process.cwd(),
+};
+
+class UsageError extends Error {}
+
+type Command = (args: readonly string[], io: CliIo, options: CliOptions) => Promise<number>;
+
+const commands: Readonly<Record<string, { readonly usage: string; readonly run: Command }>> = {
+  replay: { usage: 'replay <event-file> [--dry-run]   run an event file through the use cases; --dry-run acts on nothing', run: replay },
+  sweep: { usage: 'sweep [--subscription ID ...] [--mode audit|enforce] [--format table|json]   the compliance sweep', run: async (args, io, options) => (await import('./cli/sweepCommand.js')).runSweepCommand(args, io, options) },
+  'what-if': { usage: 'what-if [--subscription ID ...] [--format table|json]   what enforce mode would change; writes nothing', run: async (args, io, options) => (await import('./cli/sweepCommand.js')).runWhatIfCommand(args, io, options) },
+};
+
+const USAGE = `usage: aml-warden <command> [options]
+
+commands:
+${Object.values(commands)
+  .map((command) => `  ${command.usage}`)
+  .join('\n')}
+  dev ...                            the local playground (see \`aml-warden dev help\`)
+`;
+
+/** Runs one command line (without the program name); returns the process exit code. */
+export async function runCli(argv: readonly string[], io: CliIo = defaultIo, options: CliOptions = {}): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    io.stdout(USAGE);
+    return name === undefined ? 1 : 0;
+  }
+  const command = commands[name];
+  if (command === undefined) {
+    io.stderr(`aml-warden: unknown command '${name}'\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, io, options);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`aml-warden ${name}: ${error.message}\nusage: aml-warden ${command.usage}\n`);
+      return 2;
+    }
+    io.stderr(`aml-warden ${name}: ${ensureError(error).message}\n`);
+    return 1;
+  }
+}
+
+/** The kinds whose use cases honour a dry run (or act on nothing); any other kind is reported, not run, in a dry run. */
+const DRY_RUN_KINDS: ReadonlySet<DomainEventKind> = new Set([
+  'ModelRegistered',
+  'RunStatusChanged',
+  'RunCompleted',
+  'ModelDeployed',
+  'DatasetDriftDetected',
+  'ResourceWriteSuccess',
+  'SubscriptionValidation',
+  'Unknown',
+]);
+
+async function replay(args: readonly string[], io: CliIo, options: CliOptions): Promise<number> {
+  const { values, positionals } = parseArgs({ args: [...args], options: { 'dry-run': { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
+  const [file, ...extra] = positionals;
+  if (file === undefined) throw new UsageError('an event file is required');
+  if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0] ?? ''}'`);
+  const dryRun = values['dry-run'] === true;
+
+  const path = resolve(io.cwd, file);
+  let body: unknown;
+  try {
+    body = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`cannot read events from ${path}: ${ensureError(error).message}`);
+  }
+  const [{ parseDelivery }, { routeEvent }, servicesModule] = await Promise.all([
+    import('./events/parseDelivery.js'),
+    import('./app/routeEvent.js'),
+    import('./app/services.js'),
+  ]);
+  const events = parseDelivery(body);
+  const services = options.services ?? (await servicesModule.getServices());
+  const log = quietLog(io);
+  let failures = 0;
+  for (const event of events) {
+    const label = `${event.id} ${event.kind} ${event.subject}`;
+    if (dryRun && !DRY_RUN_KINDS.has(event.kind)) {
+      io.stdout(`${label}: not replayed in a dry run (its use case has no dry run)\n`);
+      continue;
+    }
+    try {
+      const outcome = await routeEvent(event, log, { services, dryRun });
+      io.stdout(`${label}: ${outcome.reason}\n`);
+    } catch (error) {
+      failures += 1;
+      io.stdout(`${label}: failed: ${ensureError(error).message}\n`);
+    }
+  }
+  await services.telemetry.flush();
+  return failures === 0 ? 0 : 1;
+}
+
+/** Use cases log as they go; the command prints one line per decision, so only warnings and errors are shown. */
+function quietLog(io: CliIo): { info(...args: unknown[]): void; warn(...args: unknown[]): void; error(...args: unknown[]): void } {
+  const write = (level: string, args: unknown[]) => io.stderr(`${level}: ${String(args[0])}\n`);
+  return { info: () => {}, warn: (...args) => write('warning', args), error: (...args) => write('error', args) };
+}

@@ -1,0 +1,91 @@
+/**
+ * Azure DevOps Pipelines "Runs - Run Pipeline": `POST {organization}/{project}/_apis/pipelines/{id}/runs`
+ * with `templateParameters`. Authenticates with the app's identity (an Entra token for Azure DevOps) or a
+ * PAT read from Key Vault.
+ */
+import type { TokenCredential } from '@azure/core-auth';
+import { z } from 'zod';
+import { AppError } from '../../errors.js';
+import type { AzureDevOpsTarget } from '../../policy/policySchema.js';
+import type { HttpClient } from '../httpClient.js';
+import type { SecretStore } from '../secrets.js';
+import type { CdRunRequest, CdRunStarted, CdTargetAdapter } from './cdTarget.js';
+import { assertTargetAccepted, stringifyParameters } from './targetResponse.js';
+
+/** Azure DevOps' Entra resource id: tokens for it are asked with this scope. */
+export const AZURE_DEVOPS_SCOPE = '499b84ac-1321-427f-aa17-267ca6975798/.default';
+export const AZURE_DEVOPS_API_VERSION = '7.1';
+
+const runSchema = z.object({
+  id: z.union([z.number(), z.string()]).transform(String),
+  url: z.string().optional(),
+  _links: z.object({ web: z.object({ href: z.string() }).partial().optional() }).partial().optional(),
+});
+
+export interface AzureDevOpsRunCall {
+  readonly url: string;
+  readonly body: string;
+}
+
+/** The request "Run Pipeline" expects; pure so tests can pin its shape. */
+export function azureDevOpsRunCall(target: AzureDevOpsTarget, request: CdRunRequest): AzureDevOpsRunCall {
+  const organization = target.organizationUrl.replace(/\/+$/, '');
+  const url = `${organization}/${encodeURIComponent(target.project)}/_apis/pipelines/${target.pipelineId}/runs?api-version=${AZURE_DEVOPS_API_VERSION}`;
+  return { url, body: JSON.stringify({ templateParameters: stringifyParameters(request.parameters) }) };
+}
+
+/** The run's id and its web link from the service's answer. */
+export function parseAzureDevOpsRun(body: unknown): CdRunStarted {
+  const parsed = runSchema.safeParse(body);
+  if (!parsed.success) throw new AppError('UpstreamPermanent', 'Azure DevOps answered without a run id', { module: 'cd' });
+  return { runId: parsed.data.id, link: parsed.data._links?.web?.href ?? parsed.data.url };
+}
+
+export interface AzureDevOpsTargetDeps {
+  readonly http: HttpClient;
+  readonly secrets: SecretStore;
+  readonly credential: TokenCredential;
+}
+
+export class AzureDevOpsCdTarget implements CdTargetAdapter {
+  readonly kind = 'azureDevOps';
+  readonly description: string;
+  readonly #target: AzureDevOpsTarget;
+  readonly #deps: AzureDevOpsTargetDeps;
+
+  constructor(target: AzureDevOpsTarget, deps: AzureDevOpsTargetDeps) {
+    this.#target = target;
+    this.#deps = deps;
+    const organization = target.organizationUrl.replace(/\/+$/, '').split('/').pop() ?? target.organizationUrl;
+    this.description = `Azure DevOps ${organization}/${target.project} pipeline ${target.pipelineId}`;
+  }
+
+  async startRun(request: CdRunRequest): Promise<CdRunStarted> {
+    const call = azureDevOpsRunCall(this.#target, request);
+    const response = await this.#deps.http.request({
+      method: 'POST',
+      url: call.url,
+      headers: { 'content-type': 'application/json', accept: 'application/json', authorization: await this.#authorization() },
+      body: call.body,
+    });
+    assertTargetAccepted(response, this.description);
+    return parseAzureDevOpsRun(response.json());
+  }
+
+  async #authorization(): Promise<string> {
+    const auth = this.#target.auth;
+    if (auth.kind === 'pat') {
+      const pat = await this.#deps.secrets.getSecret(auth.secretName);
+      return `Basic ${Buffer.from(`:${pat}`).toString('base64')}`;
+    }
+    let token;
+    try {
+      token = await this.#deps.credential.getToken(AZURE_DEVOPS_SCOPE);
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      throw new AppError('UpstreamTransient', 'Could not get a token for Azure DevOps', { module: 'cd' });
+    }
+    if (token === null) throw new AppError('ConfigurationError', 'The app identity got no token for Azure DevOps', { module: 'cd' });
+    return `Bearer ${token.token}`;
+  }
+}

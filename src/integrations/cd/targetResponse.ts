@@ -1,0 +1,44 @@
+import { AppError } from '../../errors.js';
+import type { HttpResponse } from '../httpClient.js';
+
+const MODULE = 'cd';
+const MAX_MESSAGE_LENGTH = 300;
+
+/**
+ * Throws the AppError a CD target's non-2xx answer means: 408/429/5xx are transient (the claim is released and
+ * Event Grid redelivers), anything else permanent. The target's own error message is kept (shortened) because
+ * it is what a person needs to fix a refused run; request headers, which hold credentials, are never included.
+ */
+export function assertTargetAccepted(response: HttpResponse, description: string): void {
+  if (response.status >= 200 && response.status < 300) return;
+  const transient = response.status === 408 || response.status === 429 || response.status >= 500;
+  const detail = targetMessage(response);
+  throw new AppError(transient ? 'UpstreamTransient' : 'UpstreamPermanent', `${description} answered ${response.status}${detail === undefined ? '' : `: ${detail}`}`, {
+    module: MODULE,
+    details: [{ target: 'status', message: String(response.status) }],
+  });
+}
+
+/** `message` from Azure DevOps' and GitHub's JSON errors, or the start of a text body. */
+function targetMessage(response: HttpResponse): string | undefined {
+  const text = response.bodyText.trim();
+  if (text === '') return undefined;
+  let message = text;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null && 'message' in parsed && typeof parsed.message === 'string') message = parsed.message;
+    else if (typeof parsed === 'object' && parsed !== null && 'error' in parsed) {
+      const error: unknown = parsed.error;
+      if (typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string') message = error.message;
+    }
+  } catch {
+    // Not JSON: the text itself.
+  }
+  const oneLine = message.replace(/\s+/g, ' ');
+  return oneLine.length > MAX_MESSAGE_LENGTH ? `${oneLine.slice(0, MAX_MESSAGE_LENGTH)}…` : oneLine;
+}
+
+/** Template parameters and inputs are strings on the wire. */
+export function stringifyParameters(parameters: Readonly<Record<string, string | number | boolean>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(parameters).map(([name, value]) => [name, String(value)]));
+}

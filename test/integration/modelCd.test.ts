@@ -1,0 +1,212 @@
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { request } from '../helpers/emulatorServices.js';
+import { modelRegisteredEvent, seedModelVersion, startEventsTestbed, WORKSPACE_ID, type EventsTestbed } from '../helpers/eventsTestbed.js';
+
+const policy = (url: string): string => `
+version: 1
+mode: audit
+cd:
+  targets:
+    model-cd:
+      kind: azureDevOps
+      organizationUrl: ${url}/ado/contoso
+      project: mlops
+      pipelineId: 1
+      auth: { kind: pat, secretName: ado-pat }
+    model-cd-identity:
+      kind: azureDevOps
+      organizationUrl: ${url}/ado/contoso
+      project: mlops
+      pipelineId: 1
+      auth: { kind: managedIdentity }
+    github-cd:
+      kind: githubActions
+      apiUrl: ${url}/github
+      owner: contoso
+      repo: mlops-cd
+      workflow: model-cd.yml
+      ref: main
+      tokenSecretName: github-token
+    signed-hook:
+      kind: webhook
+      urlSecretName: generic-webhook-url
+      signingSecretName: cd-webhook-signing-key
+  rules:
+    - name: retrained-churn
+      target: model-cd
+      models: ['churn-*']
+      experiments: ['retrain*']
+      modelTags: { retrained: 'true' }
+      match: any
+    - name: identity
+      target: model-cd-identity
+      models: ['identity-*']
+      experiments: ['retrain*']
+    - name: github
+      target: github-cd
+      models: ['gh-*']
+      experiments: ['retrain*']
+    - name: hook
+      target: signed-hook
+      models: ['hook-*']
+      experiments: ['retrain*']
+notifications:
+  channels:
+    teams: { kind: teams, urlSecretName: teams-webhook-url }
+  cd: { channel: teams }
+`;
+
+let bed: EventsTestbed;
+
+beforeAll(async () => {
+  bed = await startEventsTestbed({ policy, host: true });
+});
+
+afterAll(async () => {
+  await bed?.close();
+});
+
+beforeEach(() => {
+  bed.emulator.clearFaults();
+});
+
+async function runsFor(modelName: string): Promise<Record<string, string>[]> {
+  return (await bed.adoRuns(1)).map((run) => run.templateParameters).filter((parameters) => parameters['modelName'] === modelName);
+}
+
+describe('ModelRegistered → model CD through amlEvents', () => {
+  it('a version registered by a retraining pipeline step starts one Azure DevOps run carrying its name and version', async () => {
+    const model = await seedModelVersion(await bed.arm(), { name: 'churn-a', version: '3', experiment: 'retrain-churn-weekly', pipeline: true });
+    expect(await bed.deliver([modelRegisteredEvent('mr-churn-a-3', model)])).toBe(200);
+
+    const runs = await runsFor('churn-a');
+    expect(runs).toEqual([{ modelName: 'churn-a', modelVersion: '3', workspaceId: WORKSPACE_ID }]);
+    const triggered = bed.telemetryEvents('CdTriggered').find((item) => item.properties['eventId'] === 'mr-churn-a-3');
+    expect(triggered?.properties).toMatchObject({ target: 'model-cd', modelName: 'churn-a', modelVersion: '3' });
+    expect(triggered?.properties['runId']).toMatch(/^\d+$/);
+    expect(triggered?.properties['link']).toContain('/_build/results?buildId=');
+  });
+
+  it('a redelivery, five concurrent deliveries and a second event for the same version start no second run', async () => {
+    const model = await seedModelVersion(await bed.arm(), { name: 'churn-b', version: '7', experiment: 'retrain-churn', pipeline: false });
+    const event = modelRegisteredEvent('mr-churn-b-7', model);
+    expect(await bed.deliver([event])).toBe(200);
+    expect(await bed.deliver([event])).toBe(200);
+    const concurrent = await Promise.all(
+      Array.from({ length: 5 }, (_, index) => bed.deliver([index % 2 === 0 ? event : modelRegisteredEvent('mr-churn-b-7', model, 'camel')])),
+    );
+    expect(concurrent).toEqual([200, 200, 200, 200, 200]);
+    expect(await bed.deliver([modelRegisteredEvent('mr-churn-b-7-other-topic', model, 'camel')])).toBe(200);
+
+    expect(await runsFor('churn-b')).toHaveLength(1);
+    const skips = bed.telemetryEvents('CdSkipped').filter((item) => item.properties['modelName'] === 'churn-b');
+    expect(skips.length).toBeGreaterThanOrEqual(7);
+    expect(skips.every((item) => /already started|being started by another delivery/.test(item.properties['reason'] ?? ''))).toBe(true);
+  });
+
+  it('a version from a non-retraining experiment starts nothing and the skip reason is logged and tracked', async () => {
+    const model = await seedModelVersion(await bed.arm(), { name: 'churn-c', version: '1', experiment: 'notebook-exploration' });
+    expect(await bed.deliver([modelRegisteredEvent('mr-churn-c-1', model)])).toBe(200);
+
+    expect(await runsFor('churn-c')).toEqual([]);
+    const skip = bed.telemetryEvents('CdSkipped').find((item) => item.properties['eventId'] === 'mr-churn-c-1');
+    expect(skip?.properties['reason']).toContain("experiment 'notebook-exploration' matches none of retrain*");
+    expect(skip?.properties['reason']).toContain('model tag retrained is absent');
+    expect(bed.hostLog.some((line) => line.includes('CD skipped for model churn-c:1') && line.includes('notebook-exploration'))).toBe(true);
+  });
+
+  it('a version tagged retrained=true in ARM starts a run whatever its experiment', async () => {
+    const model = await seedModelVersion(await bed.arm(), { name: 'churn-d', version: '2', experiment: 'manual', tags: { retrained: 'true' } });
+    expect(await bed.deliver([modelRegisteredEvent('mr-churn-d-2', model)])).toBe(200);
+    expect(await runsFor('churn-d')).toHaveLength(1);
+  });
+
+  it('an event for a version ARM does not know starts nothing, whatever its payload claims', async () => {
+    const event = modelRegisteredEvent('mr-ghost', { name: 'churn-ghost', version: '1' });
+    expect(await bed.deliver([event])).toBe(200);
+    expect(await runsFor('churn-ghost')).toEqual([]);
+    const skip = bed.telemetryEvents('CdSkipped').find((item) => item.properties['eventId'] === 'mr-ghost');
+    expect(skip?.properties['reason']).toContain('does not exist');
+  });
+
+  it('Azure DevOps answering 503 fails the delivery, and the redelivery starts exactly one run', async () => {
+    const model = await seedModelVersion(await bed.arm(), { name: 'churn-e', version: '4', experiment: 'retrain-e' });
+    bed.emulator.injectFault({ method: 'POST', path: '^/ado/contoso/mlops/_apis/pipelines/1/runs$', status: 503, times: 1 });
+    const event = modelRegisteredEvent('mr-churn-e-4', model);
+
+    expect(await bed.deliver([event])).toBe(500);
+    expect(await runsFor('churn-e')).toEqual([]);
+    const failure = bed.telemetryEvents('CdFailed').find((item) => item.properties['eventId'] === 'mr-churn-e-4');
+    expect(failure?.properties).toMatchObject({ retry: 'true' });
+
+    expect(await bed.deliver([event])).toBe(200);
+    expect(await bed.deliver([event])).toBe(200);
+    expect(await runsFor('churn-e')).toHaveLength(1);
+    const triggered = bed.telemetryEvents('CdTriggered').find((item) => item.properties['eventId'] === 'mr-churn-e-4');
+    expect(triggered?.properties['attempt']).toBe('2');
+  });
+
+  it('Azure DevOps answering 400 is recorded, notified on the CD channel once and never retried', async () => {
+    const model = await seedModelVersion(await bed.arm(), { name: 'churn-f', version: '5', experiment: 'retrain-f' });
+    bed.emulator.injectFault({
+      method: 'POST',
+      path: '^/ado/contoso/mlops/_apis/pipelines/1/runs$',
+      status: 400,
+      times: 1,
+      body: { message: "Unexpected parameter 'modelVersion'", typeKey: 'PipelineValidationException' },
+    });
+    const before = (await bed.sink('teams')).length;
+    const event = modelRegisteredEvent('mr-churn-f-5', model);
+
+    expect(await bed.deliver([event])).toBe(200);
+    expect(await bed.deliver([event])).toBe(200);
+
+    expect(await runsFor('churn-f')).toEqual([]);
+    const notices = (await bed.sink('teams')).slice(before);
+    expect(notices).toHaveLength(1);
+    const card = JSON.stringify(notices[0]?.body);
+    expect(card).toContain('churn-f:5');
+    expect(card).toContain("Unexpected parameter 'modelVersion'");
+    const failures = bed.telemetryEvents('CdFailed').filter((item) => item.properties['eventId'] === 'mr-churn-f-5');
+    expect(failures).toHaveLength(1);
+    expect(failures[0]?.properties).toMatchObject({ retry: 'false', code: 'UpstreamPermanent' });
+    const skip = bed.telemetryEvents('CdSkipped').find((item) => item.properties['eventId'] === 'mr-churn-f-5');
+    expect(skip?.properties['reason']).toContain('failed permanently');
+  });
+
+  it("a target using the app's identity authenticates to Azure DevOps with a bearer token", async () => {
+    const model = await seedModelVersion(await bed.arm(), { name: 'identity-a', version: '1', experiment: 'retrain-identity' });
+    expect(await bed.deliver([modelRegisteredEvent('mr-identity-a-1', model)])).toBe(200);
+    const runs = bed.emulator.devops.runs({ pipelineId: 1 }).filter((run) => run.templateParameters['modelName'] === 'identity-a');
+    expect(runs).toHaveLength(1);
+    expect(runs[0]?.requestedBy).not.toBe('pat');
+  });
+
+  it('a GitHub Actions target dispatches the workflow with the model as inputs', async () => {
+    const model = await seedModelVersion(await bed.arm(), { name: 'gh-a', version: '12', experiment: 'retrain-gh' });
+    expect(await bed.deliver([modelRegisteredEvent('mr-gh-a-12', model)])).toBe(200);
+    expect(await bed.deliver([modelRegisteredEvent('mr-gh-a-12', model)])).toBe(200);
+
+    const response = await request(`${bed.emulator.url}/github/repos/contoso/mlops-cd/actions/runs`, {
+      ca: bed.emulator.caPem,
+      headers: { authorization: 'Bearer ghp_playgroundGitHubToken' },
+    });
+    const runs = response.json<{ workflow_runs: { inputs: Record<string, string>; head_branch: string }[] }>().workflow_runs;
+    const mine = runs.filter((run) => run.inputs['model_name'] === 'gh-a');
+    expect(mine).toEqual([expect.objectContaining({ head_branch: 'main', inputs: { model_name: 'gh-a', model_version: '12', workspace_id: WORKSPACE_ID } })]);
+  });
+
+  it('a signed webhook target receives the model with a valid HMAC-SHA256 signature', async () => {
+    const model = await seedModelVersion(await bed.arm(), { name: 'hook-a', version: '9', experiment: 'retrain-hook' });
+    expect(await bed.deliver([modelRegisteredEvent('mr-hook-a-9', model)])).toBe(200);
+
+    const deliveries = (await bed.sink('generic')).filter((delivery) => JSON.stringify(delivery.body).includes('hook-a'));
+    expect(deliveries).toHaveLength(1);
+    const delivery = deliveries[0];
+    const body = JSON.stringify(delivery?.body);
+    const expected = `sha256=${createHmac('sha256', 'playground-cd-webhook-signing-key').update(body).digest('hex')}`;
+    expect(delivery?.headers['x-aml-warden-signature']).toBe(expected);
+    expect(delivery?.body).toMatchObject({ eventId: 'mr-hook-a-9', parameters: { modelName: 'hook-a', modelVersion: '9', workspaceId: WORKSPACE_ID } });
+  });
+});

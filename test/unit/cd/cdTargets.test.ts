@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { cdLedgerKeys, idempotencyKeyOf, modelSubject } from '../../../src/app/cdLedger.js';
+import { modelParameters } from '../../../src/app/onModelRegistered.js';
+import { AppError } from '../../../src/errors.js';
+import { azureDevOpsRunCall, parseAzureDevOpsRun } from '../../../src/integrations/cd/azureDevOpsTarget.js';
+import { githubDispatchCall } from '../../../src/integrations/cd/githubActionsTarget.js';
+import { signWebhookBody, webhookBody } from '../../../src/integrations/cd/signedWebhookTarget.js';
+import { assertTargetAccepted } from '../../../src/integrations/cd/targetResponse.js';
+import type { HttpResponse } from '../../../src/integrations/httpClient.js';
+import { fromKey } from '../../../src/integrations/tableState.js';
+
+const WORKSPACE_ID = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-mlops-demo/providers/Microsoft.MachineLearningServices/workspaces/mlw-demo';
+const request = { eventId: 'evt-1', idempotencyKey: 'k', parameters: { modelName: 'churn', modelVersion: '3', workspaceId: WORKSPACE_ID, retries: 2, dryRun: false } };
+
+function response(status: number, bodyText = ''): HttpResponse {
+  return { status, headers: {}, bodyText, json: () => JSON.parse(bodyText) as unknown };
+}
+
+function thrown(action: () => void): AppError {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+  throw new Error('expected an AppError');
+}
+
+describe('Azure DevOps "Run Pipeline" request', () => {
+  it('posts to the pipeline runs of the project, with string templateParameters and an api-version', () => {
+    const call = azureDevOpsRunCall(
+      { kind: 'azureDevOps', organizationUrl: 'https://dev.azure.com/contoso/', project: 'ml ops', pipelineId: 12, auth: { kind: 'managedIdentity' } },
+      request,
+    );
+    expect(call.url).toBe('https://dev.azure.com/contoso/ml%20ops/_apis/pipelines/12/runs?api-version=7.1');
+    expect(JSON.parse(call.body)).toEqual({
+      templateParameters: { modelName: 'churn', modelVersion: '3', workspaceId: WORKSPACE_ID, retries: '2', dryRun: 'false' },
+    });
+  });
+
+  it("reads the run's id and web link from the answer, and refuses an answer without an id", () => {
+    expect(parseAzureDevOpsRun({ id: 42, url: 'https://x/api', _links: { web: { href: 'https://x/_build/results?buildId=42' } } })).toEqual({
+      runId: '42',
+      link: 'https://x/_build/results?buildId=42',
+    });
+    expect(parseAzureDevOpsRun({ id: 7, url: 'https://x/api/7' })).toEqual({ runId: '7', link: 'https://x/api/7' });
+    expect(() => parseAzureDevOpsRun({ state: 'inProgress' })).toThrow(/without a run id/);
+  });
+});
+
+describe('GitHub workflow_dispatch request', () => {
+  it('dispatches the workflow on its ref with string inputs and links to its runs on github.com', () => {
+    const call = githubDispatchCall(
+      { kind: 'githubActions', apiUrl: 'https://api.github.com', owner: 'contoso', repo: 'mlops-cd', workflow: 'model-cd.yml', ref: 'release', tokenSecretName: 'gh' },
+      request,
+    );
+    expect(call.url).toBe('https://api.github.com/repos/contoso/mlops-cd/actions/workflows/model-cd.yml/dispatches');
+    expect(JSON.parse(call.body)).toEqual({ ref: 'release', inputs: { modelName: 'churn', modelVersion: '3', workspaceId: WORKSPACE_ID, retries: '2', dryRun: 'false' } });
+    expect(call.link).toBe('https://github.com/contoso/mlops-cd/actions/workflows/model-cd.yml');
+  });
+});
+
+describe('signed webhook', () => {
+  it('signs the exact body with HMAC-SHA256 (RFC 4231 test case 2)', () => {
+    expect(signWebhookBody('what do ya want for nothing?', 'Jefe')).toBe('sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+  });
+
+  it('carries the event id, the idempotency key and the parameters', () => {
+    expect(JSON.parse(webhookBody(request))).toEqual({ eventId: 'evt-1', idempotencyKey: 'k', parameters: request.parameters });
+  });
+});
+
+describe("a CD target's answer", () => {
+  it('2xx is accepted', () => {
+    expect(() => assertTargetAccepted(response(204), 'target')).not.toThrow();
+    expect(() => assertTargetAccepted(response(200, '{}'), 'target')).not.toThrow();
+  });
+
+  it('429, 408 and 5xx are transient, so the delivery is retried', () => {
+    for (const status of [429, 408, 500, 503]) expect(thrown(() => assertTargetAccepted(response(status), 'target')).transient).toBe(true);
+  });
+
+  it("4xx is permanent and keeps the target's own message", () => {
+    const error = thrown(() => assertTargetAccepted(response(400, JSON.stringify({ message: "Unexpected parameter 'x'", typeKey: 'PipelineValidationException' })), 'Azure DevOps contoso/mlops pipeline 1'));
+    expect(error.code).toBe('UpstreamPermanent');
+    expect(error.message).toBe("Azure DevOps contoso/mlops pipeline 1 answered 400: Unexpected parameter 'x'");
+    expect(thrown(() => assertTargetAccepted(response(404, JSON.stringify({ error: { code: 'NotFound', message: 'no such workflow' } })), 't')).message).toContain('no such workflow');
+  });
+});
+
+describe('model CD parameters and ledger keys', () => {
+  it('GitHub gets snake_case inputs; the rule cannot override the model name or version', () => {
+    const facts = { modelName: 'churn', modelVersion: '3', workspaceId: WORKSPACE_ID };
+    expect(modelParameters('githubActions', facts, { environment: 'prod', model_name: 'other' })).toEqual({
+      environment: 'prod',
+      model_name: 'churn',
+      model_version: '3',
+      workspace_id: WORKSPACE_ID,
+    });
+    expect(modelParameters('azureDevOps', facts, { modelVersion: '99' })).toEqual(facts);
+  });
+
+  it('one ledger row per (workspace, version, target), the workspace id compared case-insensitively', () => {
+    const key = { workspaceId: WORKSPACE_ID, subject: modelSubject('churn', '3'), target: 'model-cd' };
+    expect(cdLedgerKeys({ ...key, workspaceId: WORKSPACE_ID.toUpperCase() })).toEqual(cdLedgerKeys(key));
+    expect(cdLedgerKeys({ ...key, target: 'other' })).not.toEqual(cdLedgerKeys(key));
+    expect(cdLedgerKeys({ ...key, subject: modelSubject('churn', '4') })).not.toEqual(cdLedgerKeys(key));
+    const { partitionKey, rowKey } = cdLedgerKeys(key);
+    expect(partitionKey).not.toContain('/');
+    expect(fromKey(partitionKey)).toBe(WORKSPACE_ID.toLowerCase());
+    expect(fromKey(rowKey)).toBe('model:churn:3|model-cd');
+    expect(idempotencyKeyOf(key)).toBe(`${WORKSPACE_ID.toLowerCase()}|model:churn:3|model-cd`);
+  });
+});
