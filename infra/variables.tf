@@ -94,6 +94,12 @@ variable "sweep_schedule" {
   default     = "0 0 */6 * * *"
 }
 
+variable "provision_schedule" {
+  description = "AML_WARDEN_PROVISION_SCHEDULE: NCRONTAB (6 fields) of the compute-request worker (provisions approved requests, expires pending ones)."
+  type        = string
+  default     = "*/10 * * * * *"
+}
+
 variable "auth_issuer" {
   description = "AML_WARDEN_AUTH_ISSUER: trusted token issuer, no trailing slash. Empty = this tenant's Entra ID v2.0 issuer."
   type        = string

@@ -43,6 +43,8 @@ export interface Settings {
   readonly appInsightsConnectionString: string | undefined;
   /** NCRONTAB, six fields. */
   readonly sweepSchedule: string;
+  /** NCRONTAB, six fields: how often approved compute requests are provisioned and pending ones expired. */
+  readonly provisionSchedule: string;
   /** Bearer-token validation for the HTTP API; undefined when not configured. */
   readonly auth: AuthSettings | undefined;
   readonly eventsSecretName: string | undefined;
@@ -76,6 +78,7 @@ export const settingDefaults = {
   AML_WARDEN_SECRET_TTL_SECONDS: '300',
   APPLICATIONINSIGHTS_CONNECTION_STRING: undefined,
   AML_WARDEN_SWEEP_SCHEDULE: '0 0 */6 * * *',
+  AML_WARDEN_PROVISION_SCHEDULE: '*/10 * * * * *',
   AML_WARDEN_AUTH_ISSUER: undefined,
   AML_WARDEN_AUTH_AUDIENCE: undefined,
   AML_WARDEN_AUTH_JWKS_URL: undefined,
@@ -148,6 +151,7 @@ const envSchema = z
       .refine((value) => /(^|;)\s*InstrumentationKey\s*=/i.test(value), { message: 'must be an Application Insights connection string' })
       .optional(),
     AML_WARDEN_SWEEP_SCHEDULE: ncrontab,
+    AML_WARDEN_PROVISION_SCHEDULE: ncrontab,
     // Compared verbatim with a token's `iss`, so kept exactly as given (Entra v1 issuers end with a slash).
     AML_WARDEN_AUTH_ISSUER: z.string().refine(isHttpsUrl, { message: 'must be an https URL' }).optional(),
     AML_WARDEN_AUTH_AUDIENCE: z.string().optional(),
@@ -215,6 +219,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     secretTtlSeconds: values.AML_WARDEN_SECRET_TTL_SECONDS,
     appInsightsConnectionString: values.APPLICATIONINSIGHTS_CONNECTION_STRING,
     sweepSchedule: values.AML_WARDEN_SWEEP_SCHEDULE,
+    provisionSchedule: values.AML_WARDEN_PROVISION_SCHEDULE,
     auth,
     eventsSecretName: values.AML_WARDEN_EVENTS_SECRET_NAME,
     studioUrl: values.AML_WARDEN_STUDIO_URL,
@@ -334,6 +339,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     secretTtlSeconds: settings.secretTtlSeconds,
     telemetry: settings.appInsightsConnectionString === undefined ? 'off' : CONFIGURED,
     sweepSchedule: settings.sweepSchedule,
+    provisionSchedule: settings.provisionSchedule,
     auth: settings.auth === undefined ? 'off' : { issuer: settings.auth.issuer, audience: settings.auth.audience, jwksUrl: settings.auth.jwksUrl },
     eventsSecretName: settings.eventsSecretName,
     studioUrl: settings.studioUrl,

@@ -7,4 +7,6 @@ import './functions/resourceEvents.js';
 import './functions/eventsWebhook.js';
 import './functions/complianceSweep.js';
 import './functions/computeRequests.js';
+import './functions/computeRequestsWorker.js';
 import './functions/health.js';
+import './functions/openapi.js';

@@ -8,6 +8,7 @@ const audience = 'api://aml-warden';
 const issuer = `https://127.0.0.1:7443/idp-${randomUUID()}`;
 let signingKey: CryptoKey;
 let deps: ComputeRequestsDeps;
+let useCasesLoaded = 0;
 
 beforeAll(async () => {
   const pair = await generateKeyPair('RS256');
@@ -18,6 +19,10 @@ beforeAll(async () => {
     fetchJson: async (url) => {
       if (url === `${issuer}/keys`) return jwks;
       throw new Error(`unexpected fetch ${url}`);
+    },
+    useCases: async () => {
+      useCasesLoaded += 1;
+      throw new Error('the use cases are not reached in these tests');
     },
   };
 });
@@ -83,25 +88,27 @@ describe('computeRequests routes', () => {
     expect((await handlers.byId(request('GET', 'compute-requests/r1', noRoles), quietContext())).status).toBe(403);
   });
 
-  it('answer 501 through the error mapper once the caller is authorised', async () => {
+  it('refuse unauthenticated and unauthorised calls before any request state is touched', async () => {
+    const handlers = createComputeRequestsHandlers(async () => deps);
+    const before = useCasesLoaded;
+    const approverOnly = await tokenFor('approver@contoso.com', ['ComputeApprover']);
+    await handlers.collection(request('POST', 'compute-requests', approverOnly, { computeName: 'c' }), quietContext());
+    await handlers.approve(request('POST', 'compute-requests/r1/approve'), quietContext());
+    expect(useCasesLoaded).toBe(before);
+  });
+
+  it('answer a malformed create body with 400 naming the field, before any request state is touched', async () => {
     const handlers = createComputeRequestsHandlers(async () => deps);
     const requester = await tokenFor('alice@contoso.com', ['ComputeRequester']);
-    const approver = await tokenFor('approver@contoso.com', ['ComputeApprover']);
-    const cases = [
-      await handlers.collection(request('POST', 'compute-requests', requester, { computeName: 'c' }), quietContext()),
-      await handlers.collection(request('GET', 'compute-requests?status=Pending', approver), quietContext()),
-      await handlers.byId(request('GET', 'compute-requests/r1', requester), quietContext()),
-      await handlers.approve(request('POST', 'compute-requests/r1/approve', approver, {}), quietContext()),
-      await handlers.reject(request('POST', 'compute-requests/r1/reject', approver, { reason: 'no' }), quietContext()),
-    ];
-    for (const response of cases) {
-      expect(response.status).toBe(501);
-      expect(errorOf(response).code).toBe('NotImplemented');
-    }
+    const before = useCasesLoaded;
+    const response = await handlers.collection(request('POST', 'compute-requests', requester, { computeName: 'c' }), quietContext());
+    expect(response.status).toBe(400);
+    expect(errorOf(response)).toMatchObject({ code: 'BadRequest', message: expect.stringContaining('body.') });
+    expect(useCasesLoaded).toBe(before);
   });
 
   it('report missing token settings as a configuration error, not as the caller\'s fault', async () => {
-    const handlers = createComputeRequestsHandlers(async () => ({ auth: undefined, fetchJson: deps.fetchJson }));
+    const handlers = createComputeRequestsHandlers(async () => ({ ...deps, auth: undefined }));
     const response = await handlers.byId(request('GET', 'compute-requests/r1', 'anything'), quietContext());
     expect(response.status).toBe(500);
     expect(errorOf(response)).toMatchObject({ code: 'ConfigurationError', message: expect.stringContaining('AML_WARDEN_AUTH_ISSUER') });

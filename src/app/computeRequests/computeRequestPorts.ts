@@ -1,0 +1,65 @@
+/**
+ * What the compute-request use cases need from the outside, as interfaces: the request store, Azure ML
+ * (workspaces and computes), notifications and telemetry. `computeRequestDeps.ts` wires the real ones.
+ */
+import type { ComputeRequestStore } from '../../integrations/computeRequestStore.js';
+import type { Telemetry } from '../../integrations/telemetry.js';
+import type { ComputeSpec } from '../../policy/computeRequestRules.js';
+import type { Policy } from '../../policy/policySchema.js';
+import type { WorkspaceResource } from '../../policy/resources.js';
+import type { ComputeRequest } from './computeRequest.js';
+
+/** How far an ARM create-or-update has got. */
+export type ProvisioningProgress =
+  | { readonly kind: 'running'; readonly operationState: string | undefined }
+  | { readonly kind: 'succeeded'; readonly computeId: string }
+  | { readonly kind: 'failed'; readonly reason: string }
+  /** Tracking found no compute and no operation: the create never reached Azure. */
+  | { readonly kind: 'missing' };
+
+export interface ComputeGateway {
+  /** The workspace as ARM has it now; `undefined` when it does not exist. */
+  readWorkspace(workspaceId: string): Promise<WorkspaceResource | undefined>;
+  computeExists(workspace: WorkspaceResource, computeName: string): Promise<boolean>;
+  /** Sends the create (one PUT) and returns without waiting for Azure to finish. */
+  beginCreate(workspace: WorkspaceResource, computeName: string, spec: ComputeSpec): Promise<ProvisioningProgress>;
+  /**
+   * Looks once at a create in flight: through its operation when `operationState` is known (any instance
+   * can resume it), otherwise by reading the compute.
+   */
+  track(workspaceId: string, computeName: string, operationState: string | undefined): Promise<ProvisioningProgress>;
+}
+
+/** Who is told what. Sending never fails the use case: a lost message is logged, the state is already stored. */
+export interface ComputeRequestNotifier {
+  /** Approvers: a new request awaits a decision (an Adaptive Card with a link). */
+  requested(request: ComputeRequest, link: string | undefined): Promise<void>;
+  /** The requester: approved, rejected or expired. */
+  decided(request: ComputeRequest): Promise<void>;
+  /** The requester: the cluster exists, or why it does not. */
+  provisioned(request: ComputeRequest): Promise<void>;
+}
+
+export interface ComputeRequestLog {
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
+
+export interface ComputeRequestDeps {
+  readonly store: ComputeRequestStore;
+  readonly gateway: ComputeGateway;
+  readonly notifier: ComputeRequestNotifier;
+  readonly telemetry: Telemetry;
+  readonly policy: Policy;
+  readonly now: () => Date;
+  readonly newId: () => string;
+  readonly log: ComputeRequestLog;
+}
+
+/** The caller, as the HTTP edge authenticated them. */
+export interface Caller {
+  readonly id: string;
+  readonly name: string;
+  readonly isApprover: boolean;
+}

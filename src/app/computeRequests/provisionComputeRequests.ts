@@ -1,0 +1,179 @@
+/**
+ * Provisioning approved requests, in the background. All progress lives in the table, so any instance —
+ * the timer on another machine, or this one after a restart — carries on where the last one stopped:
+ *
+ * - `Approved` → claim it (`Provisioning`, ETag-guarded: one instance wins) → one PUT through
+ *   `computeOperations.beginCreateOrUpdate` with the policy's settings and tags → the operation's state stored;
+ * - `Provisioning` → resume the stored operation, look once → `Succeeded` / `Failed` with Azure's reason;
+ *   a claim whose PUT never got recorded (a crash in between) is retried once it is stale.
+ */
+import { isAppError } from '../../errors.js';
+import { computeSpecFor, type ComputeSpec } from '../../policy/computeRequestRules.js';
+import { appActor, requestTagName, terminalStatuses, transition, type ComputeRequest } from './computeRequest.js';
+import { auditTransition } from './computeRequestAudit.js';
+import type { ComputeRequestDeps, ProvisioningProgress } from './computeRequestPorts.js';
+
+/** A claim without a recorded operation is taken over after this long. */
+export const staleClaimMs = 60_000;
+/** Attempts (claims) before a request that never reaches Azure is given up as Failed. */
+export const maxProvisioningAttempts = 5;
+
+export type AdvanceOutcome = 'changed' | 'waiting' | 'skipped' | 'done';
+
+/** The cluster an approved request gets: the policy's spec plus the owner and the request's id. */
+export function specForRequest(request: ComputeRequest, baseSpec: ComputeSpec): ComputeSpec {
+  return { ...baseSpec, tags: { ...baseSpec.tags, owner: request.requestedBy, [requestTagName]: request.id } };
+}
+
+function isConflict(error: unknown): boolean {
+  return isAppError(error) && error.code === 'Conflict';
+}
+
+async function finish(deps: ComputeRequestDeps, request: ComputeRequest, etag: string, progress: ProvisioningProgress): Promise<AdvanceOutcome> {
+  const now = deps.now();
+  let next: ComputeRequest;
+  if (progress.kind === 'succeeded') {
+    next = transition(request, 'Succeeded', { by: appActor, at: now, comment: 'the cluster exists', changes: { computeId: progress.computeId, operationState: undefined } });
+  } else if (progress.kind === 'failed') {
+    next = transition(request, 'Failed', { by: appActor, at: now, comment: progress.reason, changes: { failureReason: progress.reason, operationState: undefined } });
+  } else {
+    const operationState = progress.kind === 'running' ? progress.operationState : undefined;
+    if (operationState === undefined || operationState === request.operationState) return 'waiting';
+    try {
+      await deps.store.update({ ...request, operationState }, etag);
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+    }
+    return 'waiting';
+  }
+  try {
+    await deps.store.update(next, etag);
+  } catch (error) {
+    // Another instance recorded the outcome first.
+    if (isConflict(error)) return 'skipped';
+    throw error;
+  }
+  await deps.store.releaseComputeName(request.workspaceId, request.computeName, request.id);
+  auditTransition(deps.telemetry, next, appActor);
+  deps.log.info(`Compute request ${request.id}: ${next.status}${next.failureReason === undefined ? '' : ` (${next.failureReason})`}`);
+  await deps.notifier.provisioned(next);
+  return 'done';
+}
+
+/** Claims the request for one provisioning attempt; `undefined` when another instance holds it. */
+async function claim(deps: ComputeRequestDeps, request: ComputeRequest, etag: string): Promise<{ request: ComputeRequest; etag: string } | undefined> {
+  const now = deps.now();
+  const attempt = request.provisioningAttempts + 1;
+  const claimed = transition(request, 'Provisioning', {
+    by: appActor,
+    at: now,
+    comment: attempt === 1 ? 'creating the cluster' : `creating the cluster (attempt ${attempt})`,
+    changes: {
+      provisioningAttempts: attempt,
+      provisioningStartedAt: now.toISOString(),
+      computeId: `${request.workspaceId}/computes/${request.computeName}`,
+      operationState: undefined,
+    },
+  });
+  try {
+    const stored = await deps.store.update(claimed, etag);
+    if (attempt === 1) auditTransition(deps.telemetry, claimed, appActor);
+    return stored;
+  } catch (error) {
+    if (isConflict(error)) return undefined;
+    throw error;
+  }
+}
+
+async function create(deps: ComputeRequestDeps, request: ComputeRequest, etag: string): Promise<AdvanceOutcome> {
+  // Re-read: location and inherited tags come from the workspace as it is now.
+  const workspace = await deps.gateway.readWorkspace(request.workspaceId);
+  if (workspace === undefined) return finish(deps, request, etag, { kind: 'failed', reason: 'the workspace no longer exists' });
+  const spec = specForRequest(
+    request,
+    computeSpecFor({ workspace, computeName: request.computeName, vmSize: request.vmSize, maxNodeCount: request.maxNodeCount, vmPriority: request.vmPriority }, deps.policy),
+  );
+  const progress = await deps.gateway.beginCreate(workspace, request.computeName, spec);
+  const outcome = await finish(deps, request, etag, progress);
+  return outcome === 'waiting' ? 'changed' : outcome;
+}
+
+/**
+ * Moves one request as far as it can go now. Safe to run concurrently on many instances: every write is
+ * conditional, and the loser of a race leaves the request to the winner.
+ */
+export async function advanceComputeRequest(deps: ComputeRequestDeps, id: string): Promise<AdvanceOutcome> {
+  const found = await deps.store.get(id);
+  if (found === undefined || terminalStatuses.has(found.request.status)) return 'done';
+  const { request, etag } = found;
+  if (request.status === 'Approved') {
+    const claimed = await claim(deps, request, etag);
+    if (claimed === undefined) return 'skipped';
+    return create(deps, claimed.request, claimed.etag);
+  }
+  if (request.status !== 'Provisioning') return 'skipped';
+
+  if (request.operationState !== undefined) {
+    return finish(deps, request, etag, await deps.gateway.track(request.workspaceId, request.computeName, request.operationState));
+  }
+  // Claimed, but no operation recorded: the claimer is sending the PUT, or died before recording it.
+  const startedAt = Date.parse(request.provisioningStartedAt ?? request.updatedAt);
+  if (deps.now().getTime() - startedAt < staleClaimMs) return 'waiting';
+  const seen = await deps.gateway.track(request.workspaceId, request.computeName, undefined);
+  if (seen.kind !== 'missing') return finish(deps, request, etag, seen);
+  if (request.provisioningAttempts >= maxProvisioningAttempts) {
+    return finish(deps, request, etag, { kind: 'failed', reason: `the cluster could not be created after ${request.provisioningAttempts} attempts` });
+  }
+  // Back to a fresh claim: Provisioning → Provisioning with a new attempt, ETag-guarded.
+  const reclaimed = await claim(deps, request, etag);
+  if (reclaimed === undefined) return 'skipped';
+  return create(deps, reclaimed.request, reclaimed.etag);
+}
+
+export interface WorkSummary {
+  readonly expired: number;
+  readonly advanced: number;
+  readonly failures: number;
+}
+
+/** One pass over every request that still has work: Approved ones are provisioned, Provisioning ones tracked. */
+export async function provisionComputeRequests(deps: ComputeRequestDeps): Promise<Omit<WorkSummary, 'expired'>> {
+  let advanced = 0;
+  let failures = 0;
+  for (const { request } of await deps.store.list({ statuses: ['Approved', 'Provisioning'] })) {
+    try {
+      const outcome = await advanceComputeRequest(deps, request.id);
+      if (outcome === 'changed' || outcome === 'done') advanced += 1;
+    } catch (error) {
+      // One request's trouble (ARM throttling, an outage) must not hold up the others; the next pass retries.
+      failures += 1;
+      deps.log.warn(`Compute request ${request.id}: provisioning step failed: ${error instanceof Error ? error.message : 'unknown error'}`);
+    }
+  }
+  return { advanced, failures };
+}
+
+export interface NudgeOptions {
+  readonly intervalMs?: number;
+  readonly maxSteps?: number;
+}
+
+/**
+ * Carries one just-approved request forward in this process, so the requester sees progress within seconds
+ * instead of waiting for the timer. Only a shortcut: if this process stops, the timer finishes the work.
+ */
+export async function nudgeComputeRequest(deps: ComputeRequestDeps, id: string, options: NudgeOptions = {}): Promise<void> {
+  const intervalMs = options.intervalMs ?? 2_000;
+  const maxSteps = options.maxSteps ?? 30;
+  for (let step = 0; step < maxSteps; step++) {
+    let outcome: AdvanceOutcome;
+    try {
+      outcome = await advanceComputeRequest(deps, id);
+    } catch (error) {
+      deps.log.warn(`Compute request ${id}: provisioning step failed; the timer will retry: ${error instanceof Error ? error.message : 'unknown error'}`);
+      return;
+    }
+    if (outcome === 'done' || outcome === 'skipped') return;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs).unref());
+  }
+}
