@@ -2,12 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { onEachLine } from './outputLines.js';
 import { LOOPBACK, findFreePort, isListening, waitForListening } from './ports.js';
 
 /** Azurite's well-known development account (public, documented by Microsoft; not a secret). */
 export const DEV_STORE_ACCOUNT = 'devstoreaccount1';
 export const DEV_STORE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
-export const DEFAULT_AZURITE_TABLE_PORT = 10002;
 
 export interface StartAzuriteOptions {
   /** Table service port; 0 (the default) picks a free one. */
@@ -140,17 +140,9 @@ async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<vo
 function forwardLines(child: ChildProcess, log: ((line: string) => void) | undefined): void {
   for (const stream of [child.stdout, child.stderr]) {
     if (stream === null) continue;
-    if (log === undefined) {
-      stream.resume();
-      continue;
-    }
-    let pending = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      pending += chunk;
-      const lines = pending.split(/\r?\n/);
-      pending = lines.pop() ?? '';
-      for (const line of lines) if (line.length > 0) log(line);
+    if (log === undefined) stream.resume();
+    else onEachLine(stream, (line) => {
+      if (line.length > 0) log(line);
     });
   }
 }

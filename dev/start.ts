@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { startAzurite, type AzuriteHandle } from './azurite.js';
 import { startEmulator } from './emulator/server.js';
+import { onEachLine } from './outputLines.js';
 import { DEFAULT_DEV_PORTS, DEV_PORT_SETTINGS, LOOPBACK, ensurePortFree, findFreePort, readDevPorts, waitForListening } from './ports.js';
 
 export type AppRunner = 'func' | 'host';
@@ -288,19 +289,8 @@ function superviseChild(child: ChildProcess, name: string, log: (line: string) =
     signalGroup('SIGKILL');
     process.removeListener('exit', killOnParentExit);
   });
-  for (const [stream, label] of [
-    [child.stdout, name],
-    [child.stderr, name],
-  ] as const) {
-    if (stream === null) continue;
-    let pending = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      pending += chunk;
-      const lines = pending.split(/\r?\n/);
-      pending = lines.pop() ?? '';
-      for (const line of lines) log(`[${label}] ${line}`);
-    });
+  for (const stream of [child.stdout, child.stderr]) {
+    if (stream !== null) onEachLine(stream, (line) => log(`[${name}] ${line}`));
   }
   return {
     pid: child.pid,

@@ -144,28 +144,10 @@ export class FunctionInvoker {
     const args = await invocationModel.getArguments();
     invocationContext = args.context;
 
-    const pre: PreInvocationContext = {
-      get hookData() {
-        return hookData;
-      },
-      set hookData(_value) {
-        readOnly('hookData');
-      },
-      get appHookData() {
-        return appHookData;
-      },
-      set appHookData(_value) {
-        readOnly('appHookData');
-      },
-      get invocationContext() {
-        return args.context;
-      },
-      set invocationContext(_value) {
-        readOnly('invocationContext');
-      },
+    const pre: PreInvocationContext = Object.assign(invocationHookContext(hookData, appHookData, args.context), {
       inputs: args.inputs,
       functionCallback: fn.registered.callback,
-    };
+    });
     coreContext.state = 'preInvocationHooks';
     try {
       await this.#registry.executeHooks('preInvocation', pre);
@@ -173,29 +155,11 @@ export class FunctionInvoker {
       coreContext.state = undefined;
     }
 
-    const post: PostInvocationContext = {
-      get hookData() {
-        return hookData;
-      },
-      set hookData(_value) {
-        readOnly('hookData');
-      },
-      get appHookData() {
-        return appHookData;
-      },
-      set appHookData(_value) {
-        readOnly('appHookData');
-      },
-      get invocationContext() {
-        return args.context;
-      },
-      set invocationContext(_value) {
-        readOnly('invocationContext');
-      },
+    const post: PostInvocationContext = Object.assign(invocationHookContext(hookData, appHookData, args.context), {
       inputs: pre.inputs,
       result: null,
       error: null,
-    };
+    });
     coreContext.state = 'invocation';
     try {
       post.result = await invocationModel.invokeFunction(args.context, pre.inputs, pre.functionCallback);
@@ -215,6 +179,33 @@ export class FunctionInvoker {
     if (post.error !== null && post.error !== undefined) throw post.error;
     return invocationModel.getResponse(args.context, post.result);
   }
+}
+
+/**
+ * What pre- and post-invocation hooks share: `hookData`, `appHookData` and `invocationContext`, readable
+ * but not replaceable (assigning throws, as in the worker); the caller adds the mutable fields.
+ */
+function invocationHookContext(hookData: HookData, appHookData: HookData, invocationContext: unknown) {
+  return {
+    get hookData() {
+      return hookData;
+    },
+    set hookData(_value) {
+      readOnly('hookData');
+    },
+    get appHookData() {
+      return appHookData;
+    },
+    set appHookData(_value) {
+      readOnly('appHookData');
+    },
+    get invocationContext() {
+      return invocationContext;
+    },
+    set invocationContext(_value) {
+      readOnly('invocationContext');
+    },
+  };
 }
 
 function newTraceParent(): string {

@@ -86,6 +86,26 @@ function schemaOf(raw: Record<string, unknown>, target: string): EventSchema {
   );
 }
 
+/** The fields both schemas carry, as the app names them. */
+interface WireEnvelope {
+  readonly id: string;
+  readonly type: string;
+  readonly time: string;
+  readonly subject: string;
+  readonly source: string;
+  readonly data: unknown;
+}
+
+function eventGridEnvelopeOf(raw: Record<string, unknown>, target: string): WireEnvelope {
+  const event = parseWith(eventGridEnvelope, raw, target, 'Malformed Event Grid event');
+  return { id: event.id, type: event.eventType, time: event.eventTime, subject: event.subject, source: event.topic ?? '', data: event.data };
+}
+
+function cloudEventsEnvelopeOf(raw: Record<string, unknown>, target: string): WireEnvelope {
+  const event = parseWith(cloudEventsEnvelope, raw, target, 'Malformed CloudEvents event');
+  return { id: event.id, type: event.type, time: event.time ?? '', subject: event.subject ?? '', source: event.source, data: event.data };
+}
+
 /**
  * Parses one event in either schema. `target` is how the error names it: `body[2]` in a webhook
  * batch, `event` for the one event an Event Grid trigger receives.
@@ -95,44 +115,14 @@ export function parseEvent(raw: unknown, target = 'event'): DomainEvent {
     throw new AppError('BadRequest', `${target} must be a JSON object`, { target, module: 'events' });
   }
   const schema = schemaOf(raw, target);
-  const envelope =
-    schema === 'EventGrid'
-      ? (() => {
-          const event = parseWith(eventGridEnvelope, raw, target, 'Malformed Event Grid event');
-          return {
-            id: event.id,
-            type: event.eventType,
-            time: event.eventTime,
-            subject: event.subject,
-            source: event.topic ?? '',
-            data: event.data,
-          };
-        })()
-      : (() => {
-          const event = parseWith(cloudEventsEnvelope, raw, target, 'Malformed CloudEvents event');
-          return {
-            id: event.id,
-            type: event.type,
-            time: event.time ?? '',
-            subject: event.subject ?? '',
-            source: event.source,
-            data: event.data,
-          };
-        })();
+  const envelope = schema === 'EventGrid' ? eventGridEnvelopeOf(raw, target) : cloudEventsEnvelopeOf(raw, target);
 
-  const base = {
-    id: envelope.id,
-    type: envelope.type,
-    time: envelope.time,
-    subject: envelope.subject,
-    source: envelope.source,
-    schema,
-    workspace: findWorkspace(envelope.source, envelope.subject),
-  };
+  const { data, ...fields } = envelope;
+  const base = { ...fields, schema, workspace: findWorkspace(fields.source, fields.subject) };
   const dataOf = <T extends z.ZodType>(dataSchema: T): z.output<T> =>
-    parseWith(dataSchema, envelope.data, `${target}.data`, `Malformed ${envelope.type} event`);
+    parseWith(dataSchema, data, `${target}.data`, `Malformed ${fields.type} event`);
 
-  const kind = kindOfEventType(envelope.type);
+  const kind = kindOfEventType(fields.type);
   switch (kind) {
     case 'ModelRegistered':
       return { ...base, kind, data: dataOf(eventDataSchemas.ModelRegistered) };
@@ -151,7 +141,7 @@ export function parseEvent(raw: unknown, target = 'event'): DomainEvent {
     case 'SubscriptionValidation':
       return { ...base, kind, data: dataOf(eventDataSchemas.SubscriptionValidation) };
     case 'Unknown':
-      return { ...base, kind, data: envelope.data };
+      return { ...base, kind, data };
   }
 }
 

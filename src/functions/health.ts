@@ -7,8 +7,20 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import type { Config } from '../config.js';
 import { isAppError } from '../errors.js';
 
-/** The functions this app registers (infra and Event Grid subscriptions point at these names). */
-export const appFunctionNames = ['amlEvents', 'resourceEvents', 'eventsWebhook', 'complianceSweep', 'computeRequests', 'health'] as const;
+/** The functions this app registers (infra and Event Grid subscriptions point at these names); a test holds it to the registrations. */
+export const appFunctionNames = [
+  'amlEvents',
+  'resourceEvents',
+  'eventsWebhook',
+  'complianceSweep',
+  'computeRequests',
+  'computeRequestById',
+  'computeRequestApprove',
+  'computeRequestReject',
+  'computeRequestsWorker',
+  'health',
+  'openapi',
+] as const;
 
 const noStore = { 'cache-control': 'no-store' };
 

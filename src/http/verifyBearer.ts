@@ -89,8 +89,13 @@ function bearerToken(request: HttpRequest): string {
   return match[1];
 }
 
+/** The `code` jose's errors carry (`ERR_JWT_EXPIRED`, ...); empty for anything else. */
+function joseCode(error: unknown): string {
+  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+}
+
 function reasonFor(error: unknown): string {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+  const code = joseCode(error);
   const claim = typeof error === 'object' && error !== null && 'claim' in error ? String(error.claim) : '';
   switch (code) {
     case 'ERR_JWT_EXPIRED':
@@ -145,21 +150,19 @@ export async function verifyBearer(request: HttpRequest, auth: BearerAuth, fetch
   if (algorithm !== 'RS256') throw unauthorized(`token algorithm ${String(algorithm)} is not accepted (RS256 only)`);
 
   const options = { issuer: auth.issuer, audience: auth.audience, algorithms: ['RS256'], clockTolerance: clockToleranceSeconds };
+  const verifyWith = async (refreshKeys: boolean): Promise<Principal> =>
+    principalFrom((await jwtVerify(token, await keySetFor(auth, fetchJson, refreshKeys), options)).payload);
   try {
-    const { payload } = await jwtVerify(token, await keySetFor(auth, fetchJson, false), options);
-    return principalFrom(payload);
+    return await verifyWith(false);
   } catch (error) {
     if (isAppError(error)) throw error;
-    if (typeof error === 'object' && error !== null && 'code' in error && error.code === 'ERR_JWKS_NO_MATCHING_KEY') {
-      // The issuer may have rotated its keys since we read them.
-      try {
-        const { payload } = await jwtVerify(token, await keySetFor(auth, fetchJson, true), options);
-        return principalFrom(payload);
-      } catch (retryError) {
-        if (isAppError(retryError)) throw retryError;
-        throw unauthorized(reasonFor(retryError));
-      }
-    }
+    if (joseCode(error) !== 'ERR_JWKS_NO_MATCHING_KEY') throw unauthorized(reasonFor(error));
+  }
+  // The token names a key we do not have: the issuer may have rotated its keys since we read them.
+  try {
+    return await verifyWith(true);
+  } catch (error) {
+    if (isAppError(error)) throw error;
     throw unauthorized(reasonFor(error));
   }
 }

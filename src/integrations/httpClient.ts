@@ -56,7 +56,7 @@ function toHttpMethod(method: string): HttpMethods {
 }
 
 /** Only loopback may be spoken to over plain http (local sinks); everything else needs TLS. */
-function isLoopbackHttp(url: URL): boolean {
+export function isLoopbackHttp(url: URL): boolean {
   return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
 }
 

@@ -10,6 +10,7 @@ import type { StateSettings } from '../config.js';
 import { AppError } from '../errors.js';
 import { azureErrorFacts, fromAzureError } from '../azure/azureErrors.js';
 import { requestTimeoutPolicy } from '../azure/pipelinePolicies.js';
+import { isLoopbackHttp } from './httpClient.js';
 
 const MODULE = 'tableState';
 
@@ -102,8 +103,7 @@ function allowsInsecureLoopback(connectionString: string): boolean {
   const endpoint = /(?:^|;)\s*TableEndpoint\s*=\s*([^;]+)/i.exec(connectionString)?.[1];
   if (endpoint === undefined) return false;
   try {
-    const url = new URL(endpoint.trim());
-    return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+    return isLoopbackHttp(new URL(endpoint.trim()));
   } catch {
     return false;
   }

@@ -3,8 +3,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/errors.js';
 import type { DroppedEvent } from '../../../src/events/droppedEvent.js';
-import { amlEventsHandler, createAmlEventsHandler } from '../../../src/functions/amlEvents.js';
-import { createResourceEventsHandler, resourceEventsHandler } from '../../../src/functions/resourceEvents.js';
+import { createEventGridTriggerHandler } from '../../../src/events/eventGridTriggerHandler.js';
+import type { TriggeredEventDeps } from '../../../src/events/receiveTriggeredEvent.js';
+import { amlEventsHandler } from '../../../src/functions/amlEvents.js';
+import { resourceEventsHandler } from '../../../src/functions/resourceEvents.js';
 
 const fixturesDir = new URL('../../../../shared/fixtures/events/', import.meta.url);
 const eventsOf = (name: string): Record<string, unknown>[] => {
@@ -23,9 +25,11 @@ function recordingContext(functionName: string) {
 }
 
 describe.each([
-  { functionName: 'amlEvents', handler: amlEventsHandler, create: createAmlEventsHandler },
-  { functionName: 'resourceEvents', handler: resourceEventsHandler, create: createResourceEventsHandler },
-])('$functionName trigger', ({ functionName, handler, create }) => {
+  { functionName: 'amlEvents', handler: amlEventsHandler },
+  { functionName: 'resourceEvents', handler: resourceEventsHandler },
+])('$functionName trigger', ({ functionName, handler }) => {
+  const create = (loadDeps: () => Promise<TriggeredEventDeps>) => createEventGridTriggerHandler(functionName, loadDeps);
+
   for (const name of eventFixtures) {
     it(`accepts ${name} as the trigger delivers it and logs it by type and subject`, async () => {
       const { context, lines } = recordingContext(functionName);
