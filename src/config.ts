@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { AppError } from './errors.js';
 import { parsePolicyYaml, type Policy } from './policy/document.js';
+import { settingDefaults } from './settingDefaults.js';
 
 export type CredentialKind = 'default' | 'local';
 
@@ -64,29 +65,7 @@ export interface Config {
   readonly appRoot: string;
 }
 
-/** Every environment variable the app reads, with its default. Kept in one list so docs and samples can be checked against it. */
-export const settingDefaults = {
-  AML_WARDEN_POLICY: 'policy/default.yaml',
-  AML_WARDEN_ARM_ENDPOINT: 'https://management.azure.com',
-  AML_WARDEN_CREDENTIAL: 'default',
-  AML_WARDEN_LOCAL_IDP_URL: undefined,
-  AML_WARDEN_TLS_CA_FILE: undefined,
-  AML_WARDEN_STATE_CONNECTION_STRING: undefined,
-  AML_WARDEN_STATE_TABLE_URL: undefined,
-  AML_WARDEN_TABLE_PREFIX: 'amlwarden',
-  AML_WARDEN_KEYVAULT_URL: undefined,
-  AML_WARDEN_SECRET_TTL_SECONDS: '300',
-  APPLICATIONINSIGHTS_CONNECTION_STRING: undefined,
-  AML_WARDEN_SWEEP_SCHEDULE: '0 0 */6 * * *',
-  AML_WARDEN_PROVISION_SCHEDULE: '*/10 * * * * *',
-  AML_WARDEN_AUTH_ISSUER: undefined,
-  AML_WARDEN_AUTH_AUDIENCE: undefined,
-  AML_WARDEN_AUTH_JWKS_URL: undefined,
-  AML_WARDEN_EVENTS_SECRET_NAME: undefined,
-  AML_WARDEN_STUDIO_URL: 'https://ml.azure.com',
-  AML_WARDEN_HTTP_TIMEOUT_MS: '10000',
-  AZURE_CLIENT_ID: undefined,
-} as const satisfies Record<string, string | undefined>;
+export { settingDefaults };
 
 export type SettingName = keyof typeof settingDefaults;
 export const settingNames = Object.keys(settingDefaults) as SettingName[];

@@ -4,6 +4,7 @@
  * Provisioning ones to Succeeded or Failed. The state is in Table Storage, so any instance can run it.
  */
 import { app, type InvocationContext } from '@azure/functions';
+import { timerScheduleBinding } from '../settingDefaults.js';
 
 export async function computeRequestsWorkerHandler(_timer: unknown, context: InvocationContext): Promise<void> {
   const [{ getComputeRequestDeps }, { runComputeRequestWork }] = await Promise.all([
@@ -17,7 +18,6 @@ export async function computeRequestsWorkerHandler(_timer: unknown, context: Inv
 }
 
 app.timer('computeRequestsWorker', {
-  // Resolved by the host from the app setting, so the schedule changes without a redeploy.
-  schedule: '%AML_WARDEN_PROVISION_SCHEDULE%',
+  schedule: timerScheduleBinding('AML_WARDEN_PROVISION_SCHEDULE'),
   handler: computeRequestsWorkerHandler,
 });
