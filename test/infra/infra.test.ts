@@ -18,7 +18,7 @@ import {
   checkTwoStepApply,
   functionAppSettings,
 } from './checks.js';
-import { requiredArmActions } from './requiredArmActions.js';
+import { ARM_OPERATIONS } from '../../src/azure/armOperations.js';
 import type { HclObject, InfraModel, ResourceBlock } from './terraformModel.js';
 import { block, blocks, isObject, loadInfra, resolve, resourcesOfType } from './terraformModel.js';
 
@@ -70,7 +70,7 @@ beforeAll(async () => {
     ['eventgrid-ResourceWriteSuccess.json', 'eventgrid-ModelRegistered.json', 'eventgrid-RunStatusChanged.json'].map(firstEvent),
   );
   sampleEvents = new Map(samples.map(({ eventType, event }) => [eventType, event]));
-  requiredActions = new Map(requiredArmActions.map((action) => [action, 'the adapters\u2019 ARM operations']));
+  requiredActions = new Map(ARM_OPERATIONS.map((action) => [action, 'the adapters\u2019 ARM operations']));
   for (const [action, evidence] of code.armActionsUsed) requiredActions.set(action, evidence.join('; '));
 });
 

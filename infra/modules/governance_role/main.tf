@@ -16,7 +16,6 @@ resource "azurerm_role_definition" "this" {
       "Microsoft.MachineLearningServices/locations/computeOperationsStatus/read",
       "Microsoft.Resources/tags/read",
       "Microsoft.Resources/tags/write",
-      "Microsoft.Resources/subscriptions/resourceGroups/read",
     ]
     not_actions      = []
     data_actions     = []
