@@ -33,7 +33,8 @@ function withServices<E>(useCase: (event: E, context: UseCaseContext) => Promise
     useCase(event, { services: options.services ?? (await getServices()), log, dryRun: options.dryRun === true });
 }
 
-const noUseCaseYet = async (): Promise<EventOutcome> => ({ handled: false, reason: 'no use case yet' });
+// A deleted workspace or compute has no settings left to check or correct.
+const acknowledgeDelete = async (): Promise<EventOutcome> => ({ handled: false, reason: 'nothing to govern on delete' });
 
 const acknowledgeOnly = async (): Promise<EventOutcome> => ({ handled: false, reason: 'event type not handled' });
 
@@ -46,7 +47,7 @@ const routes: { readonly [K in DomainEventKind]: Route<K> } = {
   DatasetDriftDetected: withServices(onDriftDetected),
   // Most writes on a subscription topic are not Azure ML's: those need no services at all.
   ResourceWriteSuccess: (event, log, options) => (isGovernedResourceEvent(event) ? withServices(enforceResource)(event, log, options) : ignoreResourceEvent()),
-  ResourceDeleteSuccess: noUseCaseYet,
+  ResourceDeleteSuccess: acknowledgeDelete,
   // The webhook answers the handshake itself; a validation event reaching a trigger needs nothing.
   SubscriptionValidation: acknowledgeOnly,
   Unknown: acknowledgeOnly,

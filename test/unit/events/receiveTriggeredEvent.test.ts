@@ -1,9 +1,9 @@
 import { InvocationContext } from '@azure/functions';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { routeEvent } from '../../../src/app/routeEvent.js';
 import { AppError } from '../../../src/errors.js';
 import type { DomainEvent } from '../../../src/events/domainEvent.js';
+import type { EventLog } from '../../../src/events/eventLog.js';
 import { receiveTriggeredEvent, type DroppedEvent } from '../../../src/events/receiveTriggeredEvent.js';
 
 const fixturesDir = new URL('../../../../shared/fixtures/events/', import.meta.url);
@@ -22,20 +22,20 @@ function recordingContext() {
 }
 
 describe('receiveTriggeredEvent', () => {
-  it('routes a well-formed event and counts nothing', async () => {
+  it('routes a well-formed event by its kind, id and subject, with the invocation log, and counts nothing', async () => {
     const { context, lines } = recordingContext();
-    const routed: DomainEvent[] = [];
+    const routed: { event: DomainEvent; log: EventLog }[] = [];
     const dropped: DroppedEvent[] = [];
     await receiveTriggeredEvent(firstEventOf('eventgrid-ModelRegistered.json'), context, {
-      route: async (event, log) => {
-        routed.push(event);
-        return routeEvent(event, log);
-      },
+      route: async (event, log) => void routed.push({ event, log }),
       countDropped: (event) => void dropped.push(event),
     });
-    expect(routed.map((event) => event.kind)).toEqual(['ModelRegistered']);
+    expect(routed.map(({ event: { kind, id, subject } }) => ({ kind, id, subject }))).toEqual([
+      { kind: 'ModelRegistered', id: '831e1650-001e-001b-66ab-eeb76e069631', subject: 'models/sklearn_regression_model:20' },
+    ]);
+    expect(routed[0]?.log).toBe(context);
     expect(dropped).toEqual([]);
-    expect(lines.some((line) => line.text.includes('Microsoft.MachineLearningServices.ModelRegistered models/sklearn_regression_model:20'))).toBe(true);
+    expect(lines.filter((line) => line.level === 'warning')).toEqual([]);
   });
 
   it('logs, counts and drops a malformed event without failing the invocation', async () => {

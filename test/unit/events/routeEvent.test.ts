@@ -1,30 +1,103 @@
 import { InvocationContext } from '@azure/functions';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { resourceEvent } from '../../../dev/emulator/arm/resourceEvents.js';
 import { routeEvent } from '../../../src/app/routeEvent.js';
+import { peekServices } from '../../../src/app/services.js';
+import type { DomainEvent } from '../../../src/events/domainEvent.js';
 import { parseDelivery } from '../../../src/events/parseDelivery.js';
 
 const fixturesDir = new URL('../../../../shared/fixtures/events/', import.meta.url);
-const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(name, fixturesDir), 'utf8'));
+const fixtureEvent = (name: string): DomainEvent => onlyEvent(parseDelivery(JSON.parse(readFileSync(new URL(name, fixturesDir), 'utf8'))));
+
+function onlyEvent(events: readonly DomainEvent[]): DomainEvent {
+  const [event] = events;
+  if (event === undefined || events.length !== 1) throw new Error(`expected one event, got ${events.length}`);
+  return event;
+}
+
+function recordingContext() {
+  const lines: { level: string; args: unknown[] }[] = [];
+  const context = new InvocationContext({ logHandler: (level, ...args) => lines.push({ level, args }) });
+  return { context, lines };
+}
+
+const unknownEvent = () =>
+  onlyEvent(parseDelivery([{ id: 'u-1', eventType: 'Contoso.Thing.Happened', subject: 'things/1', eventTime: '2024-01-01T00:00:00Z', data: {} }]));
+
+/** A ResourceDeleteSuccess as ARM raises it when a playground compute is deleted. */
+const computeDeleted = () =>
+  onlyEvent(
+    parseDelivery([
+      resourceEvent({
+        resourceId: '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-mlops-demo/providers/Microsoft.MachineLearningServices/workspaces/mlw-demo/computes/gpu-cluster',
+        operationName: 'Microsoft.MachineLearningServices/workspaces/computes/delete',
+        action: 'delete',
+        claims: {},
+        now: new Date('2025-03-01T10:00:00Z'),
+      }),
+    ]),
+  );
+
+// Routing these needs no outside system, so no services are configured in this file: building them would fail.
+const eventsNeedingNoServices: readonly { readonly name: string; readonly event: () => DomainEvent }[] = [
+  { name: 'a subscription validation event', event: () => fixtureEvent('eventgrid-SubscriptionValidationEvent.json') },
+  { name: 'a storage account write (Event Grid schema)', event: () => fixtureEvent('eventgrid-ResourceWriteSuccess.json') },
+  { name: 'a storage account write (CloudEvents)', event: () => fixtureEvent('cloudevents-ResourceWriteSuccess.json') },
+  { name: 'a compute delete', event: computeDeleted },
+  { name: 'an event of an unknown type', event: unknownEvent },
+];
 
 describe('routeEvent', () => {
-  it('logs every event by type and subject and reports that no use case acted yet', async () => {
-    const lines: string[] = [];
-    const context = new InvocationContext({ logHandler: (_level, ...args) => lines.push(String(args[0])) });
-    const [event] = parseDelivery(fixture('cloudevents-RunStatusChanged.json'));
-    if (event === undefined) throw new Error('no event');
-    await expect(routeEvent(event, context)).resolves.toEqual({ handled: false, reason: 'no use case yet' });
-    expect(lines).toContain(
-      'Microsoft.MachineLearningServices.RunStatusChanged experiments/0fa9dfaa-cba3-4fa7-b590-23e48548f5c1/runs/AutoML_ad912b2d-6467-4f32-a616-dbe4af6dd8fc_5',
-    );
+  for (const { name, event: make } of eventsNeedingNoServices) {
+    it(`logs ${name} by type and subject, with its id, kind and schema`, async () => {
+      const { context, lines } = recordingContext();
+      const event = make();
+      await routeEvent(event, context);
+      expect(lines).toContainEqual({
+        level: 'information',
+        args: [`${event.type} ${event.subject}`, { eventId: event.id, kind: event.kind, schema: event.schema }],
+      });
+    });
+  }
+
+  it('acknowledges an unknown event type without acting or building services', async () => {
+    const { context } = recordingContext();
+    expect(await routeEvent(unknownEvent(), context)).toEqual({ handled: false, reason: 'event type not handled' });
+    expect(peekServices()).toBeUndefined();
   });
 
-  it('acknowledges an unknown event type without acting', async () => {
-    const context = new InvocationContext();
-    const [event] = parseDelivery([
-      { id: '1', eventType: 'Contoso.Thing.Happened', subject: 'things/1', eventTime: '2024-01-01T00:00:00Z', data: {} },
-    ]);
-    if (event === undefined) throw new Error('no event');
-    expect(await routeEvent(event, context)).toEqual({ handled: false, reason: 'event type not handled' });
+  const answeredWithoutServices = [
+    {
+      title: 'acknowledges a subscription validation event reaching a trigger',
+      kind: 'SubscriptionValidation',
+      files: ['eventgrid-SubscriptionValidationEvent.json', 'eventgrid-SubscriptionValidationEvent-2020doc.json'],
+      outcome: { handled: false, reason: 'event type not handled' },
+    },
+    {
+      title: 'ignores a ResourceWriteSuccess for a resource that is not Azure ML',
+      kind: 'ResourceWriteSuccess',
+      files: ['eventgrid-ResourceWriteSuccess.json', 'cloudevents-ResourceWriteSuccess.json'],
+      outcome: { handled: false, reason: 'not an Azure ML workspace or compute' },
+    },
+  ];
+  for (const { title, kind, files, outcome } of answeredWithoutServices) {
+    it(`${title}, without building services`, async () => {
+      const { context } = recordingContext();
+      for (const name of files) {
+        const event = fixtureEvent(name);
+        expect(event.kind).toBe(kind);
+        expect(await routeEvent(event, context)).toEqual(outcome);
+      }
+      expect(peekServices()).toBeUndefined();
+    });
+  }
+
+  it('acknowledges a ResourceDeleteSuccess, even of an Azure ML compute: nothing is left to govern', async () => {
+    const { context } = recordingContext();
+    const event = computeDeleted();
+    expect(event.kind).toBe('ResourceDeleteSuccess');
+    expect(await routeEvent(event, context)).toEqual({ handled: false, reason: 'nothing to govern on delete' });
+    expect(peekServices()).toBeUndefined();
   });
 });

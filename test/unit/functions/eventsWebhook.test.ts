@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { routeEvent } from '../../../src/app/routeEvent.js';
+import { routeEvent, type EventOutcome } from '../../../src/app/routeEvent.js';
 import { AppError } from '../../../src/errors.js';
 import type { DomainEvent } from '../../../src/events/domainEvent.js';
 import type { DroppedEvent } from '../../../src/events/droppedEvent.js';
@@ -11,6 +11,13 @@ import { createEventsWebhookHandler, type EventsWebhookDeps } from '../../../src
 
 const fixturesDir = new URL('../../../../shared/fixtures/events/', import.meta.url);
 const fixtureText = (name: string): string => readFileSync(new URL(name, fixturesDir), 'utf8');
+/** The (first) event a fixture file holds, as sent: a batch or a single CloudEvent. */
+const firstEventOf = (name: string): Record<string, unknown> => {
+  const body: unknown = JSON.parse(fixtureText(name));
+  const [event] = (Array.isArray(body) ? body : [body]) as Record<string, unknown>[];
+  if (event === undefined) throw new Error(`${name} holds no event`);
+  return event;
+};
 
 const webhookKey = 'k3y-' + randomUUID();
 const audience = 'api://aml-warden';
@@ -39,7 +46,17 @@ interface Harness {
   readonly dropped: DroppedEvent[];
 }
 
-function harness(overrides: Partial<EventsWebhookDeps> & { sharedKeySecretName?: string | undefined; getSecret?: (name: string) => Promise<string> } = {}): Harness {
+/** What the recording route answers for every event, so a test can see the webhook report the route's outcome. */
+const recordedOutcome: EventOutcome = { handled: true, reason: 'recorded by the test route' };
+
+interface HarnessOptions extends Partial<EventsWebhookDeps> {
+  readonly sharedKeySecretName?: string | undefined;
+  getSecret?(name: string): Promise<string>;
+  /** Answers for the recording route (default `recordedOutcome`); `route` replaces the recording route instead. */
+  answer?: EventsWebhookDeps['route'];
+}
+
+function harness(overrides: HarnessOptions = {}): Harness {
   const routed: DomainEvent[] = [];
   const dropped: DroppedEvent[] = [];
   const secretName = 'sharedKeySecretName' in overrides ? overrides.sharedKeySecretName : 'events-webhook-key';
@@ -63,7 +80,7 @@ function harness(overrides: Partial<EventsWebhookDeps> & { sharedKeySecretName?:
       overrides.route ??
       (async (event, log) => {
         routed.push(event);
-        return routeEvent(event, log);
+        return overrides.answer === undefined ? recordedOutcome : overrides.answer(event, log);
       }),
     countDropped: (event) => void dropped.push(event),
   };
@@ -261,24 +278,25 @@ describe('eventsWebhook: deliveries', () => {
     'cloudevents-ResourceWriteSuccess.json',
   ];
   for (const name of deliveries) {
-    it(`${name} is accepted and routed by its type`, async () => {
+    it(`${name} is accepted, routed by its kind with its id and subject, and answered with the route's outcome`, async () => {
       const { handler, routed } = harness();
       const contentType = name.startsWith('cloudevents-') ? 'application/cloudevents-batch+json; charset=utf-8' : 'application/json';
       const response = await handler(post(fixtureText(name), { ...withKey, 'content-type': contentType }), quietContext());
       expect(response.status).toBe(200);
-      const expectedType = name.replace(/^(eventgrid|cloudevents)-/, '').replace(/\.json$/, '');
-      expect(routed.map((event) => event.kind)).toEqual([expectedType]);
-      expect(jsonOf(response)).toMatchObject({ received: 1, events: [{ handled: false, reason: 'no use case yet' }] });
+      const sent = firstEventOf(name);
+      const expectedKind = name.replace(/^(eventgrid|cloudevents)-/, '').replace(/\.json$/, '');
+      expect(routed.map(({ kind, id, subject }) => ({ kind, id, subject }))).toEqual([{ kind: expectedKind, id: sent['id'], subject: sent['subject'] }]);
+      expect(jsonOf(response)).toEqual({ received: 1, events: [{ id: sent['id'], type: sent['eventType'] ?? sent['type'], ...recordedOutcome }] });
     });
   }
 
-  it('acknowledges an event of an unknown type with 200', async () => {
-    const { handler, routed } = harness();
+  it('acknowledges an event of an unknown type with 200, saying it is not handled', async () => {
+    const { handler, routed } = harness({ answer: routeEvent });
     const event = { id: 'e1', eventType: 'Microsoft.Storage.BlobCreated', subject: '/blobServices/default/containers/c/blobs/b', eventTime: '2024-01-01T00:00:00Z', data: {} };
     const response = await handler(post(JSON.stringify([event]), withKey), quietContext());
     expect(response.status).toBe(200);
     expect(routed.map((routedEvent) => routedEvent.kind)).toEqual(['Unknown']);
-    expect(jsonOf(response)).toMatchObject({ events: [{ id: 'e1', type: 'Microsoft.Storage.BlobCreated', handled: false }] });
+    expect(jsonOf(response)).toEqual({ received: 1, events: [{ id: 'e1', type: 'Microsoft.Storage.BlobCreated', handled: false, reason: 'event type not handled' }] });
   });
 
   it('answers 503 when a use case fails transiently, so Event Grid redelivers', async () => {
