@@ -1,7 +1,7 @@
 /**
  * `aml-warden dev ...` — commands for the local Azure-in-a-box.
  *
- *   aml-warden dev token --user NAME --role ROLE [--role ROLE2] [--audience A] [--expires-in S] [--idp URL] [--ca FILE]
+ *   aml-warden dev token --user NAME --role ROLE [--role ROLE2] [--audience A] [--expires-in S] [--not-before S] [--idp URL] [--ca FILE]
  *
  * mints a user token on the running emulator's identity provider and prints it alone on stdout, so that
  * `TOKEN=$(npx aml-warden dev token ...)` works. The emulator's certificate is trusted explicitly through its CA file;
@@ -31,11 +31,13 @@ const defaultIo: DevCliIo = {
 };
 
 const USAGE = `usage: aml-warden dev token --user NAME --role ROLE [--role ROLE2] [--audience AUDIENCE]
-                             [--expires-in SECONDS] [--idp URL] [--ca FILE]
+                             [--expires-in SECONDS] [--not-before SECONDS] [--idp URL] [--ca FILE]
 
   Mints a token for NAME with the given app roles on the local identity provider and prints it.
-  --idp   the identity provider (default ${DEFAULT_IDP_URL})
-  --ca    CA certificate to trust for it (default ${DEFAULT_CA_FILE}, written by npm start)
+  --expires-in  lifetime from now; a negative value makes a token that has already expired (e.g. -120)
+  --not-before  when it becomes valid, from now; positive makes a token not yet valid
+  --idp         the identity provider (default ${DEFAULT_IDP_URL})
+  --ca          CA certificate to trust for it (default ${DEFAULT_CA_FILE}, written by npm start)
 `;
 
 class UsageError extends Error {}
@@ -82,6 +84,7 @@ async function mintToken(args: readonly string[], io: DevCliIo): Promise<string>
       roles: options.roles,
       ...(options.audience === undefined ? {} : { audience: options.audience }),
       ...(options.expiresIn === undefined ? {} : { expiresInSeconds: options.expiresIn }),
+      ...(options.notBefore === undefined ? {} : { notBeforeSeconds: options.notBefore }),
     },
     ca,
   );
@@ -98,6 +101,7 @@ interface TokenArgs {
   readonly roles: string[];
   readonly audience?: string;
   readonly expiresIn?: number;
+  readonly notBefore?: number;
   readonly idp: string;
   readonly ca?: string;
 }
@@ -107,15 +111,42 @@ const tokenOptions = {
   role: { type: 'string', multiple: true },
   audience: { type: 'string' },
   'expires-in': { type: 'string' },
+  'not-before': { type: 'string' },
   idp: { type: 'string' },
   ca: { type: 'string' },
 } as const;
 
+/** Options whose value may be negative: parseArgs reads `-120` as an option, so `--expires-in -120` becomes `--expires-in=-120`. */
+const SIGNED_OPTIONS = new Set(['--expires-in', '--not-before']);
+
+export function joinNegativeValues(args: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i] as string;
+    const next = args[i + 1];
+    if (arg === '--') {
+      joined.push(...args.slice(i));
+      break;
+    }
+    if (SIGNED_OPTIONS.has(arg) && next !== undefined && /^-\d+$/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i += 1;
+    } else joined.push(arg);
+  }
+  return joined;
+}
+
+function wholeSeconds(value: string | undefined, option: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^-?\d+$/.test(value)) throw new UsageError(`${option} must be a whole number of seconds`);
+  return Number(value);
+}
+
 function parseTokenArgs(args: readonly string[]): TokenArgs {
-  const values = parseOrExplain(() => parseArgs({ args: [...args], options: tokenOptions, strict: true, allowPositionals: false }).values);
+  const values = parseOrExplain(() => parseArgs({ args: joinNegativeValues(args), options: tokenOptions, strict: true, allowPositionals: false }).values);
   if (!values.user) throw new UsageError('--user is required');
-  const expiresIn = values['expires-in'];
-  if (expiresIn !== undefined && !/^-?\d+$/.test(expiresIn)) throw new UsageError('--expires-in must be a whole number of seconds');
+  const expiresIn = wholeSeconds(values['expires-in'], '--expires-in');
+  const notBefore = wholeSeconds(values['not-before'], '--not-before');
   const idp = values.idp ?? DEFAULT_IDP_URL;
   if (!/^https:\/\//i.test(idp)) throw new UsageError('--idp must be an https URL');
   return {
@@ -123,7 +154,8 @@ function parseTokenArgs(args: readonly string[]): TokenArgs {
     roles: values.role ?? [],
     idp,
     ...(values.audience === undefined ? {} : { audience: values.audience }),
-    ...(expiresIn === undefined ? {} : { expiresIn: Number(expiresIn) }),
+    ...(expiresIn === undefined ? {} : { expiresIn }),
+    ...(notBefore === undefined ? {} : { notBefore }),
     ...(values.ca === undefined ? {} : { ca: values.ca }),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * `npm run package`: the deployable Functions app as one zip — `main.js` and its lazily loaded chunks (every
- * dependency bundled), `host.json`, a `package.json` without dependencies, and the default policy.
+ * dependency bundled), `host.json`, a `package.json` without dependencies, and the default policy. Source maps
+ * stay in the output folder for local debugging; the zip leaves them out (they would be most of its size).
  */
 import { createWriteStream, existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -38,6 +39,8 @@ export interface PackageResult {
   readonly zipFile: string;
   /** Paths inside the zip, `/`-separated, sorted. */
   readonly files: readonly string[];
+  /** Source maps written to `outDir` and left out of the zip, `/`-separated, sorted. */
+  readonly sourceMaps: readonly string[];
   readonly zipBytes: number;
   readonly mainBytes: number;
   /** All JavaScript of the bundle (main.js and chunks), without source maps. */
@@ -132,7 +135,9 @@ export async function buildPackage(options: PackageOptions = {}): Promise<Packag
     await copyFile(source, join(outDir, 'policy', file));
   }
 
-  const files = await listFiles(outDir);
+  const written = await listFiles(outDir);
+  const sourceMaps = written.filter(isSourceMap);
+  const files = written.filter((file) => !isSourceMap(file));
   await mkdir(dirname(zipFile), { recursive: true });
   await writeZip(outDir, files, zipFile);
   const javascriptFiles = files.filter((file) => file.endsWith('.js'));
@@ -140,6 +145,7 @@ export async function buildPackage(options: PackageOptions = {}): Promise<Packag
     outDir,
     zipFile,
     files,
+    sourceMaps,
     zipBytes: (await stat(zipFile)).size,
     mainBytes: (await stat(join(outDir, 'main.js'))).size,
     javascriptBytes: (await Promise.all(javascriptFiles.map(async (file) => (await stat(join(outDir, file))).size))).reduce((a, b) => a + b, 0),
@@ -183,6 +189,8 @@ export function packageOf(inputPath: string): string | undefined {
   return second === undefined ? undefined : `${first}/${second}`;
 }
 
+const isSourceMap = (file: string): boolean => file.endsWith('.map');
+
 async function listFiles(folder: string, prefix = ''): Promise<string[]> {
   const files: string[] = [];
   for (const entry of await readdir(folder, { withFileTypes: true })) {
@@ -213,6 +221,7 @@ async function main(): Promise<void> {
     [
       `packaged ${result.files.length} files into ${relative(root, result.zipFile)}: ${formatBytes(result.zipBytes)}`,
       `  main.js ${formatBytes(result.mainBytes)}, all JavaScript ${formatBytes(result.javascriptBytes)} (${relative(root, result.outDir)})`,
+      `  ${result.sourceMaps.length} source maps kept in ${relative(root, result.outDir)} for local debugging, not zipped`,
       `  loaded at start: ${result.packagesLoadedAtStart.join(', ') || '(no packages)'}`,
       '',
     ].join('\n'),

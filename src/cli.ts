@@ -1,5 +1,7 @@
 /**
- * The `aml-warden` command (`npx aml-warden COMMAND ...`), run with the app's settings from the environment.
+ * The `aml-warden` command (`npx aml-warden [--verbose] COMMAND ...`), run with the app's settings: the environment,
+ * and — as Azure Functions Core Tools does — `local.settings.json` `Values` from the current folder for whatever the
+ * environment leaves unset. `--verbose` says where the settings came from.
  *
  *   replay <event-file> [--dry-run]   runs the events in a file (an Event Grid or CloudEvents delivery: one event
  *                                     or an array) through the same use cases as the functions, with the
@@ -12,7 +14,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Services } from './app/services.js';
 import type { DomainEventKind } from './events/domainEvent.js';
-import { ensureError } from './errors.js';
+import { AppError, ensureError } from './errors.js';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -22,8 +24,15 @@ export interface CliIo {
 }
 
 export interface CliOptions {
-  /** The services to run with; default: built from the environment (`getServices()`). */
+  /** The services to run with; default: built from `env` and `<cwd>/local.settings.json`. */
   readonly services?: Services;
+  /** The environment the settings are read from first; default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** What a command gets besides its arguments: the services, built on first use (so usage errors come first). */
+interface CommandContext {
+  loadServices(): Promise<Services>;
 }
 
 const defaultIo: CliIo = {
@@ -34,26 +43,34 @@ const defaultIo: CliIo = {
 
 class UsageError extends Error {}
 
-type Command = (args: readonly string[], io: CliIo, options: CliOptions) => Promise<number>;
+type Command = (args: readonly string[], io: CliIo, context: CommandContext) => Promise<number>;
 
 const commands: Readonly<Record<string, { readonly usage: string; readonly run: Command }>> = {
   replay: { usage: 'replay <event-file> [--dry-run]   run an event file through the use cases; --dry-run acts on nothing', run: replay },
-  sweep: { usage: 'sweep [--subscription ID ...] [--mode audit|enforce] [--format table|json]   the compliance sweep', run: async (args, io, options) => (await import('./cli/sweepCommand.js')).runSweepCommand(args, io, options) },
-  'what-if': { usage: 'what-if [--subscription ID ...] [--format table|json]   what enforce mode would change; writes nothing', run: async (args, io, options) => (await import('./cli/sweepCommand.js')).runWhatIfCommand(args, io, options) },
+  sweep: { usage: 'sweep [--subscription ID ...] [--mode audit|enforce] [--format table|json]   the compliance sweep', run: async (args, io, context) => (await import('./cli/sweepCommand.js')).runSweepCommand(args, io, context) },
+  'what-if': { usage: 'what-if [--subscription ID ...] [--format table|json]   what enforce mode would change; writes nothing', run: async (args, io, context) => (await import('./cli/sweepCommand.js')).runWhatIfCommand(args, io, context) },
 };
 
-const USAGE = `usage: aml-warden <command> [options]
+const USAGE = `usage: aml-warden [--verbose] <command> [options]
 
 commands:
 ${Object.values(commands)
   .map((command) => `  ${command.usage}`)
   .join('\n')}
   dev ...                            the local playground (see \`aml-warden dev help\`)
+
+Settings come from the environment and, for those it does not set, from local.settings.json (Values) in the
+current folder. --verbose (anywhere on the line) says which file was used.
 `;
+
+const VERBOSE_FLAGS = new Set(['--verbose', '-v']);
 
 /** Runs one command line (without the program name); returns the process exit code. */
 export async function runCli(argv: readonly string[], io: CliIo = defaultIo, options: CliOptions = {}): Promise<number> {
-  const [name, ...rest] = argv;
+  const end = argv.indexOf('--');
+  const flags = end === -1 ? argv : argv.slice(0, end);
+  const verbose = flags.some((arg) => VERBOSE_FLAGS.has(arg));
+  const [name, ...rest] = [...flags.filter((arg) => !VERBOSE_FLAGS.has(arg)), ...(end === -1 ? [] : argv.slice(end))];
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     io.stdout(USAGE);
     return name === undefined ? 1 : 0;
@@ -63,8 +80,10 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo, opt
     io.stderr(`aml-warden: unknown command '${name}'\n${USAGE}`);
     return 2;
   }
+  let built: Promise<Services> | undefined;
+  const context: CommandContext = { loadServices: () => (built ??= servicesFor(options, io, verbose)) };
   try {
-    return await command.run(rest, io, options);
+    return await command.run(rest, io, context);
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr(`aml-warden ${name}: ${error.message}\nusage: aml-warden ${command.usage}\n`);
@@ -72,6 +91,37 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo, opt
     }
     io.stderr(`aml-warden ${name}: ${ensureError(error).message}\n`);
     return 1;
+  }
+}
+
+/** The given services, or services built from the environment plus `<cwd>/local.settings.json`. */
+async function servicesFor(options: CliOptions, io: CliIo, verbose: boolean): Promise<Services> {
+  if (options.services !== undefined) return options.services;
+  const [{ cliEnvironment }, { loadConfig }, { createServices }] = await Promise.all([
+    import('./cli/localSettings.js'),
+    import('./config.js'),
+    import('./app/services.js'),
+  ]);
+  const { env, settingsFile, fromFile } = cliEnvironment(options.env ?? process.env, io.cwd);
+  if (verbose) {
+    io.stderr(
+      settingsFile === undefined
+        ? `settings: the environment (no local.settings.json in ${io.cwd})\n`
+        : `settings: the environment, and ${settingsFile} for ${fromFile.length} setting(s) it does not set\n`,
+    );
+  }
+  try {
+    return createServices(loadConfig(env));
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'ConfigurationError' && settingsFile === undefined) {
+      throw new AppError('ConfigurationError', `${error.message} (the CLI reads settings from the environment and from local.settings.json in the current folder; ${io.cwd} has none)`, {
+        ...(error.target === undefined ? {} : { target: error.target }),
+        module: 'cli',
+        details: error.details,
+        cause: error,
+      });
+    }
+    throw error;
   }
 }
 
@@ -87,7 +137,7 @@ const DRY_RUN_KINDS: ReadonlySet<DomainEventKind> = new Set([
   'Unknown',
 ]);
 
-async function replay(args: readonly string[], io: CliIo, options: CliOptions): Promise<number> {
+async function replay(args: readonly string[], io: CliIo, context: CommandContext): Promise<number> {
   const { values, positionals } = parseArgs({ args: [...args], options: { 'dry-run': { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
   const [file, ...extra] = positionals;
   if (file === undefined) throw new UsageError('an event file is required');
@@ -101,13 +151,9 @@ async function replay(args: readonly string[], io: CliIo, options: CliOptions): 
   } catch (error) {
     throw new Error(`cannot read events from ${path}: ${ensureError(error).message}`);
   }
-  const [{ parseDelivery }, { routeEvent }, servicesModule] = await Promise.all([
-    import('./events/parseDelivery.js'),
-    import('./app/routeEvent.js'),
-    import('./app/services.js'),
-  ]);
+  const [{ parseDelivery }, { routeEvent }] = await Promise.all([import('./events/parseDelivery.js'), import('./app/routeEvent.js')]);
   const events = parseDelivery(body);
-  const services = options.services ?? (await servicesModule.getServices());
+  const services = await context.loadServices();
   const log = quietLog(io);
   let failures = 0;
   for (const event of events) {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { mount as mountAdmin, type CallRecord } from './admin.js';
 import { admitArmCall, isArmPath } from './arm/armGate.js';
 import { mountArm } from './arm/mountArm.js';
+import { OperationTimers } from './arm/operationTimers.js';
 import type { EmulatorContext } from './context.js';
 import { mount as mountDevOps, type DevOpsState } from './devops.js';
 import { createEventPublisher, type EventPublisher, type EventSubscription } from './eventgrid.js';
@@ -34,6 +35,7 @@ export type { ThrottleOptions } from './throttle.js';
 export const CA_FILE_NAME = 'emulator-ca.pem';
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const MAX_CALL_RECORDS = 200_000;
+const DEFAULT_LRO_COMPLETE_AFTER_MS = 1000;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export interface EmulatorOptions {
@@ -49,6 +51,11 @@ export interface EmulatorOptions {
   readonly throttle?: boolean | ThrottleOptions;
   /** Status polls after which a long-running operation has completed; default 1, 0 completes at once. */
   readonly lroPolls?: number;
+  /**
+   * Milliseconds after which a long-running operation completes without being polled, as Azure's do
+   * (whichever of this and `lroPolls` comes first); default 1000, `Infinity` completes by polls only.
+   */
+  readonly lroCompleteAfterMs?: number;
   /** Items per page of ARM lists; default 100. */
   readonly pageSize?: number;
   readonly eventSubscriptions?: readonly EventSubscription[];
@@ -123,10 +130,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const devops = mountDevOps(router, context);
   const github = mountGitHub(router, context);
   const sinks = mountSinks(router, context);
-  mountArm(router, { context, state, faults, lroPolls: options.lroPolls ?? 1, pageSize: options.pageSize ?? 100 });
+  const operationTimers = new OperationTimers();
+  mountArm(router, {
+    context,
+    state,
+    faults,
+    lroPolls: options.lroPolls ?? 1,
+    lroCompleteAfterMs: options.lroCompleteAfterMs ?? DEFAULT_LRO_COMPLETE_AFTER_MS,
+    operationTimers,
+    pageSize: options.pageSize ?? 100,
+  });
   applySeed(state, seedName, now());
 
   const reset = (): void => {
+    operationTimers.clear();
     state.clear();
     applySeed(state, seedName, now());
     vault.reset();
@@ -146,7 +163,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     setThrottle: (value) => throttle.configure(value),
     reset,
     seedBulk: (bulk) => seedBulk(state, bulk, now()),
-    summary: () => ({ url, seed: seedName, throttling: throttle.enabled, faults: faults.size, calls: callLog.length, ...state.summary() }),
+    summary: () => ({ url, seed: seedName, throttling: throttle.enabled, faults: faults.size, calls: callLog.length, ...state.summary(), operationTimers: operationTimers.size }),
   });
 
   const record = (call: CallRecord): void => {
@@ -268,6 +285,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     resetCalls: () => void (callLog.length = 0),
     reset,
     close: async () => {
+      operationTimers.clear();
       await events.close();
       await new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -33,7 +33,7 @@ export const MODEL_CONTAINER_TYPE = 'Microsoft.MachineLearningServices/workspace
 export const MODEL_VERSION_TYPE = 'Microsoft.MachineLearningServices/workspaces/models/versions';
 export const JOB_TYPE = 'Microsoft.MachineLearningServices/workspaces/jobs';
 
-/** A long-running ARM operation (compute create/update/delete), advanced by the client's polls. */
+/** A long-running ARM operation (compute create/update/delete), completed by the client's polls or by time. */
 export interface AsyncOperation {
   readonly id: string;
   readonly resourceId: string;
@@ -42,6 +42,8 @@ export interface AsyncOperation {
   /** Polls still to answer `InProgress` before the operation reaches its outcome. */
   pollsRemaining: number;
   readonly failure?: { code: string; message: string };
+  /** The token claims of the caller that started it, for the event its completion publishes. */
+  readonly callerClaims: Record<string, unknown>;
   status: 'InProgress' | 'Succeeded' | 'Failed';
   endTime?: string;
 }

@@ -18,6 +18,8 @@ export interface SweepCommandIo {
 
 export interface SweepCommandOptions {
   readonly services?: Services;
+  /** Builds the services when `services` is not given; default: the process's (`getServices()`). */
+  readonly loadServices?: () => Promise<Services>;
 }
 
 export const SWEEP_USAGE = 'sweep [--subscription ID ...] [--mode audit|enforce] [--format table|json]   the compliance sweep';
@@ -60,7 +62,7 @@ async function run(args: readonly string[], io: SweepCommandIo, options: SweepCo
     import('../app/sweep.js'),
     import('../app/sweepReport.js'),
   ]);
-  const services = options.services ?? (await getServices());
+  const services = options.services ?? (options.loadServices === undefined ? await getServices() : await options.loadServices());
   const subscriptions = parsed.subscriptions ?? services.config.policy.scope.subscriptions;
   if (subscriptions.length === 0) {
     io.stderr('No subscriptions to sweep: list them in the policy (scope.subscriptions) or pass --subscription.\n');

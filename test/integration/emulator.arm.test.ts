@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import type { AmlCompute } from '@azure/arm-machinelearning';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EmulatedEvent } from '../../dev/emulator/context.js';
 import { PLAYGROUND } from '../../dev/emulator/seed.js';
 import { startEmulator, type RunningEmulator } from '../../dev/emulator/server.js';
@@ -54,7 +54,8 @@ async function arm(method: string, path: string, options: { body?: unknown; apiV
 
 beforeAll(async () => {
   capture = await startEventCapture();
-  emulator = await startEmulator({ port: 0, lroPolls: 2, pageSize: 2, eventSubscriptions: [{ endpoint: capture.url }] });
+  // Operations here complete by polls alone, so the poll counts below are exact.
+  emulator = await startEmulator({ port: 0, lroPolls: 2, lroCompleteAfterMs: Infinity, pageSize: 2, eventSubscriptions: [{ endpoint: capture.url }] });
   credential = localIdpCredential(emulator.url, emulator.caPem);
   client = new AzureMachineLearningWorkspaces(credential, subscriptionId, {
     endpoint: emulator.url,
@@ -460,5 +461,60 @@ describe('admin API', () => {
     expect(failed.status).toBe(500);
     const delivered = await request(`${emulator.url}/sink/teams`, { method: 'POST', ca: emulator.caPem, body: { text: 'hello' } });
     expect(delivered.status).toBe(202);
+  });
+});
+
+describe('long-running compute operations that nobody polls', () => {
+  let timed: RunningEmulator;
+  let timedCapture: Awaited<ReturnType<typeof startEventCapture>>;
+
+  beforeAll(async () => {
+    timedCapture = await startEventCapture();
+    // Many polls needed, a short time: only the clock can complete these operations.
+    timed = await startEmulator({ port: 0, lroPolls: 1000, lroCompleteAfterMs: 50, eventSubscriptions: [{ endpoint: timedCapture.url }] });
+  });
+
+  afterAll(async () => {
+    await timed?.close();
+    await timedCapture?.close();
+  });
+
+  /** A bare PUT, as curl sends it: nobody follows the operation URL afterwards. */
+  async function putCluster(target: RunningEmulator, name: string) {
+    const token = (await localIdpCredential(target.url, target.caPem).getToken(ARM_SCOPE))?.token ?? '';
+    return request(`${target.url}${workspacePath}/computes/${name}?api-version=${API}`, {
+      method: 'PUT',
+      ca: target.caPem,
+      headers: { authorization: `Bearer ${token}` },
+      body: { location: 'eastus', properties: { computeType: 'AmlCompute', properties: { vmSize: 'Standard_DS3_v2', scaleSettings: { maxNodeCount: 1, minNodeCount: 0 } } } },
+    });
+  }
+
+  it('completes an unpolled create on its own and then publishes ResourceWriteSuccess for the caller', async () => {
+    const created = await putCluster(timed, 'unpolled-cluster');
+    expect(created.status).toBe(201);
+    expect(created.headers['azure-asyncoperation']).toBeDefined();
+    const computeId = `${workspacePath}/computes/unpolled-cluster`;
+
+    await vi.waitFor(() => expect(timed.state.get(computeId)?.properties['provisioningState']).toBe('Succeeded'), { timeout: 10_000, interval: 20 });
+    await timed.events.idle();
+    const event = timedCapture.events.find((e) => e.eventType === 'Microsoft.Resources.ResourceWriteSuccess' && e.subject === computeId);
+    expect(event?.data['operationName']).toBe('Microsoft.MachineLearningServices/workspaces/computes/write');
+    const put = timed.calls().find((call) => call.method === 'PUT' && call.path === computeId);
+    expect((event?.data['claims'] as Record<string, unknown>)['http://schemas.microsoft.com/identity/claims/objectidentifier']).toBe(put?.principal);
+    expect(timed.calls().filter((call) => call.path.includes('/computeOperations'))).toEqual([]);
+  });
+
+  it('drops pending completions on reset, so nothing completes into the fresh seed', async () => {
+    const slow = await startEmulator({ port: 0, lroPolls: 5, lroCompleteAfterMs: 60_000 });
+    try {
+      expect((await putCluster(slow, 'reset-cluster')).status).toBe(201);
+      const state = async () => (await request(`${slow.url}/_emulator/state`, { ca: slow.caPem })).json<{ operationTimers: number; operations: number; computes: number }>();
+      expect((await state()).operationTimers).toBe(1);
+      expect((await request(`${slow.url}/_emulator/reset`, { method: 'POST', ca: slow.caPem })).status).toBe(200);
+      expect(await state()).toMatchObject({ operationTimers: 0, operations: 0, computes: 2 });
+    } finally {
+      await slow.close();
+    }
   });
 });

@@ -121,6 +121,36 @@ describe('identity provider', () => {
     }
   });
 
+  it('mints an already expired, and a not yet valid, token through the dev CLI from negative and positive offsets', async () => {
+    const directory = await mkdtemp(path.join(os.tmpdir(), 'aml-warden-cli-'));
+    try {
+      await writeFile(path.join(directory, 'ca.pem'), emulator.caPem);
+      const mint = async (...extra: string[]) => {
+        const out: string[] = [];
+        const err: string[] = [];
+        const code = await runDevCli(['token', '--user', 'a@contoso.com', '--role', 'ComputeRequester', '--idp', `${emulator.url}/idp`, '--ca', 'ca.pem', ...extra], {
+          stdout: (text) => out.push(text),
+          stderr: (text) => err.push(text),
+          cwd: directory,
+        });
+        expect(err.join('')).toBe('');
+        expect(code).toBe(0);
+        const token = out.join('').trim();
+        return { token, claims: JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp: number; nbf: number; iat: number } };
+      };
+      const now = Math.floor(Date.now() / 1000);
+      const expired = await mint('--expires-in', '-120');
+      expect(expired.claims.exp).toBeLessThanOrEqual(now - 100);
+      expect(await emulator.idp.verifyToken(expired.token, 'api://aml-warden')).toHaveProperty('error');
+
+      const early = await mint('--not-before', '600');
+      expect(early.claims.nbf).toBeGreaterThanOrEqual(now + 590);
+      expect(await emulator.idp.verifyToken(early.token, 'api://aml-warden')).toHaveProperty('error');
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
   it('gives the same user the same oid in every token', async () => {
     const first = await devToken({ user: 'requester@contoso.com', roles: ['ComputeRequester'] });
     const second = await devToken({ user: 'requester@contoso.com' });

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,15 +56,18 @@ describe('npm run package', () => {
     await rm(folder, { recursive: true, force: true });
   });
 
-  it('zips host.json, package.json, main.js, its chunks and the shipped policy — nothing else', () => {
+  it('zips host.json, package.json, main.js, its chunks and the shipped policy — nothing else, no source maps', () => {
     const names = [...zip.keys()];
     expect(names).toEqual(expect.arrayContaining(['host.json', 'package.json', 'main.js', 'policy/default.yaml', 'policy/schema.json']));
-    const unexpected = names.filter(
-      (name) => !/^(host\.json|package\.json|main\.js(\.map)?|chunk-[A-Z0-9]+\.js(\.map)?|policy\/(default\.yaml|schema\.json))$/.test(name),
-    );
+    const unexpected = names.filter((name) => !/^(host\.json|package\.json|main\.js|chunk-[A-Z0-9]+\.js|policy\/(default\.yaml|schema\.json))$/.test(name));
     expect(unexpected).toEqual([]);
     expect(names.some((name) => name.includes('node_modules') || name.endsWith('.ts') || name.includes('local.settings') || name.startsWith('dev/'))).toBe(false);
     expect(names.sort()).toEqual([...result.files].sort());
+  });
+
+  it('keeps the source maps next to the bundle for local debugging', () => {
+    expect(result.sourceMaps).toContain('main.js.map');
+    expect(result.sourceMaps.every((file) => existsSync(join(result.outDir, file)) && !zip.has(file))).toBe(true);
   });
 
   it('ships a package.json that runs main.js as ESM and declares no dependencies', () => {

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDevCli } from '../../dev/cli.js';
+import { joinNegativeValues, runDevCli } from '../../dev/cli.js';
 
 let directory: string;
 
@@ -40,6 +40,20 @@ describe('aml-warden dev', () => {
   it('refuses a non-https identity provider and a non-numeric lifetime', async () => {
     expect((await run(['token', '--user', 'a@contoso.com', '--idp', 'http://127.0.0.1:7443/idp'])).stderr).toContain('--idp must be an https URL');
     expect((await run(['token', '--user', 'a@contoso.com', '--expires-in', 'soon'])).stderr).toContain('--expires-in');
+  });
+
+  it('reads a negative --expires-in / --not-before as the value, not as an option', async () => {
+    expect(joinNegativeValues(['--user', 'a', '--expires-in', '-120', '--not-before', '-5', '--role', 'R'])).toEqual(['--user', 'a', '--expires-in=-120', '--not-before=-5', '--role', 'R']);
+    expect(joinNegativeValues(['--expires-in', '300', '--user', '-1'])).toEqual(['--expires-in', '300', '--user', '-1']);
+    // Parsing gets past the numbers to the next problem: the missing CA file, not "argument is ambiguous".
+    const result = await run(['token', '--user', 'a@contoso.com', '--expires-in', '-120', '--not-before', '-60']);
+    expect(result.stderr).not.toContain('ambiguous');
+    expect(result.stderr).toContain('emulator-ca.pem');
+    expect((await run(['token', '--user', 'a@contoso.com', '--not-before', 'later'])).stderr).toContain('--not-before must be a whole number of seconds');
+  });
+
+  it('says in its help that a negative --expires-in makes an expired token', async () => {
+    expect((await run(['help'])).stdout).toMatch(/--expires-in\s+lifetime from now; a negative value makes a token that has already expired/);
   });
 
   it('explains where the missing CA file was expected', async () => {

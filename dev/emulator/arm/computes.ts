@@ -17,28 +17,31 @@ const TRANSITIONS = new Set(['creating', 'updating', 'deleting']);
 
 /**
  * Workspace computes with ARM's long-running semantics: PUT answers 201 + `Azure-AsyncOperation`
- * and `Location`, DELETE 202; the operation completes after `lroPolls` polls. PATCH of scale settings
- * is answered at once. `Retry-After: 0` keeps SDK pollers on their own (configurable) interval.
+ * and `Location`, DELETE 202; the operation completes after `lroPolls` polls or `lroCompleteAfterMs`,
+ * whichever comes first — as in Azure, an operation nobody polls still finishes and publishes its event.
+ * PATCH of scale settings is answered at once. `Retry-After: 0` keeps SDK pollers on their own
+ * (configurable) interval.
  */
 export function mount(router: Router, services: ArmServices): void {
-  const { state, context, faults } = services;
+  const { state, context, faults, operationTimers } = services;
 
   const view = (request: EmulatorRequest) => (compute: ArmResource) => forApiVersion(toArmBody(compute), request.query.get('api-version') ?? '');
 
-  const publish = (request: EmulatorRequest, resourceId: string, action: 'write' | 'delete'): void => {
-    context.publishEvent(
-      resourceEvent({ resourceId, operationName: operationNameOf(resourceId, action), action, claims: callerClaims(request.headers, request.principal), now: context.now() }),
-    );
+  /** The event names the caller that started the write, even when it completes later on its own. */
+  const publish = (claims: Record<string, unknown>, resourceId: string, action: 'write' | 'delete'): void => {
+    context.publishEvent(resourceEvent({ resourceId, operationName: operationNameOf(resourceId, action), action, claims, now: context.now() }));
   };
 
-  /** Reaches the operation's outcome: the compute succeeds, fails or is gone, and the write event is published. */
-  const complete = (operation: AsyncOperation, request: EmulatorRequest): void => {
+  /** Reaches the operation's outcome once: the compute succeeds, fails or is gone, and the write event is published. */
+  const complete = (operation: AsyncOperation): void => {
+    if (operation.status !== 'InProgress') return;
+    operationTimers.cancel(operation.id);
     operation.status = operation.failure ? 'Failed' : 'Succeeded';
     operation.endTime = context.now().toISOString();
     const compute = state.get(operation.resourceId);
     if (operation.action === 'delete' && !operation.failure) {
       if (compute) state.delete(compute.id);
-      publish(request, operation.resourceId, 'delete');
+      publish(operation.callerClaims, operation.resourceId, 'delete');
       return;
     }
     if (!compute) return;
@@ -51,7 +54,7 @@ export function mount(router: Router, services: ArmServices): void {
       properties['provisioningErrors'] = null;
     }
     state.put({ ...compute, properties });
-    if (!operation.failure) publish(request, compute.id, 'write');
+    if (!operation.failure) publish(operation.callerClaims, compute.id, 'write');
   };
 
   const startOperation = (request: EmulatorRequest, resourceId: string, action: 'write' | 'delete', failure?: { code: string; message: string }): AsyncOperation => {
@@ -62,10 +65,12 @@ export function mount(router: Router, services: ArmServices): void {
       startTime: context.now().toISOString(),
       pollsRemaining: services.lroPolls,
       status: 'InProgress',
+      callerClaims: callerClaims(request.headers, request.principal),
       ...(failure ? { failure } : {}),
     };
     state.operations.set(operation.id, operation);
-    if (services.lroPolls <= 0) complete(operation, request);
+    if (services.lroPolls <= 0) complete(operation);
+    else operationTimers.schedule(operation.id, services.lroCompleteAfterMs, () => complete(operation));
     return operation;
   };
 
@@ -85,7 +90,7 @@ export function mount(router: Router, services: ArmServices): void {
     if (!operation) return refuse(404, 'NotFound', `The operation '${request.params['operationId'] ?? ''}' was not found.`);
     if (operation.status === 'InProgress') {
       operation.pollsRemaining -= 1;
-      if (operation.pollsRemaining <= 0) complete(operation, request);
+      if (operation.pollsRemaining <= 0) complete(operation);
     }
     return operation;
   };
@@ -176,7 +181,7 @@ export function mount(router: Router, services: ArmServices): void {
         },
         systemData: systemDataFor(request.principal, context.now(), compute.systemData),
       });
-      publish(request, updated.id, 'write');
+      publish(callerClaims(request.headers, request.principal), updated.id, 'write');
       return { status: 200, body: view(request)(updated) };
     }),
   );
