@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliIo } from '../../src/cli.js';
 import { modelRegisteredEvent, seedModelVersion, startEventsTestbed, type EventsTestbed } from '../helpers/eventsTestbed.js';
+import { readPublishedFixture } from '../helpers/publishedFixtures.js';
 
 const policy = (url: string): string => `
 version: 1
@@ -50,7 +51,7 @@ describe('aml-warden replay <event-file> [--dry-run]', () => {
     const retrained = await seedModelVersion(await bed.arm(), { name: 'replay-a', version: '4', experiment: 'retrain-replay', pipeline: true });
     const manual = await seedModelVersion(await bed.arm(), { name: 'replay-b', version: '1', experiment: 'adhoc' });
     // A kind whose use case has no dry run.
-    const [writeEvent] = JSON.parse(readFileSync(new URL('../../../shared/fixtures/events/eventgrid-ResourceWriteSuccess.json', import.meta.url), 'utf8')) as Record<string, unknown>[];
+    const [writeEvent] = JSON.parse(readPublishedFixture('events/eventgrid-ResourceWriteSuccess.json')) as Record<string, unknown>[];
     const resourceEvent = [{ ...writeEvent, eventType: 'Microsoft.Resources.ResourceDeleteSuccess' }];
     writeFileSync(
       join(dir, 'events.json'),

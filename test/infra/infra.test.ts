@@ -19,12 +19,13 @@ import {
   functionAppSettings,
 } from './checks.js';
 import { ARM_OPERATIONS } from '../../src/azure/armOperations.js';
+import { publishedFixtureUrl } from '../helpers/publishedFixtures.js';
 import type { HclObject, InfraModel, ResourceBlock } from './terraformModel.js';
 import { block, blocks, isObject, loadInfra, resolve, resourcesOfType } from './terraformModel.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const infraDir = path.join(repoRoot, 'infra');
-const fixturesDir = path.resolve(repoRoot, '../shared/fixtures/events');
+const fixturesDir = fileURLToPath(publishedFixtureUrl('events/'));
 
 let infra: InfraModel;
 let host: FunctionsHost | undefined;

@@ -8,10 +8,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHost, type FunctionsHost } from '../../dev/host/host.js';
 import { startEventsTestbed, type EventsTestbed } from '../helpers/eventsTestbed.js';
+import { publishedFixtureUrl } from '../helpers/publishedFixtures.js';
 
 const ENTRY = join(import.meta.dirname, '..', '..', 'src', 'index.ts');
 const PLAYGROUND_POLICY = readFileSync(join(import.meta.dirname, '..', '..', 'policy', 'playground.yaml'), 'utf8');
-const fixturesDir = new URL('../../../shared/fixtures/events/', import.meta.url);
+const fixturesDir = publishedFixtureUrl('events/');
 const fixtureText = (name: string): string => readFileSync(new URL(name, fixturesDir), 'utf8');
 const eventsIn = (name: string): Record<string, unknown>[] => {
   const body: unknown = JSON.parse(fixtureText(name));

@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { FunctionInvocationError } from '../../dev/host/functionInvoker.js';
 import { startHost, type FunctionsHost } from '../../dev/host/host.js';
+import { publishedFixtureUrl } from '../helpers/publishedFixtures.js';
 
 const SAMPLE_APP = 'test/fixtures/sampleApp.ts';
-const EVENTS = new URL('../../../shared/fixtures/events/', import.meta.url);
+const EVENTS = publishedFixtureUrl('events/');
 
 function eventFixture(name: string): string {
   return readFileSync(new URL(name, EVENTS), 'utf8');

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { readEventGridDelivery } from '../../dev/host/eventGridDelivery.js';
+import { publishedFixtureUrl } from '../helpers/publishedFixtures.js';
 
-const EVENTS = new URL('../../../shared/fixtures/events/', import.meta.url);
+const EVENTS = publishedFixtureUrl('events/');
 const fixture = (name: string): string => readFileSync(new URL(name, EVENTS), 'utf8');
 
 describe('reading an Event Grid webhook delivery', () => {

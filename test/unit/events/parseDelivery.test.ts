@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/errors.js';
 import type { DomainEvent } from '../../../src/events/domainEvent.js';
 import { kindOfEventType, parseDelivery, parseEvent } from '../../../src/events/parseDelivery.js';
+import { publishedFixtureUrl } from '../../helpers/publishedFixtures.js';
 
-const fixturesDir = new URL('../../../../shared/fixtures/events/', import.meta.url);
+const fixturesDir = publishedFixtureUrl('events/');
 const fixtureText = (name: string): string => readFileSync(new URL(name, fixturesDir), 'utf8');
 const fixture = (name: string): unknown => JSON.parse(fixtureText(name));
 

@@ -5,8 +5,9 @@ import { AppError } from '../../../src/errors.js';
 import type { DomainEvent } from '../../../src/events/domainEvent.js';
 import type { EventLog } from '../../../src/events/eventLog.js';
 import { receiveTriggeredEvent, type DroppedEvent } from '../../../src/events/receiveTriggeredEvent.js';
+import { publishedFixtureUrl } from '../../helpers/publishedFixtures.js';
 
-const fixturesDir = new URL('../../../../shared/fixtures/events/', import.meta.url);
+const fixturesDir = publishedFixtureUrl('events/');
 const firstEventOf = (name: string): Record<string, unknown> => {
   const body: unknown = JSON.parse(readFileSync(new URL(name, fixturesDir), 'utf8'));
   return structuredClone((Array.isArray(body) ? body[0] : body) as Record<string, unknown>);

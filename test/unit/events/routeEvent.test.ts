@@ -6,8 +6,9 @@ import { routeEvent } from '../../../src/app/routeEvent.js';
 import { peekServices } from '../../../src/app/services.js';
 import type { DomainEvent } from '../../../src/events/domainEvent.js';
 import { parseDelivery } from '../../../src/events/parseDelivery.js';
+import { publishedFixtureUrl } from '../../helpers/publishedFixtures.js';
 
-const fixturesDir = new URL('../../../../shared/fixtures/events/', import.meta.url);
+const fixturesDir = publishedFixtureUrl('events/');
 const fixtureEvent = (name: string): DomainEvent => onlyEvent(parseDelivery(JSON.parse(readFileSync(new URL(name, fixturesDir), 'utf8'))));
 
 function onlyEvent(events: readonly DomainEvent[]): DomainEvent {

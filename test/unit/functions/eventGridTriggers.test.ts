@@ -8,8 +8,9 @@ import { createEventGridTriggerHandler } from '../../../src/events/eventGridTrig
 import type { TriggeredEventDeps } from '../../../src/events/receiveTriggeredEvent.js';
 import { amlEventsHandler } from '../../../src/functions/amlEvents.js';
 import { resourceEventsHandler } from '../../../src/functions/resourceEvents.js';
+import { publishedFixtureUrl } from '../../helpers/publishedFixtures.js';
 
-const fixturesDir = new URL('../../../../shared/fixtures/events/', import.meta.url);
+const fixturesDir = publishedFixtureUrl('events/');
 const eventsOf = (name: string): Record<string, unknown>[] => {
   const body: unknown = JSON.parse(readFileSync(new URL(name, fixturesDir), 'utf8'));
   return (Array.isArray(body) ? body : [body]) as Record<string, unknown>[];

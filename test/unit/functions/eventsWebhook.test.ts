@@ -8,8 +8,9 @@ import { AppError } from '../../../src/errors.js';
 import type { DomainEvent } from '../../../src/events/domainEvent.js';
 import type { DroppedEvent } from '../../../src/events/droppedEvent.js';
 import { createEventsWebhookHandler, type EventsWebhookDeps } from '../../../src/functions/eventsWebhook.js';
+import { publishedFixtureUrl } from '../../helpers/publishedFixtures.js';
 
-const fixturesDir = new URL('../../../../shared/fixtures/events/', import.meta.url);
+const fixturesDir = publishedFixtureUrl('events/');
 const fixtureText = (name: string): string => readFileSync(new URL(name, fixturesDir), 'utf8');
 /** The (first) event a fixture file holds, as sent: a batch or a single CloudEvent. */
 const firstEventOf = (name: string): Record<string, unknown> => {

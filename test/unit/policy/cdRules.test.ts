@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { matchCdRules, type CdMatchInput } from '../../../src/policy/cdRules.js';
+import { readPublishedFixture } from '../../helpers/publishedFixtures.js';
 import { armResponse, loadPolicyFile, policyWith } from './policyTestKit.js';
 
 const playgroundPolicy = loadPolicyFile('policy/playground.yaml');
@@ -11,7 +11,7 @@ const workspace = {
 
 /** The documented ModelRegistered delivery: model sklearn_regression_model version 20, tags area/type. */
 const registered = (JSON.parse(
-  readFileSync(new URL('../../../../shared/fixtures/events/eventgrid-ModelRegistered.json', import.meta.url), 'utf8'),
+  readPublishedFixture('events/eventgrid-ModelRegistered.json'),
 ) as { data: { ModelName: string; ModelVersion: number; ModelTags: Record<string, string> } }[])[0]?.data;
 if (!registered) throw new Error('fixture without an event');
 

@@ -2,9 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { parsePolicy, parsePolicyYaml, type Policy } from '../../../src/policy/document.js';
 import { parseCompute, parseWorkspace, type ComputeResource, type WorkspaceResource } from '../../../src/policy/resources.js';
+import { publishedFixtureUrl } from '../../helpers/publishedFixtures.js';
 
 const projectRoot = new URL('../../../', import.meta.url);
-const armFixtures = new URL('../../../../shared/fixtures/arm/', import.meta.url);
+const armFixtures = publishedFixtureUrl('arm/');
 
 export function readProjectFile(path: string): string {
   return readFileSync(new URL(path, projectRoot), 'utf8');

@@ -3,8 +3,7 @@ import { ArmTokenBucketPacer, armFailure, retryAfterMs } from '../../../src/azur
 import { computePatchBody, mergedTags } from '../../../src/azure/remediation.js';
 import { parseQuotaResetsAfter } from '../../../src/azure/resourceGraph.js';
 import { parseCompute } from '../../../src/policy/resources.js';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readPublishedFixture } from '../../helpers/publishedFixtures.js';
 
 /** A pacer on a clock that only moves when it sleeps. */
 function pacerOnFakeClock(limits = { burst: 3, perSecond: 2 }) {
@@ -57,7 +56,7 @@ describe('ARM pacing', () => {
 });
 
 describe('the compute PATCH body', () => {
-  const fixture = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'fixtures', 'arm', '2022-10-01', 'Compute', 'get', 'AmlCompute.json'), 'utf8')) as { responses: { '200': { body: unknown } } };
+  const fixture = JSON.parse(readPublishedFixture('arm/2022-10-01/Compute/get/AmlCompute.json')) as { responses: { '200': { body: unknown } } };
   const cluster = parseCompute(fixture.responses['200'].body);
 
   it('carries only the changed scale settings plus the maxNodeCount ARM requires', () => {
