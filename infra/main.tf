@@ -114,6 +114,7 @@ module "function_app" {
     AML_WARDEN_SECRET_TTL_SECONDS = tostring(var.secret_ttl_seconds)
     AML_WARDEN_SWEEP_SCHEDULE     = var.sweep_schedule
     AML_WARDEN_PROVISION_SCHEDULE = var.provision_schedule
+    AML_WARDEN_FLUSH_SCHEDULE     = var.flush_schedule
     AML_WARDEN_AUTH_ISSUER        = local.auth_issuer
     AML_WARDEN_AUTH_AUDIENCE      = var.auth_audience
     AML_WARDEN_EVENTS_SECRET_NAME = var.events_secret_name

@@ -100,6 +100,12 @@ variable "provision_schedule" {
   default     = "*/10 * * * * *"
 }
 
+variable "flush_schedule" {
+  description = "AML_WARDEN_FLUSH_SCHEDULE: NCRONTAB (6 fields) of the notification flush (one summary per closed burst window of failed runs)."
+  type        = string
+  default     = "0 */1 * * * *"
+}
+
 variable "auth_issuer" {
   description = "AML_WARDEN_AUTH_ISSUER: trusted token issuer, no trailing slash. Empty = this tenant's Entra ID v2.0 issuer."
   type        = string

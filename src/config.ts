@@ -46,6 +46,8 @@ export interface Settings {
   readonly sweepSchedule: string;
   /** NCRONTAB, six fields: how often approved compute requests are provisioned and pending ones expired. */
   readonly provisionSchedule: string;
+  /** NCRONTAB, six fields: how often closed burst windows of failed runs are summarised. */
+  readonly flushSchedule: string;
   /** Bearer-token validation for the HTTP API; undefined when not configured. */
   readonly auth: AuthSettings | undefined;
   readonly eventsSecretName: string | undefined;
@@ -131,6 +133,7 @@ const envSchema = z
       .optional(),
     AML_WARDEN_SWEEP_SCHEDULE: ncrontab,
     AML_WARDEN_PROVISION_SCHEDULE: ncrontab,
+    AML_WARDEN_FLUSH_SCHEDULE: ncrontab,
     // Compared verbatim with a token's `iss`, so kept exactly as given (Entra v1 issuers end with a slash).
     AML_WARDEN_AUTH_ISSUER: z.string().refine(isHttpsUrl, { message: 'must be an https URL' }).optional(),
     AML_WARDEN_AUTH_AUDIENCE: z.string().optional(),
@@ -199,6 +202,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     appInsightsConnectionString: values.APPLICATIONINSIGHTS_CONNECTION_STRING,
     sweepSchedule: values.AML_WARDEN_SWEEP_SCHEDULE,
     provisionSchedule: values.AML_WARDEN_PROVISION_SCHEDULE,
+    flushSchedule: values.AML_WARDEN_FLUSH_SCHEDULE,
     auth,
     eventsSecretName: values.AML_WARDEN_EVENTS_SECRET_NAME,
     studioUrl: values.AML_WARDEN_STUDIO_URL,
@@ -319,6 +323,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     telemetry: settings.appInsightsConnectionString === undefined ? 'off' : CONFIGURED,
     sweepSchedule: settings.sweepSchedule,
     provisionSchedule: settings.provisionSchedule,
+    flushSchedule: settings.flushSchedule,
     auth: settings.auth === undefined ? 'off' : { issuer: settings.auth.issuer, audience: settings.auth.audience, jwksUrl: settings.auth.jwksUrl },
     eventsSecretName: settings.eventsSecretName,
     studioUrl: settings.studioUrl,

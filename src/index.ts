@@ -8,5 +8,6 @@ import './functions/eventsWebhook.js';
 import './functions/complianceSweep.js';
 import './functions/computeRequests.js';
 import './functions/computeRequestsWorker.js';
+import './functions/notificationFlush.js';
 import './functions/health.js';
 import './functions/openapi.js';

@@ -17,6 +17,7 @@ export const settingDefaults = {
   APPLICATIONINSIGHTS_CONNECTION_STRING: undefined,
   AML_WARDEN_SWEEP_SCHEDULE: '0 0 */6 * * *',
   AML_WARDEN_PROVISION_SCHEDULE: '*/10 * * * * *',
+  AML_WARDEN_FLUSH_SCHEDULE: '0 */1 * * * *',
   AML_WARDEN_AUTH_ISSUER: undefined,
   AML_WARDEN_AUTH_AUDIENCE: undefined,
   AML_WARDEN_AUTH_JWKS_URL: undefined,
@@ -26,7 +27,7 @@ export const settingDefaults = {
   AZURE_CLIENT_ID: undefined,
 } as const satisfies Record<string, string | undefined>;
 
-type ScheduleSetting = 'AML_WARDEN_SWEEP_SCHEDULE' | 'AML_WARDEN_PROVISION_SCHEDULE';
+type ScheduleSetting = 'AML_WARDEN_SWEEP_SCHEDULE' | 'AML_WARDEN_PROVISION_SCHEDULE' | 'AML_WARDEN_FLUSH_SCHEDULE';
 
 /**
  * A timer's `schedule` binding. The host resolves `%SETTING%` from the app settings, so the schedule changes

@@ -114,6 +114,27 @@ export class OnceLedger {
     }
   }
 
+  /**
+   * The key's state when it already settles a new delivery without acting: `done`, `failed`, or claimed by a live
+   * holder (who finishes, or fails its own delivery so that it is retried). `undefined` when a delivery must act:
+   * never claimed, released after a transient failure, or a stale claim whose holder is gone.
+   */
+  async settled(keys: EntityKeys): Promise<Exclude<OnceState, OnceClaim> | undefined> {
+    const stored = await this.#table.get(keys.partitionKey, keys.rowKey);
+    if (stored === undefined) return undefined;
+    const entity = stored.entity;
+    switch (entity.status) {
+      case 'done':
+        return { kind: 'done', result: parseResult(entity.result), eventId: entity.eventId };
+      case 'failed':
+        return { kind: 'failed', error: entity.error ?? 'failed', eventId: entity.eventId };
+      case 'claimed':
+        return Date.parse(entity.leaseUntil) > this.#now().getTime() ? { kind: 'inProgress', leaseUntil: entity.leaseUntil, eventId: entity.eventId } : undefined;
+      case 'released':
+        return undefined;
+    }
+  }
+
   /** Records success. `false` when the claim was taken over meanwhile (the holder was slower than the lease). */
   complete(claim: OnceClaim, result: OnceResult): Promise<boolean> {
     return this.#settle(claim, { status: 'done', result: JSON.stringify(result) });

@@ -1,7 +1,8 @@
 /**
  * RunStatusChanged (failed) → a notification to the owning team. The job is re-read from ARM for its status,
  * error, owner and studio link; the policy routes it (per workspace / experiment) to a channel; one message per
- * event id (dedup ledger) and one per burst of one experiment's failures (`burstWindow`).
+ * event id (dedup ledger) and one per burst of one experiment's failures (`burstWindow`); the failures folded into
+ * a burst are summarised once its window closes (`flushBurstWindows`).
  */
 import type { RunStatusChangedEvent, WorkspaceReference } from '../events/domainEvent.js';
 import { ensureError, isAppError } from '../errors.js';
@@ -10,8 +11,9 @@ import { parseIsoDuration } from '../policy/duration.js';
 import { routeFailedRun } from '../policy/notificationRoutes.js';
 import { tagValueOf } from '../policy/tags.js';
 import { readJob, readWorkspace, studioRunLink, type JobRecord } from './amlRecords.js';
-import { createBurstWindows, type BurstDecision } from './burstWindow.js';
+import { createBurstWindows } from './burstWindow.js';
 import { createEventDedup, eventDedupKeys } from './eventDedup.js';
+import { failedRunText } from './failedRunMessages.js';
 import { sendNotification } from './notify.js';
 import type { EventOutcome } from './routeEvent.js';
 import type { UseCaseContext } from './useCaseContext.js';
@@ -50,7 +52,13 @@ export async function onRunFailed(event: RunStatusChangedEvent, context: UseCase
     const burstKey = { workspaceId: workspace.id, experimentName: experimentName ?? '', channel };
     const windowMs = parseIsoDuration(policy.notifications.failedRuns.burstWindow) ?? 300_000;
     const bursts = createBurstWindows(services.state);
-    const decision = await bursts.admit(burstKey, event.id, new Date(), windowMs);
+    const studioLink = studioRunLink(services.config.settings.studioUrl, workspace, job);
+    const decision = await bursts.admit(burstKey, event.id, new Date(), windowMs, {
+      workspaceName: workspace.workspaceName,
+      jobName: job.name,
+      errorText: job.errorText,
+      studioLink,
+    });
     if (!decision.send) {
       await dedup.complete(claim, { folded: String(decision.count) });
       services.telemetry.trackEvent(NOTIFICATION_FOLDED, { eventId: event.id, channel, experimentName, count: decision.count });
@@ -60,10 +68,10 @@ export async function onRunFailed(event: RunStatusChangedEvent, context: UseCase
     const owner = await ownerOf(context, workspace, job);
     await sendNotification(context, channel, 'failedRuns', {
       title: `Run failed: ${experimentName ?? 'job'} / ${job.displayName ?? job.name}`,
-      text: messageText(job, decision, policy.notifications.failedRuns.burstWindow),
+      text: failedRunText({ errorText: job.errorText, previousFolded: decision.previousFolded, previousWindowStart: decision.previousWindowStart, windowMs }),
       severity: 'error',
       facts: facts(workspace, job, experimentName, owner),
-      link: { title: 'Open in Azure ML studio', url: studioRunLink(services.config.settings.studioUrl, workspace, job) },
+      link: { title: 'Open in Azure ML studio', url: studioLink },
       eventId: event.id,
     });
     await bursts.markSent(burstKey, event.id);
@@ -88,15 +96,6 @@ async function ownerOf(context: UseCaseContext, workspace: WorkspaceReference, j
   const workspaceRecord = await readWorkspace(context.services, workspace);
   const fromWorkspace = workspaceRecord === undefined ? undefined : tagValueOf(workspaceRecord.tags, OWNER_TAG);
   return fromWorkspace !== undefined && fromWorkspace !== '' ? fromWorkspace : job.createdBy;
-}
-
-function messageText(job: JobRecord, decision: BurstDecision & { send: true }, burstWindow: string): string {
-  const error = job.errorText === undefined ? 'Azure ML recorded no error message for this job.' : `Error: ${job.errorText}`;
-  const folded =
-    decision.previousFolded > 0
-      ? ` ${decision.previousFolded} more failure${decision.previousFolded === 1 ? '' : 's'} of this experiment were folded since ${decision.previousWindowStart ?? 'the last message'}.`
-      : '';
-  return `${error}${folded} Further failures of this experiment within ${burstWindow} are folded into the next message.`;
 }
 
 function facts(workspace: WorkspaceReference, job: JobRecord, experimentName: string | undefined, owner: string | undefined): NotificationFact[] {

@@ -10,6 +10,7 @@
  */
 import { AppError, ensureError, isAppError } from '../errors.js';
 import { createCdTarget } from '../integrations/cd/createCdTarget.js';
+import { joinSentences } from '../integrations/notifiers/notification.js';
 import type { CdParameterValue } from '../integrations/cd/cdTarget.js';
 import { channelFor } from '../policy/notificationRoutes.js';
 import type { CdTarget } from '../policy/policySchema.js';
@@ -43,7 +44,7 @@ export type CdRunOutcome =
 export async function startCdRunOnce(context: UseCaseContext, plan: CdRunPlan): Promise<CdRunOutcome> {
   const { services, log } = context;
   const adapter = createCdTarget(plan.target, services);
-  const base = { eventId: plan.eventId, workspaceId: plan.key.workspaceId, subject: plan.key.subject, target: plan.targetName, targetKind: plan.target.kind, ...plan.dimensions };
+  const base = baseDimensions(plan);
   const ledger = createCdLedger(services.state);
   const keys = cdLedgerKeys(plan.key);
 
@@ -57,12 +58,7 @@ export async function startCdRunOnce(context: UseCaseContext, plan: CdRunPlan): 
   }
 
   const claim = await ledger.claim(keys, plan.eventId);
-  if (claim.kind !== 'claimed') {
-    const reason = `${plan.what} on target '${plan.targetName}': ${describePrevious(claim)}`;
-    services.telemetry.trackEvent(CD_SKIPPED, { ...base, reason });
-    log.info(`CD skipped: ${reason}`, { eventId: plan.eventId });
-    return { kind: 'skipped', reason };
-  }
+  if (claim.kind !== 'claimed') return reportSettledRun(context, plan, claim);
 
   let run;
   try {
@@ -87,6 +83,21 @@ export async function startCdRunOnce(context: UseCaseContext, plan: CdRunPlan): 
   return { kind: 'started', runId: run.runId, link: run.link, attempt: claim.attempt };
 }
 
+/**
+ * Answers a delivery whose run the ledger already settles — started, failed for good, or being started by a live
+ * holder — without starting anything: `CdSkipped` with the reason.
+ */
+export function reportSettledRun(context: UseCaseContext, plan: CdRunPlan, state: Exclude<OnceState, OnceClaim>): CdRunOutcome {
+  const reason = `${plan.what} on target '${plan.targetName}': ${describePrevious(state)}`;
+  context.services.telemetry.trackEvent(CD_SKIPPED, { ...baseDimensions(plan), reason });
+  context.log.info(`CD skipped: ${reason}`, { eventId: plan.eventId });
+  return { kind: 'skipped', reason };
+}
+
+function baseDimensions(plan: CdRunPlan): Record<string, string> {
+  return { eventId: plan.eventId, workspaceId: plan.key.workspaceId, subject: plan.key.subject, target: plan.targetName, targetKind: plan.target.kind, ...plan.dimensions };
+}
+
 async function recordPermanentFailure(
   context: UseCaseContext,
   plan: CdRunPlan,
@@ -102,7 +113,10 @@ async function recordPermanentFailure(
     try {
       await sendNotification(context, channel, 'cd', {
         title: `CD could not start for ${plan.what}`,
-        text: `${description} refused the run: ${failure.message}. It will not be retried; fix the target or its configuration and register the version again or start the run by hand.`,
+        text: joinSentences([
+          `${description} refused the run: ${failure.message}`,
+          'It will not be retried; fix the target or its configuration and register the version again or start the run by hand',
+        ]),
         severity: 'error',
         facts: [
           { name: 'Workspace', value: plan.key.workspaceId.split('/').pop() ?? plan.key.workspaceId },

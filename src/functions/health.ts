@@ -18,6 +18,7 @@ export const appFunctionNames = [
   'computeRequestApprove',
   'computeRequestReject',
   'computeRequestsWorker',
+  'notificationFlush',
   'health',
   'openapi',
 ] as const;

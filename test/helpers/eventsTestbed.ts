@@ -14,13 +14,14 @@ import { createServices, setServicesForProcess, type Services } from '../../src/
 import { loadConfig } from '../../src/config.js';
 import { InMemoryTelemetry, type TelemetryItem } from '../../src/integrations/telemetry.js';
 import { request } from './emulatorServices.js';
+import { publishedFixtureUrl } from './publishedFixtures.js';
 
 export const SUBSCRIPTION = '11111111-1111-1111-1111-111111111111';
 export const RESOURCE_GROUP = 'rg-mlops-demo';
 export const WORKSPACE = 'mlw-demo';
 export const WORKSPACE_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.MachineLearningServices/workspaces/${WORKSPACE}`;
 const ENTRY = join(import.meta.dirname, '..', '..', 'src', 'index.ts');
-const EVENT_FIXTURES = new URL('../../../shared/fixtures/events/', import.meta.url);
+const EVENT_FIXTURES = publishedFixtureUrl('events/');
 
 export interface EventsTestbed {
   readonly emulator: RunningEmulator;
@@ -134,7 +135,7 @@ function authorizationFor(path: string): Record<string, string> {
   return path.startsWith('/ado/') ? { authorization: `Basic ${Buffer.from(':playground-ado-pat').toString('base64')}` } : {};
 }
 
-/** A fixture event from `shared/fixtures/events`, pointed at the playground workspace, with the given id and data. */
+/** A fixture event from the published samples' `events/`, pointed at the playground workspace, with the given id and data. */
 export function fixtureEvent(file: string, overrides: { readonly id: string; readonly subject?: string; readonly data: Record<string, unknown> }): Record<string, unknown> {
   // Read per call so every test gets its own copy.
   const events = JSON.parse(readFixture(file)) as Record<string, unknown>[];

@@ -20,6 +20,7 @@ const expectedTriggers: Record<string, Record<string, unknown>> = {
   // Schedules come from the app settings (values below differ from the defaults, so a hard-coded schedule fails).
   complianceSweep: { type: 'timerTrigger', schedule: '0 15 */4 * * *' },
   computeRequestsWorker: { type: 'timerTrigger', schedule: '*/7 * * * * *' },
+  notificationFlush: { type: 'timerTrigger', schedule: '30 */2 * * * *' },
   health: { type: 'httpTrigger', route: 'health', methods: ['GET'], authLevel: 'anonymous' },
   openapi: { type: 'httpTrigger', route: 'openapi.json', methods: ['GET'], authLevel: 'anonymous' },
   computeRequests: { type: 'httpTrigger', route: 'compute-requests', authLevel: 'anonymous' },
@@ -37,7 +38,7 @@ describe('the functions the app registers', () => {
       port: 0,
       timers: false,
       log: () => {},
-      env: { AML_WARDEN_SWEEP_SCHEDULE: '0 15 */4 * * *', AML_WARDEN_PROVISION_SCHEDULE: '*/7 * * * * *' },
+      env: { AML_WARDEN_SWEEP_SCHEDULE: '0 15 */4 * * *', AML_WARDEN_PROVISION_SCHEDULE: '*/7 * * * * *', AML_WARDEN_FLUSH_SCHEDULE: '30 */2 * * * *' },
     });
   });
 

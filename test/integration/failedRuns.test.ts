@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBurstWindows } from '../../src/app/burstWindow.js';
+import { createBurstWindows, type BurstFailure } from '../../src/app/burstWindow.js';
+import { flushBurstWindows } from '../../src/app/flushBurstWindows.js';
 import { commandJob, fixtureEvent, startEventsTestbed, WORKSPACE_ID, type EventsTestbed } from '../helpers/eventsTestbed.js';
+import { readPublishedFixture } from '../helpers/publishedFixtures.js';
 
 const policy = (): string => `
 version: 1
@@ -46,6 +47,25 @@ function mentions(deliveryBody: unknown, text: string): boolean {
   return JSON.stringify(deliveryBody).includes(text);
 }
 
+const quietLog = { info: () => {}, warn: () => {}, error: () => {} };
+
+/** A failure counted straight into a burst window (the table tests do not go through ARM). */
+const failure = (jobName: string, errorText?: string): BurstFailure => ({
+  workspaceName: 'mlw-demo',
+  jobName,
+  errorText,
+  studioLink: `https://ml.azure.com/runs/${jobName}`,
+});
+
+interface AdaptiveCardMessage {
+  readonly attachments: readonly { readonly content: { readonly body: readonly { readonly text?: string }[]; readonly actions?: readonly { readonly url: string }[] } }[];
+}
+
+function cardOf(body: unknown): { title: string; text: string; link: string | undefined } {
+  const content = (body as AdaptiveCardMessage).attachments[0]?.content;
+  return { title: content?.body[0]?.text ?? '', text: content?.body[1]?.text ?? '', link: content?.actions?.[0]?.url };
+}
+
 describe('RunStatusChanged (failed) → notification through amlEvents', () => {
   it('a failed run produces one Teams message with the error text, the owner and a studio link; its redelivery adds none', async () => {
     const event = await failedRun('run-failed-1', { name: 'train-1', experiment: 'churn-training', error: 'ModuleNotFoundError: No module named sklearn' });
@@ -74,9 +94,40 @@ describe('RunStatusChanged (failed) → notification through amlEvents', () => {
 
     const messages = (await bed.sink('teams')).filter((delivery) => mentions(delivery.body, 'nightly-scoring'));
     expect(messages).toHaveLength(1);
-    expect(mentions(messages[0]?.body, 'Further failures of this experiment within PT5M are folded')).toBe(true);
+    expect(cardOf(messages[0]?.body).text).toContain('Further failures of this experiment in the next 5 minutes are counted and sent as one summary when that window closes.');
     const folded = bed.telemetryEvents('NotificationFolded').filter((item) => item.properties['experimentName'] === 'nightly-scoring');
     expect(folded).toHaveLength(19);
+  });
+
+  it('the failures folded into a burst are summarised once its window closes: one message at once, one summary with the count, nothing more', async () => {
+    const error = 'OOMKilled: the container exceeded its memory limit';
+    const events = await Promise.all(
+      Array.from({ length: 20 }, (_, index) => failedRun(`backfill-${index}`, { name: `backfill-job-${index}`, experiment: 'weekly-backfill', error })),
+    );
+    const statuses = await Promise.all(events.map((event) => bed.deliver([event])));
+    expect(statuses.every((status) => status === 200)).toBe(true);
+    const messagesAbout = async (): Promise<unknown[]> =>
+      (await bed.sink('teams')).filter((delivery) => mentions(delivery.body, 'weekly-backfill')).map((delivery) => delivery.body);
+    expect(await messagesAbout()).toHaveLength(1);
+
+    // While the window is open there is nothing to summarise.
+    await flushBurstWindows(bed.services, quietLog, { now: new Date() });
+    expect(await messagesAbout()).toHaveLength(1);
+
+    // Two instances flush at once after the window (PT5M) closed: one summary.
+    const afterWindow = new Date(Date.now() + 6 * 60_000);
+    await Promise.all([flushBurstWindows(bed.services, quietLog, { now: afterWindow }), flushBurstWindows(bed.services, quietLog, { now: afterWindow })]);
+    const summaries = (await messagesAbout()).map(cardOf).filter((card) => card.title.includes('more failures'));
+    expect(summaries).toHaveLength(1);
+    const summary = summaries[0];
+    expect(summary?.title).toBe('19 more failures of experiment weekly-backfill in the last 5 minutes');
+    expect(summary?.text).toMatch(/^They followed the failure reported at \S+\. Last error \(job backfill-job-\d+\): OOMKilled: the container exceeded its memory limit\.$/);
+    expect(summary?.link).toMatch(new RegExp(`^https://ml\\.azure\\.com/runs/backfill-job-\\d+\\?wsid=${encodeURIComponent(WORKSPACE_ID).replace(/[.%]/g, '\\$&')}$`));
+    const sent = bed.telemetryEvents('NotificationSent').filter((item) => item.properties['title'] === summary?.title);
+    expect(sent).toHaveLength(1);
+
+    expect(await flushBurstWindows(bed.services, quietLog, { now: afterWindow })).toEqual({ sent: 0, failed: 0 });
+    expect(await messagesAbout()).toHaveLength(2);
   });
 
   it('the owner tag on the job wins, and an experiment routed to Slack gets Block Kit there and nothing in Teams', async () => {
@@ -104,7 +155,7 @@ describe('RunStatusChanged (failed) → notification through amlEvents', () => {
 
   it('the docs sample, whose topic holds placeholders, is acknowledged and sends nothing', async () => {
     const before = (await bed.sink('teams')).length;
-    const sample = readFileSync(new URL('../../../shared/fixtures/events/eventgrid-RunStatusChanged.json', import.meta.url), 'utf8');
+    const sample = readPublishedFixture('events/eventgrid-RunStatusChanged.json');
     expect(await bed.deliver(JSON.parse(sample) as unknown[])).toBe(200);
     expect(await bed.sink('teams')).toHaveLength(before);
   });
@@ -117,20 +168,89 @@ describe('burst windows in Table Storage', () => {
     const start = new Date('2025-05-01T10:00:00Z');
     const minutes = (count: number) => new Date(start.getTime() + count * 60_000);
 
-    expect(await windows.admit(key, 'w-1', start, 300_000)).toMatchObject({ send: true, previousFolded: 0 });
+    expect(await windows.admit(key, 'w-1', start, 300_000, failure('w-1-job'))).toMatchObject({ send: true, previousFolded: 0 });
     await windows.markSent(key, 'w-1');
-    expect(await windows.admit(key, 'w-2', minutes(1), 300_000)).toMatchObject({ send: false, count: 2 });
-    expect(await windows.admit(key, 'w-3', minutes(2), 300_000)).toMatchObject({ send: false, count: 3 });
+    expect(await windows.admit(key, 'w-2', minutes(1), 300_000, failure('w-2-job'))).toMatchObject({ send: false, count: 2 });
+    expect(await windows.admit(key, 'w-3', minutes(2), 300_000, failure('w-3-job'))).toMatchObject({ send: false, count: 3 });
     // A redelivery of the sent leader is not sent again.
-    expect(await windows.admit(key, 'w-1', minutes(3), 300_000)).toMatchObject({ send: false });
-    expect(await windows.admit(key, 'w-4', minutes(6), 300_000)).toMatchObject({ send: true, previousFolded: 2, previousWindowStart: start.toISOString() });
+    expect(await windows.admit(key, 'w-1', minutes(3), 300_000, failure('w-1-job'))).toMatchObject({ send: false });
+    expect(await windows.admit(key, 'w-4', minutes(6), 300_000, failure('w-4-job'))).toMatchObject({ send: true, previousFolded: 2, previousWindowStart: start.toISOString() });
   });
 
   it('a leader whose message was never sent is sent again on redelivery', async () => {
     const windows = createBurstWindows(bed.services.state);
     const key = { workspaceId: WORKSPACE_ID, experimentName: 'flaky-sink', channel: 'teams' };
     const now = new Date('2025-05-01T12:00:00Z');
-    expect(await windows.admit(key, 'lead', now, 300_000)).toMatchObject({ send: true });
-    expect(await windows.admit(key, 'lead', new Date(now.getTime() + 10_000), 300_000)).toMatchObject({ send: true });
+    expect(await windows.admit(key, 'lead', now, 300_000, failure('lead-job'))).toMatchObject({ send: true });
+    expect(await windows.admit(key, 'lead', new Date(now.getTime() + 10_000), 300_000, failure('lead-job'))).toMatchObject({ send: true });
+  });
+
+  it("a failure that opens the next window first reports the previous window's count, and the flush then sends nothing for it", async () => {
+    const windows = createBurstWindows(bed.services.state);
+    const key = { workspaceId: WORKSPACE_ID, experimentName: 'daily-etl', channel: 'teams' };
+    const start = new Date('2025-06-01T08:00:00Z');
+    const minutes = (count: number) => new Date(start.getTime() + count * 60_000);
+    await windows.admit(key, 'etl-1', start, 300_000, failure('etl-1-job'));
+    await windows.markSent(key, 'etl-1');
+    await windows.admit(key, 'etl-2', minutes(1), 300_000, failure('etl-2-job'));
+    await windows.admit(key, 'etl-3', minutes(2), 300_000, failure('etl-3-job'));
+    expect(await windows.admit(key, 'etl-4', minutes(6), 300_000, failure('etl-4-job'))).toMatchObject({ send: true, previousFolded: 2 });
+
+    await flushBurstWindows(bed.services, quietLog, { now: minutes(30) });
+    expect((await bed.sink('teams')).filter((delivery) => mentions(delivery.body, 'daily-etl'))).toEqual([]);
+  });
+
+  it("a flushed window's count is not reported again by the next failure's message", async () => {
+    const windows = createBurstWindows(bed.services.state);
+    const key = { workspaceId: WORKSPACE_ID, experimentName: 'daily-report', channel: 'teams' };
+    const start = new Date('2025-06-02T08:00:00Z');
+    const minutes = (count: number) => new Date(start.getTime() + count * 60_000);
+    await windows.admit(key, 'report-1', start, 300_000, failure('report-1-job'));
+    await windows.markSent(key, 'report-1');
+    await windows.admit(key, 'report-2', minutes(1), 300_000, failure('report-2-job', 'KeyError: customer_id'));
+    await windows.admit(key, 'report-3', minutes(2), 300_000, failure('report-3-job'));
+
+    await flushBurstWindows(bed.services, quietLog, { now: minutes(6) });
+    const summaries = (await bed.sink('teams')).filter((delivery) => mentions(delivery.body, 'daily-report')).map((delivery) => cardOf(delivery.body));
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0]?.title).toBe('2 more failures of experiment daily-report in the last 5 minutes');
+    // The last failure recorded no error: the summary does not borrow an earlier one's.
+    expect(summaries[0]?.text).toContain('Azure ML recorded no error message for the last one.');
+    expect(summaries[0]?.link).toBe('https://ml.azure.com/runs/report-3-job');
+
+    expect(await windows.admit(key, 'report-4', minutes(7), 300_000, failure('report-4-job'))).toMatchObject({ send: true, previousFolded: 0 });
+  });
+
+  it("a window whose flusher died is flushed by a later flush once the claim lapses, not while it is live", async () => {
+    const windows = createBurstWindows(bed.services.state);
+    const key = { workspaceId: WORKSPACE_ID, experimentName: 'lapsed-claim', channel: 'teams' };
+    const start = new Date('2024-03-01T08:00:00Z');
+    await windows.admit(key, 'lapse-1', start, 300_000, failure('lapse-1-job'));
+    await windows.admit(key, 'lapse-2', new Date(start.getTime() + 60_000), 300_000, failure('lapse-2-job'));
+    // A flusher claims the window and dies before sending.
+    const claimedAt = new Date(start.getTime() + 10 * 60_000);
+    const claimed: string[] = [];
+    for await (const claim of windows.claimClosed(claimedAt, 120_000)) claimed.push(claim.experimentName);
+    expect(claimed).toEqual(['lapsed-claim']);
+
+    expect(await flushBurstWindows(bed.services, quietLog, { now: new Date(claimedAt.getTime() + 60_000) })).toEqual({ sent: 0, failed: 0 });
+    expect(await flushBurstWindows(bed.services, quietLog, { now: new Date(claimedAt.getTime() + 180_000) })).toEqual({ sent: 1, failed: 0 });
+    const summaries = (await bed.sink('teams')).filter((delivery) => mentions(delivery.body, 'lapsed-claim'));
+    expect(summaries.map((delivery) => cardOf(delivery.body).title)).toEqual(['1 more failure of experiment lapsed-claim in the last 5 minutes']);
+  });
+
+  it('the notificationFlush timer sends the summary of a closed window', async () => {
+    const windows = createBurstWindows(bed.services.state);
+    const key = { workspaceId: WORKSPACE_ID, experimentName: 'timer-flushed', channel: 'slack' };
+    const start = new Date('2025-07-01T08:00:00Z');
+    for (const [index, offset] of [0, 1, 2].entries()) {
+      await windows.admit(key, `timer-${index}`, new Date(start.getTime() + offset * 60_000), 300_000, failure(`timer-${index}-job`, 'ValueError: bad input'));
+    }
+    await bed.host?.invoke('notificationFlush');
+    const messages = (await bed.sink('slack')).filter((delivery) => mentions(delivery.body, 'timer-flushed'));
+    expect(messages).toHaveLength(1);
+    const body = messages[0]?.body as { text: string };
+    expect(body.text).toContain('2 more failures of experiment timer-flushed in the last 5 minutes.');
+    expect(body.text).toContain('Last error (job timer-2-job): ValueError: bad input.');
   });
 });

@@ -1,5 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { cdDecisionKeys, cdPolicyFingerprint, createCdDecisions } from '../../src/app/cdDecision.js';
+import { cdLedgerKeys, createCdLedger, modelSubject } from '../../src/app/cdLedger.js';
 import { request } from '../helpers/emulatorServices.js';
 import { modelRegisteredEvent, seedModelVersion, startEventsTestbed, WORKSPACE_ID, type EventsTestbed } from '../helpers/eventsTestbed.js';
 
@@ -70,6 +72,11 @@ afterAll(async () => {
 beforeEach(() => {
   bed.emulator.clearFaults();
 });
+
+/** ARM reads of one model version (and of the jobs behind it) the emulator served since its call log was reset. */
+function armReadsOf(modelName: string): number {
+  return bed.emulator.calls().filter((call) => call.method === 'GET' && call.path.startsWith('/subscriptions/') && call.path.includes(modelName)).length;
+}
 
 async function runsFor(modelName: string): Promise<Record<string, string>[]> {
   return (await bed.adoRuns(1)).map((run) => run.templateParameters).filter((parameters) => parameters['modelName'] === modelName);
@@ -208,5 +215,112 @@ describe('ModelRegistered → model CD through amlEvents', () => {
     const expected = `sha256=${createHmac('sha256', 'playground-cd-webhook-signing-key').update(body).digest('hex')}`;
     expect(delivery?.headers['x-aml-warden-signature']).toBe(expected);
     expect(delivery?.body).toMatchObject({ eventId: 'mr-hook-a-9', parameters: { modelName: 'hook-a', modelVersion: '9', workspaceId: WORKSPACE_ID } });
+  });
+});
+
+describe('duplicate deliveries answered from the decision and the ledger', () => {
+  it('a duplicate of a version whose run started is answered without reading ARM', async () => {
+    const model = await seedModelVersion(await bed.arm(), { name: 'churn-fast', version: '2', experiment: 'retrain-fast' });
+    const event = modelRegisteredEvent('mr-churn-fast-2', model);
+    expect(await bed.deliver([event])).toBe(200);
+    bed.emulator.resetCalls();
+
+    const duplicates = await Promise.all([bed.deliver([event]), bed.deliver([event]), bed.deliver([modelRegisteredEvent('mr-churn-fast-2', model, 'camel')])]);
+    expect(duplicates).toEqual([200, 200, 200]);
+    expect(armReadsOf('churn-fast')).toBe(0);
+    expect(await runsFor('churn-fast')).toHaveLength(1);
+    const skips = bed.telemetryEvents('CdSkipped').filter((item) => item.properties['modelName'] === 'churn-fast');
+    expect(skips).toHaveLength(3);
+    expect(skips.every((item) => /already started \(run \d+\) by event mr-churn-fast-2/.test(item.properties['reason'] ?? ''))).toBe(true);
+    expect(skips[0]?.properties).toMatchObject({ target: 'model-cd', targetKind: 'azureDevOps', rule: 'retrained-churn', modelVersion: '2' });
+  });
+
+  it('a duplicate of a skipped version is answered with the recorded reason without reading ARM', async () => {
+    const model = await seedModelVersion(await bed.arm(), { name: 'churn-notebook', version: '1', experiment: 'notebook-exploration' });
+    expect(await bed.deliver([modelRegisteredEvent('mr-churn-notebook-1', model)])).toBe(200);
+    bed.emulator.resetCalls();
+
+    expect(await bed.deliver([modelRegisteredEvent('mr-churn-notebook-1', model)])).toBe(200);
+    expect(armReadsOf('churn-notebook')).toBe(0);
+    const skips = bed.telemetryEvents('CdSkipped').filter((item) => item.properties['eventId'] === 'mr-churn-notebook-1');
+    expect(skips).toHaveLength(2);
+    expect(skips[1]?.properties['reason']).toContain("experiment 'notebook-exploration' matches none of retrain*");
+  });
+
+  it('a version whose run was released after a transient failure, or whose claim went stale, re-reads ARM and starts its run', async () => {
+    const model = await seedModelVersion(await bed.arm(), { name: 'churn-stale', version: '6', experiment: 'retrain-stale' });
+    const event = modelRegisteredEvent('mr-churn-stale-6', model);
+    bed.emulator.injectFault({ method: 'POST', path: '^/ado/contoso/mlops/_apis/pipelines/1/runs$', status: 503, times: 1 });
+    expect(await bed.deliver([event])).toBe(500);
+
+    // The released claim is taken by a holder that then dies: its lease ran out ten minutes ago.
+    const keys = cdLedgerKeys({ workspaceId: WORKSPACE_ID, subject: modelSubject('churn-stale', '6'), target: 'model-cd' });
+    const longAgo = new Date(Date.now() - 10 * 60_000);
+    expect(await createCdLedger(bed.services.state, { now: () => longAgo }).claim(keys, 'mr-crashed')).toMatchObject({ kind: 'claimed', attempt: 2 });
+    bed.emulator.resetCalls();
+
+    expect(await bed.deliver([event])).toBe(200);
+    expect(armReadsOf('churn-stale')).toBeGreaterThan(0);
+    expect(await runsFor('churn-stale')).toHaveLength(1);
+    const triggered = bed.telemetryEvents('CdTriggered').find((item) => item.properties['modelName'] === 'churn-stale');
+    expect(triggered?.properties['attempt']).toBe('3');
+  });
+
+  it('a duplicate finding a live claim on the run is told it is being started, without reading ARM or starting one', async () => {
+    const model = await seedModelVersion(await bed.arm(), { name: 'churn-live', version: '3', experiment: 'retrain-live' });
+    const event = modelRegisteredEvent('mr-churn-live-3', model);
+    bed.emulator.injectFault({ method: 'POST', path: '^/ado/contoso/mlops/_apis/pipelines/1/runs$', status: 503, times: 1 });
+    expect(await bed.deliver([event])).toBe(500);
+    // Another delivery holds the claim right now.
+    const keys = cdLedgerKeys({ workspaceId: WORKSPACE_ID, subject: modelSubject('churn-live', '3'), target: 'model-cd' });
+    expect(await createCdLedger(bed.services.state).claim(keys, 'mr-holder')).toMatchObject({ kind: 'claimed' });
+    bed.emulator.resetCalls();
+
+    expect(await bed.deliver([event])).toBe(200);
+    expect(armReadsOf('churn-live')).toBe(0);
+    expect(await runsFor('churn-live')).toEqual([]);
+    const skip = bed.telemetryEvents('CdSkipped').filter((item) => item.properties['modelName'] === 'churn-live').at(-1);
+    expect(skip?.properties['reason']).toContain('being started by another delivery (event mr-holder)');
+  });
+});
+
+describe('CD decisions in Table Storage', () => {
+  const fingerprint = (): string => cdPolicyFingerprint(bed.services.config.policy);
+
+  it('one of several concurrent deliveries decides; the others wait for its decision', async () => {
+    const keys = cdDecisionKeys({ workspaceId: WORKSPACE_ID, subject: modelSubject('decided-together', '1') });
+    const impatient = createCdDecisions(bed.services.state, { waitMs: 100 });
+    const gates = await Promise.all([impatient.open(keys, 'e-1', fingerprint()), impatient.open(keys, 'e-1', fingerprint()), impatient.open(keys, 'e-2', fingerprint())]);
+    expect(gates.map((gate) => gate.kind).sort()).toEqual(['decide', 'undecided', 'undecided']);
+    const decider = gates.find((gate) => gate.kind === 'decide');
+    if (decider?.kind !== 'decide') throw new Error('no decider');
+
+    const decisions = createCdDecisions(bed.services.state);
+    const waiting = Promise.all([decisions.open(keys, 'e-3', fingerprint()), decisions.open(keys, 'e-4', fingerprint())]);
+    expect(await decisions.record(decider.claim, { outcome: 'matched', targets: [{ target: 'model-cd', rule: 'retrained-churn' }], eventId: 'e-1' })).toBe(true);
+    for (const gate of await waiting) {
+      expect(gate).toEqual({ kind: 'decided', decision: { outcome: 'matched', targets: [{ target: 'model-cd', rule: 'retrained-churn' }], eventId: 'e-1' } });
+    }
+  });
+
+  it('a decision made under another policy, a released claim and a stale claim are decided again; a live one past the wait is not taken', async () => {
+    const keys = cdDecisionKeys({ workspaceId: WORKSPACE_ID, subject: modelSubject('decided-again', '1') });
+    const decisions = createCdDecisions(bed.services.state, { waitMs: 50 });
+    const first = await decisions.open(keys, 'e-1', 'policy-a');
+    if (first.kind !== 'decide') throw new Error('expected to decide');
+    await decisions.record(first.claim, { outcome: 'skipped', reason: 'no CD rule matches', eventId: 'e-1' });
+    expect(await decisions.open(keys, 'e-2', 'policy-a')).toMatchObject({ kind: 'decided', decision: { outcome: 'skipped' } });
+
+    const underNewPolicy = await decisions.open(keys, 'e-3', 'policy-b');
+    expect(underNewPolicy.kind).toBe('decide');
+    // Being decided by a live holder: after the wait the delivery takes the full path without taking the claim.
+    expect(await decisions.open(keys, 'e-4', 'policy-b')).toEqual({ kind: 'undecided' });
+    if (underNewPolicy.kind !== 'decide') throw new Error('expected to decide');
+    await decisions.release(underNewPolicy.claim, 'ARM timed out');
+    const afterRelease = await decisions.open(keys, 'e-5', 'policy-b');
+    expect(afterRelease.kind).toBe('decide');
+
+    const later = createCdDecisions(bed.services.state, { waitMs: 50, now: () => new Date(Date.now() + 2 * 60_000) });
+    expect((await later.open(keys, 'e-6', 'policy-b')).kind).toBe('decide');
   });
 });

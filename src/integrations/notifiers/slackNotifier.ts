@@ -1,6 +1,6 @@
 /** Slack incoming webhook with Block Kit blocks (and `text` as the notification fallback). */
 import { assertSuccess, type HttpClient } from '../httpClient.js';
-import { shorten, type Notification, type Notifier } from './notification.js';
+import { joinSentences, shorten, type Notification, type Notifier } from './notification.js';
 
 // Block Kit limits: header 150, section text 3000, 10 fields of 2000.
 const MAX_HEADER = 150;
@@ -27,7 +27,9 @@ export function slackMessage(notification: Notification): Record<string, unknown
   if (notification.link !== undefined) {
     blocks.push({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: notification.link.title }, url: notification.link.url }] });
   }
-  return { text: shorten(`${notification.title}: ${notification.text}`, MAX_SECTION), blocks };
+  // The fallback (notifications, screen readers) is one text — the title as its first sentence, then the body — and
+  // Slack reads it as mrkdwn too.
+  return { text: shorten(escapeMrkdwn(joinSentences([notification.title, notification.text])), MAX_SECTION), blocks };
 }
 
 export class SlackNotifier implements Notifier {

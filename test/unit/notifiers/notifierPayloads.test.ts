@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { genericWebhookBody } from '../../../src/integrations/notifiers/genericWebhookNotifier.js';
-import type { Notification } from '../../../src/integrations/notifiers/notification.js';
+import { joinSentences, type Notification } from '../../../src/integrations/notifiers/notification.js';
 import { slackMessage } from '../../../src/integrations/notifiers/slackNotifier.js';
 import { teamsMessage } from '../../../src/integrations/notifiers/teamsNotifier.js';
 
@@ -42,7 +42,7 @@ describe('Teams Workflows message', () => {
 describe('Slack Block Kit message', () => {
   it('has a header, the escaped text, the facts as fields, a button, and a plain-text fallback', () => {
     const message = slackMessage(notification);
-    expect(message['text']).toBe('Run failed: churn / train-1: Error: x < y & z > w');
+    expect(message['text']).toBe('Run failed: churn / train-1. Error: x &lt; y &amp; z &gt; w.');
     expect(message['blocks']).toEqual([
       { type: 'header', text: { type: 'plain_text', text: 'Run failed: churn / train-1', emoji: true } },
       { type: 'section', text: { type: 'mrkdwn', text: ':x: Error: x &lt; y &amp; z &gt; w' } },
@@ -68,5 +68,24 @@ describe('generic webhook body', () => {
       facts: { Workspace: 'mlw-demo', Owner: 'mlops-team@contoso.com' },
       link: 'https://ml.azure.com/runs/train-1',
     });
+  });
+});
+
+describe('text composed of sentences', () => {
+  it('ends each part as a sentence, so an error without a full stop does not run into the next one', () => {
+    expect(joinSentences(['Error: CUDA out of memory on node 0', 'Further failures are folded.'])).toBe('Error: CUDA out of memory on node 0. Further failures are folded.');
+  });
+
+  it('keeps existing terminal punctuation and drops empty parts', () => {
+    expect(joinSentences(['Is it done?', undefined, '  ', 'Yes!', 'It is…'])).toBe('Is it done? Yes! It is…');
+  });
+
+  it('separates a multi-line part by a blank line', () => {
+    expect(joinSentences(['Traceback:\n  line 1', 'Next'])).toBe('Traceback:\n  line 1.\n\nNext.');
+  });
+
+  it("gives Slack's fallback text the title as its own sentence", () => {
+    const message = slackMessage({ ...notification, title: 'Run failed: churn / train-1', text: 'Error: CUDA out of memory on node 0' });
+    expect(message['text']).toBe('Run failed: churn / train-1. Error: CUDA out of memory on node 0.');
   });
 });
