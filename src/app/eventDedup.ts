@@ -6,14 +6,16 @@
  *   takes it over with an ETag-conditional replace (again, one winner).
  * - A transient failure releases the claim (the next delivery retries at once); a permanent one is recorded
  *   as `failed` and never retried; success is recorded as `done` with its result.
- * - A delivery that finds a live claim is acknowledged without acting: the holder either finishes, or fails its
- *   own delivery (which Event Grid retries), or dies (its delivery is retried and takes over the stale claim).
+ * - A delivery that finds a live claim waits a moment for the holder (`claimOrWait`, `settledOrWait`): most finish
+ *   within a fraction of a second, and their outcome settles this delivery too. A holder still at work after the
+ *   wait may yet fail or crash, so this delivery is not acknowledged: it fails as transient and Event Grid
+ *   redelivers it later, when the run is done or the claim has gone stale and can be taken over.
  *
  * Nothing here lives in memory: instances agree only through the table's conditional writes.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { isAppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
 import { toKey, type EntityKeys, type StateStore, type StateTable } from '../integrations/tableState.js';
 
 /**
@@ -51,6 +53,12 @@ export type OnceState =
   | { readonly kind: 'done'; readonly result: OnceResult; readonly eventId: string }
   | { readonly kind: 'failed'; readonly error: string; readonly eventId: string }
   | { readonly kind: 'inProgress'; readonly leaseUntil: string; readonly eventId: string };
+
+/** How a key ended for a delivery that must not act: started or sent (`done`), or failed for good. */
+export type OnceSettled = Extract<OnceState, { kind: 'done' | 'failed' }>;
+
+/** How long a delivery waits for a live holder before failing as transient. */
+export const HOLDER_WAIT_MS = 3_000;
 
 export interface OnceLedgerOptions {
   readonly leaseMs?: number;
@@ -97,6 +105,34 @@ export class OnceLedger {
     }
     const stored = await this.#table.get(keys.partitionKey, keys.rowKey);
     return { kind: 'inProgress', leaseUntil: stored?.entity.leaseUntil ?? this.#now().toISOString(), eventId: stored?.entity.eventId ?? eventId };
+  }
+
+  /**
+   * Claims the key; a live holder is given `waitMs` to finish. Its outcome settles this delivery; if it gives up
+   * (releases, or its lease lapses) this delivery claims. Still held after the wait → `UpstreamTransient`.
+   */
+  async claimOrWait(keys: EntityKeys, eventId: string, waitMs: number = HOLDER_WAIT_MS): Promise<OnceClaim | OnceSettled> {
+    const deadline = performance.now() + waitMs;
+    for (let pause = 50; ; pause = Math.min(pause * 2, 400)) {
+      const state = await this.claim(keys, eventId);
+      if (state.kind !== 'inProgress') return state;
+      if (performance.now() + pause > deadline) throw stillHeld(state);
+      await sleep(pause);
+    }
+  }
+
+  /**
+   * `settled`, giving a live holder `waitMs` to finish: its outcome, or `undefined` when this delivery must act
+   * (never claimed, released, stale). Still held after the wait → `UpstreamTransient`.
+   */
+  async settledOrWait(keys: EntityKeys, waitMs: number = HOLDER_WAIT_MS): Promise<OnceSettled | undefined> {
+    const deadline = performance.now() + waitMs;
+    for (let pause = 50; ; pause = Math.min(pause * 2, 400)) {
+      const state = await this.settled(keys);
+      if (state?.kind !== 'inProgress') return state;
+      if (performance.now() + pause > deadline) throw stillHeld(state);
+      await sleep(pause);
+    }
   }
 
   /** The key's state without claiming (dry runs); `undefined` when never claimed. */
@@ -198,4 +234,14 @@ export const EVENT_DEDUP_TABLE = 'eventdedup';
 /** The ledger deduplicating by event id (notifications for failed runs and lifecycle events). */
 export function createEventDedup(state: StateStore, options: OnceLedgerOptions = {}): OnceLedger {
   return createOnceLedger(state, EVENT_DEDUP_TABLE, options);
+}
+
+function stillHeld(state: Extract<OnceState, { kind: 'inProgress' }>): AppError {
+  return new AppError('UpstreamTransient', `being handled by another delivery (event ${state.eventId}, lease until ${state.leaseUntil}); redeliver later`, {
+    module: 'dedup',
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

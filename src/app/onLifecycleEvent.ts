@@ -25,7 +25,7 @@ export async function onLifecycleEvent(event: LifecycleEvent, context: UseCaseCo
   if (context.dryRun) return { handled: true, reason: `would notify channel '${channel}' of ${event.kind}` };
 
   const dedup = createEventDedup(services.state);
-  const claim = await dedup.claim(eventDedupKeys(event.id, DEDUP_PURPOSE), event.id);
+  const claim = await dedup.claimOrWait(eventDedupKeys(event.id, DEDUP_PURPOSE), event.id);
   if (claim.kind !== 'claimed') return { handled: true, reason: `event ${event.id} was already notified` };
   try {
     await sendNotification(context, channel, event.kind, await notificationFor(event, context));

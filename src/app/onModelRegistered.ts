@@ -5,7 +5,7 @@
  *
  * Event Grid redelivers, so most deliveries of a version are duplicates. The delivery that re-reads ARM records
  * its decision (`cdDecision`); a duplicate answers from that record and the CD ledger when every matching target
- * is settled (started, failed for good, or being started), with no ARM call. Anything less certain — no decision
+ * is settled (started, or failed for good — a live holder is given a moment to finish), with no ARM call. Anything less certain — no decision
  * yet, a released or stale claim — takes the full path, which acts only on what ARM says.
  */
 import type { ModelRegisteredEvent, WorkspaceReference } from '../events/domainEvent.js';
@@ -112,7 +112,7 @@ async function answerFromLedger(
       const rule = cd.rules.find((candidate) => candidate.name === ruleName);
       if (target === undefined || rule === undefined) return undefined;
       const plan = runPlan(event, workspace, targetName, { target, rule });
-      const state = await ledger.settled(cdLedgerKeys(plan.key));
+      const state = await ledger.settledOrWait(cdLedgerKeys(plan.key));
       return state === undefined ? undefined : { plan, state };
     }),
   );

@@ -45,8 +45,8 @@ export async function onRunFailed(event: RunStatusChangedEvent, context: UseCase
   if (context.dryRun) return { handled: true, reason: `would notify channel '${channel}' that run ${runId} failed` };
 
   const dedup = createEventDedup(services.state);
-  const claim = await dedup.claim(eventDedupKeys(event.id, DEDUP_PURPOSE), event.id);
-  if (claim.kind !== 'claimed') return ignore(`event ${event.id} was already ${claim.kind === 'done' ? 'handled' : 'taken by another delivery'}`);
+  const claim = await dedup.claimOrWait(eventDedupKeys(event.id, DEDUP_PURPOSE), event.id);
+  if (claim.kind !== 'claimed') return ignore(`event ${event.id} was already ${claim.kind === 'done' ? 'handled' : 'handled and failed for good'}`);
 
   try {
     const burstKey = { workspaceId: workspace.id, experimentName: experimentName ?? '', channel };

@@ -15,7 +15,7 @@ import type { CdParameterValue } from '../integrations/cd/cdTarget.js';
 import { channelFor } from '../policy/notificationRoutes.js';
 import type { CdTarget } from '../policy/policySchema.js';
 import { cdLedgerKeys, createCdLedger, idempotencyKeyOf, runResult, type CdLedgerKey } from './cdLedger.js';
-import type { OnceClaim, OnceState } from './eventDedup.js';
+import type { OnceClaim, OnceSettled } from './eventDedup.js';
 import { sendNotification } from './notify.js';
 import type { UseCaseContext } from './useCaseContext.js';
 
@@ -53,11 +53,11 @@ export async function startCdRunOnce(context: UseCaseContext, plan: CdRunPlan): 
     const reason =
       previous === undefined
         ? `would start ${adapter.description} for ${plan.what} with ${describeParameters(plan.parameters)}`
-        : `would start nothing for ${plan.what} on '${plan.targetName}': ${describePrevious(previous)}`;
+        : `would start nothing for ${plan.what} on '${plan.targetName}': ${previous.kind === 'inProgress' ? `being started by another delivery (event ${previous.eventId})` : describePrevious(previous)}`;
     return { kind: 'wouldStart', reason };
   }
 
-  const claim = await ledger.claim(keys, plan.eventId);
+  const claim = await ledger.claimOrWait(keys, plan.eventId);
   if (claim.kind !== 'claimed') return reportSettledRun(context, plan, claim);
 
   let run;
@@ -83,11 +83,8 @@ export async function startCdRunOnce(context: UseCaseContext, plan: CdRunPlan): 
   return { kind: 'started', runId: run.runId, link: run.link, attempt: claim.attempt };
 }
 
-/**
- * Answers a delivery whose run the ledger already settles — started, failed for good, or being started by a live
- * holder — without starting anything: `CdSkipped` with the reason.
- */
-export function reportSettledRun(context: UseCaseContext, plan: CdRunPlan, state: Exclude<OnceState, OnceClaim>): CdRunOutcome {
+/** Answers a delivery whose run the ledger already settles — started, or failed for good — without starting anything: `CdSkipped` with the reason. */
+export function reportSettledRun(context: UseCaseContext, plan: CdRunPlan, state: OnceSettled): CdRunOutcome {
   const reason = `${plan.what} on target '${plan.targetName}': ${describePrevious(state)}`;
   context.services.telemetry.trackEvent(CD_SKIPPED, { ...baseDimensions(plan), reason });
   context.log.info(`CD skipped: ${reason}`, { eventId: plan.eventId });
@@ -141,14 +138,12 @@ async function recordPermanentFailure(
   return { kind: 'failed', reason: failure.message };
 }
 
-function describePrevious(state: Exclude<OnceState, OnceClaim>): string {
+function describePrevious(state: OnceSettled): string {
   switch (state.kind) {
     case 'done':
       return `already started${state.result['runId'] === undefined ? '' : ` (run ${state.result['runId']})`} by event ${state.eventId}`;
     case 'failed':
       return `a previous attempt failed permanently (${state.error}); not retried`;
-    case 'inProgress':
-      return `being started by another delivery (event ${state.eventId})`;
   }
 }
 

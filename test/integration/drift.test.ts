@@ -66,7 +66,10 @@ describe('DatasetDriftDetected → retraining, and the loop back to model CD', (
   it('a drift run starts the retraining pipeline once, however often it is delivered, and tells the team', async () => {
     const event = driftEvent('drift-1', 'drift-run-1');
     const statuses = await Promise.all([bed.deliver([event]), bed.deliver([event]), bed.deliver([event])]);
-    expect(statuses).toEqual([200, 200, 200]);
+    // One delivery starts the run; one still in flight when the others arrive makes them fail, and Event Grid redelivers them.
+    expect(statuses).toContain(200);
+    expect(statuses.filter((status) => status !== 200).every((status) => status === 500)).toBe(true);
+    for (const status of statuses) if (status !== 200) expect(await bed.deliver([event])).toBe(200);
     expect(await bed.deliver([driftEvent('drift-1-again', 'drift-run-1')])).toBe(200);
 
     const runs = (await bed.adoRuns(2)).filter((run) => run.templateParameters['driftRunId'] === 'drift-run-1');
