@@ -53,6 +53,8 @@ export interface ApiOperation {
 
 const idParameter: ApiParameter = { name: 'id', in: 'path', description: 'The compute request id.', schema: z.string() };
 const bearerFailures = { 401: 'Error', 403: 'Error' } as const;
+/** Approve and reject answer alike: the decided request, or why not (409: no longer Pending, or another decision won). */
+const decisionResponses = { 200: 'ComputeRequest', 400: 'Error', ...bearerFailures, 404: 'Error', 409: 'Error', 413: 'Error', 415: 'Error' } as const;
 
 /** Every HTTP operation the app serves. */
 export const apiOperations: readonly ApiOperation[] = [
@@ -99,7 +101,7 @@ export const apiOperations: readonly ApiOperation[] = [
     roles: [appRoles.computeApprover],
     parameters: [idParameter],
     requestBody: { schema: 'ApproveComputeRequest', required: false },
-    responses: { 200: 'ComputeRequest', 400: 'Error', ...bearerFailures, 404: 'Error', 409: 'Error', 413: 'Error' },
+    responses: decisionResponses,
   },
   {
     functionName: 'computeRequestReject',
@@ -110,7 +112,7 @@ export const apiOperations: readonly ApiOperation[] = [
     roles: [appRoles.computeApprover],
     parameters: [idParameter],
     requestBody: { schema: 'RejectComputeRequest', required: true },
-    responses: { 200: 'ComputeRequest', 400: 'Error', ...bearerFailures, 404: 'Error', 409: 'Error', 413: 'Error' },
+    responses: decisionResponses,
   },
   {
     functionName: 'eventsWebhook',
@@ -158,7 +160,7 @@ const statusText: Readonly<Record<number, string>> = {
   401: 'No valid bearer token; the error says why.',
   403: 'The caller lacks the app role, or is the requester deciding their own request.',
   404: 'Not found.',
-  409: 'Conflict: the name is taken, or the request is no longer Pending.',
+  409: 'Conflict: the name is taken, or the request is no longer Pending (another decision won).',
   413: `The body is larger than ${defaultMaxBodyBytes} bytes.`,
   415: 'The body is not JSON.',
   422: 'The policy refuses the request; the error names the rule.',
@@ -166,7 +168,7 @@ const statusText: Readonly<Record<number, string>> = {
 };
 
 /** JSON Schema (2020-12) for a component, as it appears in the document. */
-export function componentSchema(name: ApiSchemaName): Record<string, unknown> {
+function componentSchema(name: ApiSchemaName): Record<string, unknown> {
   const { schema, io } = apiSchemas[name];
   const { $schema: _dialect, ...jsonSchema } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
   return jsonSchema;

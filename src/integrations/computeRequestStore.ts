@@ -6,8 +6,8 @@
  * for the same cluster.
  */
 import { z } from 'zod';
-import type { ComputeRequest, ComputeRequestStatus } from '../app/computeRequests/computeRequest.js';
-import { computeRequestStatus, historyEntrySchema } from '../app/computeRequests/computeRequestSchemas.js';
+import { terminalStatuses, type ComputeRequest, type ComputeRequestStatus } from '../app/computeRequests/computeRequest.js';
+import { computeRequestViewSchema, historyEntrySchema } from '../app/computeRequests/computeRequestSchemas.js';
 import { AppError } from '../errors.js';
 import { odata, toKey, type EntityKeys, type StateStore, type StateTable } from './tableState.js';
 
@@ -40,39 +40,17 @@ export interface ComputeRequestStore {
   update(request: ComputeRequest, etag: string): Promise<VersionedComputeRequest>;
   /** Requests matching the query, newest first. */
   list(query?: ComputeRequestQuery): Promise<VersionedComputeRequest[]>;
-  /** Reserves a compute name in a workspace for a request: `false` when another open request holds it. */
+  /** Reserves a compute name in a workspace for a request: `false` when another open (not yet finished) request holds it. */
   claimComputeName(workspaceId: string, computeName: string, requestId: string): Promise<boolean>;
   /** Gives the name back (only if this request holds it). */
   releaseComputeName(workspaceId: string, computeName: string, requestId: string): Promise<void>;
 }
 
-const optionalText = z.string().optional();
-
-const requestEntitySchema = z.object({
-  id: z.string(),
-  status: computeRequestStatus,
-  requestedBy: z.string(),
+/** The request as callers see it, plus lower-cased query columns, the internal operation state, and the history as JSON text. */
+const requestEntitySchema = computeRequestViewSchema.extend({
   requestedByKey: z.string(),
-  requestedById: z.string(),
-  workspaceId: z.string(),
   workspaceKey: z.string(),
-  computeName: z.string(),
-  vmSize: z.string(),
-  maxNodeCount: z.number().int(),
-  minNodeCount: z.number().int(),
-  vmPriority: z.enum(['Dedicated', 'LowPriority']),
-  justification: z.string(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  expiresAt: z.string(),
-  decidedBy: optionalText,
-  decidedAt: optionalText,
-  decisionComment: optionalText,
-  computeId: optionalText,
-  failureReason: optionalText,
-  operationState: optionalText,
-  provisioningStartedAt: optionalText,
-  provisioningAttempts: z.number().int(),
+  operationState: z.string().optional(),
   history: z.string(),
 });
 
@@ -177,11 +155,12 @@ class TableComputeRequestStore implements ComputeRequestStore {
     const key = nameKey(workspaceId, computeName);
     const inserted = await this.#names.insert({ partitionKey: key, rowKey: NAME_ROW, requestId });
     if (inserted !== false) return true;
-    // A claim left behind by a request that no longer exists does not hold the name.
+    // A claim left behind by a request that no longer exists, or has ended without releasing it, does not hold the name.
     const existing = await this.#names.get(key, NAME_ROW);
     if (existing === undefined) return this.#names.insert({ partitionKey: key, rowKey: NAME_ROW, requestId }).then((result) => result !== false);
     if (existing.entity.requestId === requestId) return true;
-    if ((await this.get(existing.entity.requestId)) !== undefined) return false;
+    const holder = await this.get(existing.entity.requestId);
+    if (holder !== undefined && !terminalStatuses.has(holder.request.status)) return false;
     try {
       await this.#names.replace({ partitionKey: key, rowKey: NAME_ROW, requestId }, existing.etag);
       return true;

@@ -12,6 +12,9 @@ import { includesIgnoreCase } from './tags.js';
  * overrides apply.
  */
 
+export const vmPriorities = ['Dedicated', 'LowPriority'] as const;
+export type VmPriority = (typeof vmPriorities)[number];
+
 export interface ComputeRequestInput {
   readonly workspace: WorkspaceResource;
   readonly computeName: string;
@@ -48,7 +51,7 @@ export interface ComputeSpec {
     readonly computeType: 'AmlCompute';
     readonly properties: {
       readonly vmSize: string;
-      readonly vmPriority: 'Dedicated' | 'LowPriority';
+      readonly vmPriority: VmPriority;
       readonly scaleSettings: {
         readonly minNodeCount: number;
         readonly maxNodeCount: number;
@@ -176,10 +179,8 @@ function rulesFor(workspace: WorkspaceResource, policy: Policy): EffectiveRules 
   return effectiveRules(policy, environmentOf(policy, workspace.tags));
 }
 
-function normalizePriority(priority: string | undefined): 'Dedicated' | 'LowPriority' | undefined {
+/** The priority as Azure spells it (absent: Dedicated); `undefined` when it is neither. */
+function normalizePriority(priority: string | undefined): VmPriority | undefined {
   if (priority === undefined) return 'Dedicated';
-  const lower = priority.toLowerCase();
-  if (lower === 'dedicated') return 'Dedicated';
-  if (lower === 'lowpriority') return 'LowPriority';
-  return undefined;
+  return vmPriorities.find((known) => known.toLowerCase() === priority.toLowerCase());
 }

@@ -4,39 +4,18 @@
  * API called over HTTP until the emulator holds the cluster.
  */
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlayground, type Playground } from '../../dev/start.js';
 import { request as httpsRequest } from '../helpers/emulatorServices.js';
+import { createPlaygroundCopy, type PlaygroundCopy } from '../helpers/playgroundCopy.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const WORKSPACE_ID =
   '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-mlops-demo/providers/Microsoft.MachineLearningServices/workspaces/mlw-demo';
 
-/** Compiles src/ and dev/ file by file, as `npm run build` does (without type checking), into `<folder>/dist`. */
-async function compileTree(folder: string): Promise<string> {
-  const distDir = join(folder, 'dist');
-  const sources: string[] = [];
-  for (const top of ['src', 'dev']) {
-    for (const entry of await readdir(join(root, top), { recursive: true, withFileTypes: true })) {
-      if (!entry.isFile()) continue;
-      const path = join(entry.parentPath, entry.name);
-      if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) sources.push(path);
-      else {
-        const target = join(distDir, relative(root, path));
-        await mkdir(join(target, '..'), { recursive: true });
-        await copyFile(path, target);
-      }
-    }
-  }
-  await build({ entryPoints: sources, outdir: distDir, outbase: root, bundle: false, format: 'esm', platform: 'node', target: 'node20', logLevel: 'error' });
-  return distDir;
-}
-
+let copy: PlaygroundCopy | undefined;
 let folder: string;
 let playground: Playground;
 let ca: string;
@@ -60,21 +39,15 @@ async function api(method: string, path: string, token: string, body?: unknown):
 }
 
 beforeAll(async () => {
-  await mkdir(join(root, '.aml-warden', 'tmp'), { recursive: true });
-  folder = await mkdtemp(join(root, '.aml-warden', 'tmp', 'e2e-cr-'));
-  const distDir = await compileTree(folder);
-  for (const file of ['local.settings.sample.json', 'host.json']) await copyFile(join(root, file), join(folder, file));
-  await mkdir(join(folder, 'policy'));
-  for (const file of await readdir(join(root, 'policy'))) await copyFile(join(root, 'policy', file), join(folder, 'policy', file));
-  await mkdir(join(folder, 'bin'));
-  await copyFile(join(root, 'bin', 'aml-warden.js'), join(folder, 'bin', 'aml-warden.js'));
-  playground = await startPlayground({ cwd: folder, distDir, appPort: 0, emulatorPort: 0, azuritePort: 0, runner: 'host', log: () => undefined });
+  copy = await createPlaygroundCopy('e2e-cr-');
+  folder = copy.folder;
+  playground = await startPlayground({ cwd: folder, distDir: copy.distDir, appPort: 0, emulatorPort: 0, azuritePort: 0, runner: 'host', log: () => undefined });
   ca = await readFile(playground.caFile, 'utf8');
 }, 120_000);
 
 afterAll(async () => {
   await playground?.stop();
-  if (folder) await rm(folder, { recursive: true, force: true });
+  await copy?.remove();
 });
 
 describe('compute on approval in the playground', () => {

@@ -122,6 +122,13 @@ function teamsMessages(): { title: string; text: string; facts: Record<string, s
 
 const messagesAbout = (id: string) => teamsMessages().filter((message) => message.facts['Request'] === id);
 
+/** Writes the request straight to the table, as another instance of the app would have left it. */
+async function rewriteStored(id: string, change: (request: ComputeRequest) => ComputeRequest): Promise<void> {
+  const stored = await store.get(id);
+  if (stored === undefined) throw new Error(`compute request ${id} is not in the table`);
+  await store.update(change(stored.request), stored.etag);
+}
+
 function computePuts(computeName: string): number {
   return emulator.calls().filter((call) => call.method === 'PUT' && call.path.endsWith(`/computes/${computeName}`)).length;
 }
@@ -259,25 +266,63 @@ describe('compute on approval: request, approve, provision', () => {
     const computeName = freshName('resume');
     const created = await createRequest(computeName);
     // Another instance approved it and stopped before provisioning: only the table knows.
-    const stored = await store.get(created.id);
-    if (stored === undefined) throw new Error('the request is not in the table');
     const approvedAt = new Date().toISOString();
-    await store.update(
-      {
-        ...stored.request,
-        status: 'Approved',
-        decidedBy: approver,
-        decidedAt: approvedAt,
-        updatedAt: approvedAt,
-        history: [...stored.request.history, { status: 'Approved', at: approvedAt, by: approver, byId: 'approver-oid' }],
-      },
-      stored.etag,
-    );
+    await rewriteStored(created.id, (request) => ({
+      ...request,
+      status: 'Approved',
+      decidedBy: approver,
+      decidedAt: approvedAt,
+      updatedAt: approvedAt,
+      history: [...request.history, { status: 'Approved', at: approvedAt, by: approver, byId: 'approver-oid' }],
+    }));
     expect(computePuts(computeName)).toBe(0);
     await host.invoke('computeRequestsWorker');
     const done = await settled(created.id);
     expect(done.status).toBe('Succeeded');
     expect(computePuts(computeName)).toBe(1);
+  });
+
+  it('a claim whose instance died before sending the PUT is taken over once stale, and the cluster is created once', async () => {
+    const computeName = freshName('orphan');
+    const created = await createRequest(computeName);
+    // Another instance claimed it two minutes ago and stopped before anything reached Azure.
+    const claimedAt = new Date(Date.now() - 120_000).toISOString();
+    await rewriteStored(created.id, (request) => ({
+      ...request,
+      status: 'Provisioning',
+      updatedAt: claimedAt,
+      provisioningAttempts: 1,
+      history: [
+        ...request.history,
+        { status: 'Approved', at: claimedAt, by: approver, byId: 'approver-oid' },
+        { status: 'Provisioning', at: claimedAt, by: 'aml-warden', byId: 'aml-warden' },
+      ],
+    }));
+    await host.invoke('computeRequestsWorker');
+    const done = await settled(created.id);
+    expect(done.status).toBe('Succeeded');
+    expect(done.provisioningAttempts).toBe(2);
+    expect(computePuts(computeName)).toBe(1);
+  });
+
+  it('a request that ended without giving its name back does not hold the name', async () => {
+    const computeName = freshName('leftover');
+    const created = await createRequest(computeName);
+    // Rejected by an instance that stopped before releasing the name.
+    const rejectedAt = new Date().toISOString();
+    await rewriteStored(created.id, (request) => ({
+      ...request,
+      status: 'Rejected',
+      updatedAt: rejectedAt,
+      history: [...request.history, { status: 'Rejected', at: rejectedAt, by: approver, byId: 'approver-oid', comment: 'not now' }],
+    }));
+    const again = await api<RequestBody>('POST', 'compute-requests', { token: tokenOf(requester), body: validBody(computeName) });
+    expect(again.status).toBe(201);
+    expect(again.body.id).not.toBe(created.id);
+    // An open request still holds it.
+    const third = await api<ErrorBody>('POST', 'compute-requests', { token: tokenOf(otherRequester), body: validBody(computeName) });
+    expect(third.status).toBe(409);
+    expect(third.body.error.target).toBe('body.computeName');
   });
 
   it('a rejected request records the reason, tells the requester, and cannot be approved afterwards', async () => {
@@ -301,9 +346,7 @@ describe('compute on approval: request, approve, provision', () => {
     const created = await createRequest(computeName);
     expect(Date.parse(created.expiresAt) - Date.parse(created.createdAt)).toBe(7 * 24 * 3600 * 1000);
     // The window has passed (as the table says, for every instance).
-    const stored = await store.get(created.id);
-    if (stored === undefined) throw new Error('the request is not in the table');
-    await store.update({ ...stored.request, expiresAt: new Date(Date.now() - 1000).toISOString() }, stored.etag);
+    await rewriteStored(created.id, (request) => ({ ...request, expiresAt: new Date(Date.now() - 1000).toISOString() }));
     await host.invoke('computeRequestsWorker');
     const expired = await api<RequestBody>('GET', `compute-requests/${created.id}`, { token: tokenOf(requester) });
     expect(expired.body.status).toBe('Expired');

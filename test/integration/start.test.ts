@@ -1,37 +1,17 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { createServer, type Server } from 'node:net';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isListening } from '../../dev/ports.js';
 import { startPlayground, type Playground } from '../../dev/start.js';
+import { createPlaygroundCopy, type PlaygroundCopy } from '../helpers/playgroundCopy.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-
-/** Compiles src/ and dev/ file by file (as `npm run build` does, without type checking) into `<folder>/dist`. */
-async function compileTree(folder: string): Promise<string> {
-  const distDir = join(folder, 'dist');
-  const sources: string[] = [];
-  for (const top of ['src', 'dev']) {
-    for (const entry of await readdir(join(root, top), { recursive: true, withFileTypes: true })) {
-      if (!entry.isFile()) continue;
-      const path = join(entry.parentPath, entry.name);
-      if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) sources.push(path);
-      else {
-        const target = join(distDir, relative(root, path));
-        await mkdir(join(target, '..'), { recursive: true });
-        await copyFile(path, target);
-      }
-    }
-  }
-  await build({ entryPoints: sources, outdir: distDir, outbase: root, bundle: false, format: 'esm', platform: 'node', target: 'node20', logLevel: 'error' });
-  return distDir;
-}
 
 /** HTTPS to the emulator, trusting its CA explicitly (never by turning certificate checks off). */
 async function callEmulator(url: string, ca: string, init: { method: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
@@ -66,26 +46,20 @@ async function waitUntil(check: () => boolean | Promise<boolean>, what: string):
 }
 
 describe('npm start (the local playground)', () => {
+  let copy: PlaygroundCopy | undefined;
   let folder: string;
   let distDir: string;
   let playground: Playground | undefined;
   const lines: string[] = [];
 
   beforeAll(async () => {
-    // Inside the project so the compiled tree resolves the project's node_modules.
-    await mkdir(join(root, '.aml-warden', 'tmp'), { recursive: true });
-    folder = await mkdtemp(join(root, '.aml-warden', 'tmp', 'start-'));
-    distDir = await compileTree(folder);
-    for (const file of ['local.settings.sample.json', 'host.json']) await copyFile(join(root, file), join(folder, file));
-    await mkdir(join(folder, 'policy'));
-    for (const file of await readdir(join(root, 'policy'))) await copyFile(join(root, 'policy', file), join(folder, 'policy', file));
-    await mkdir(join(folder, 'bin'));
-    await copyFile(join(root, 'bin', 'aml-warden.js'), join(folder, 'bin', 'aml-warden.js'));
+    copy = await createPlaygroundCopy('start-');
+    ({ folder, distDir } = copy);
   });
 
   afterAll(async () => {
     await playground?.stop();
-    await rm(folder, { recursive: true, force: true });
+    await copy?.remove();
   });
 
   it('refuses to start when a port is taken, naming the port and the setting that moves it', async () => {

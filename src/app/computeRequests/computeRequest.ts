@@ -4,6 +4,7 @@
  * so the request itself is the audit record. Pure: no I/O.
  */
 import { AppError } from '../../errors.js';
+import type { VmPriority } from '../../policy/computeRequestRules.js';
 
 export const computeRequestStatuses = ['Pending', 'Rejected', 'Expired', 'Approved', 'Provisioning', 'Succeeded', 'Failed'] as const;
 export type ComputeRequestStatus = (typeof computeRequestStatuses)[number];
@@ -38,7 +39,7 @@ export interface ComputeRequest {
   readonly vmSize: string;
   readonly maxNodeCount: number;
   readonly minNodeCount: number;
-  readonly vmPriority: 'Dedicated' | 'LowPriority';
+  readonly vmPriority: VmPriority;
   readonly justification: string;
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -54,8 +55,6 @@ export interface ComputeRequest {
   readonly failureReason?: string | undefined;
   /** The serialized state of the running ARM operation, so any instance can resume tracking it. */
   readonly operationState?: string | undefined;
-  /** When the current provisioning attempt was claimed (ISO-8601). */
-  readonly provisioningStartedAt?: string | undefined;
   readonly provisioningAttempts: number;
   readonly history: readonly HistoryEntry[];
 }
@@ -109,10 +108,10 @@ export function canSee(request: ComputeRequest, viewer: { readonly id: string; r
 }
 
 /** What callers get back: everything but the internal operation state. */
-export type ComputeRequestView = Omit<ComputeRequest, 'operationState' | 'provisioningStartedAt'>;
+export type ComputeRequestView = Omit<ComputeRequest, 'operationState'>;
 
 export function toView(request: ComputeRequest): ComputeRequestView {
-  const { operationState: _operationState, provisioningStartedAt: _startedAt, ...view } = request;
+  const { operationState: _operationState, ...view } = request;
   return view;
 }
 

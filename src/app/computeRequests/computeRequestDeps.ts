@@ -9,7 +9,7 @@ import { createArmComputeGateway } from './armComputeGateway.js';
 import { createComputeRequestNotifier } from './computeRequestNotifications.js';
 import type { ComputeRequestDeps, ComputeRequestLog } from './computeRequestPorts.js';
 
-export function createComputeRequestDeps(services: Services, log: ComputeRequestLog = console): ComputeRequestDeps {
+function createComputeRequestDeps(services: Services, log: ComputeRequestLog = console): ComputeRequestDeps {
   const { policy } = services.config;
   let approvalsNotifier: Notifier | undefined;
   const channel = channelFor('approvals', policy);

@@ -3,7 +3,7 @@
  * an Adaptive Card (Teams) with the request and a link to it; the requester is named in the decision and
  * the result. No channel configured: nothing is sent.
  */
-import type { Notification, NotificationFact, Notifier } from '../../integrations/notifiers/notification.js';
+import { joinSentences, type Notification, type NotificationFact, type Notifier } from '../../integrations/notifiers/notification.js';
 import { parseArmResourceId } from '../../policy/resources.js';
 import type { ComputeRequest } from './computeRequest.js';
 import type { ComputeRequestLog, ComputeRequestNotifier } from './computeRequestPorts.js';
@@ -23,14 +23,18 @@ function factsOf(request: ComputeRequest): NotificationFact[] {
 }
 
 /** The studio page of the cluster (or of the workspace's compute list). */
-export function studioComputeLink(studioUrl: string, request: ComputeRequest): string {
+function studioComputeLink(studioUrl: string, request: ComputeRequest): string {
   return `${studioUrl}/compute/${encodeURIComponent(request.computeName)}/details?wsid=${encodeURIComponent(request.workspaceId)}`;
 }
 
 export function requestedMessage(request: ComputeRequest, link: string | undefined): Notification {
   return {
     title: `Compute request awaiting approval: ${request.computeName}`,
-    text: `${request.requestedBy} asks for a ${request.vmSize} cluster of up to ${request.maxNodeCount} nodes. Justification: ${request.justification}. It expires at ${request.expiresAt} unless someone other than the requester approves or rejects it.`,
+    text: joinSentences([
+      `${request.requestedBy} asks for a ${request.vmSize} cluster of up to ${request.maxNodeCount} nodes`,
+      `Justification: ${request.justification}`,
+      `It expires at ${request.expiresAt} unless someone other than the requester approves or rejects it`,
+    ]),
     severity: 'info',
     facts: [...factsOf(request), { name: 'Expires', value: request.expiresAt }],
     ...(link === undefined ? {} : { link: { title: 'Open the request', url: link } }),
@@ -39,13 +43,13 @@ export function requestedMessage(request: ComputeRequest, link: string | undefin
 }
 
 export function decidedMessage(request: ComputeRequest): Notification {
-  const comment = request.decisionComment === undefined ? '' : ` Comment: ${request.decisionComment}`;
-  const text =
+  const decision =
     request.status === 'Approved'
-      ? `${request.requestedBy}: your compute request was approved by ${request.decidedBy ?? 'an approver'}; the cluster is being created.${comment}`
+      ? `${request.requestedBy}: your compute request was approved by ${request.decidedBy ?? 'an approver'}; the cluster is being created`
       : request.status === 'Rejected'
-        ? `${request.requestedBy}: your compute request was rejected by ${request.decidedBy ?? 'an approver'}.${comment}`
-        : `${request.requestedBy}: your compute request expired at ${request.expiresAt} without a decision.`;
+        ? `${request.requestedBy}: your compute request was rejected by ${request.decidedBy ?? 'an approver'}`
+        : `${request.requestedBy}: your compute request expired at ${request.expiresAt} without a decision`;
+  const text = joinSentences([decision, request.decisionComment === undefined ? undefined : `Comment: ${request.decisionComment}`]);
   return {
     title: `Compute request ${request.status.toLowerCase()}: ${request.computeName}`,
     text,
@@ -61,7 +65,7 @@ export function provisionedMessage(request: ComputeRequest, studioUrl: string): 
     title: succeeded ? `Compute ready: ${request.computeName}` : `Compute could not be created: ${request.computeName}`,
     text: succeeded
       ? `${request.requestedBy}: your cluster ${request.computeName} is ready, with the policy's scaling settings and tags.`
-      : `${request.requestedBy}: Azure could not create ${request.computeName}. Reason: ${request.failureReason ?? 'unknown'}`,
+      : joinSentences([`${request.requestedBy}: Azure could not create ${request.computeName}`, `Reason: ${request.failureReason ?? 'unknown'}`]),
     severity: succeeded ? 'info' : 'error',
     facts: factsOf(request),
     ...(succeeded ? { link: { title: 'Open in Azure ML studio', url: studioComputeLink(studioUrl, request) } } : {}),

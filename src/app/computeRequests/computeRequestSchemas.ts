@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
-import { isValidComputeName } from '../../policy/computeRequestRules.js';
+import { isValidComputeName, vmPriorities } from '../../policy/computeRequestRules.js';
 import { parseArmResourceId } from '../../policy/resources.js';
 import { computeRequestStatuses } from './computeRequest.js';
 
@@ -44,7 +44,7 @@ export const createComputeRequestBody = z
     vmSize: trimmedText('a VM size', 64).meta({ description: 'Azure VM size, e.g. Standard_DS3_v2; must be allowed by the policy.' }),
     maxNodeCount: wholeNumber(1).max(1000, { error: 'must be at most 1000' }).meta({ description: 'Largest node count; capped by the policy.' }),
     minNodeCount: wholeNumber(0).max(1000, { error: 'must be at most 1000' }).optional().meta({ description: 'Must equal the policy\'s minimum (0: scale to zero).' }),
-    vmPriority: z.enum(['Dedicated', 'LowPriority'], { error: "expected 'Dedicated' or 'LowPriority'" }).optional(),
+    vmPriority: z.enum(vmPriorities, { error: "expected 'Dedicated' or 'LowPriority'" }).optional(),
     justification: trimmedText('a justification', 2000).meta({ description: 'Why the compute is needed; shown to approvers.' }),
   });
 
@@ -73,6 +73,7 @@ export const historyEntrySchema = z
     comment: z.string().optional(),
   });
 
+/** A compute request as callers see it; the store keeps the same fields plus its internal provisioning state. */
 export const computeRequestViewSchema = z
   .object({
     id: z.string(),
@@ -84,7 +85,7 @@ export const computeRequestViewSchema = z
     vmSize: z.string(),
     maxNodeCount: z.number().int(),
     minNodeCount: z.number().int(),
-    vmPriority: z.enum(['Dedicated', 'LowPriority']),
+    vmPriority: z.enum(vmPriorities),
     justification: z.string(),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -112,8 +113,6 @@ export const errorBodySchema = z
   });
 
 export type CreateComputeRequestInput = z.output<typeof createComputeRequestBody>;
-export type ApproveComputeRequestInput = z.output<typeof approveComputeRequestBody>;
-export type RejectComputeRequestInput = z.output<typeof rejectComputeRequestBody>;
 export type ListComputeRequestsFilter = z.output<typeof listComputeRequestsQuery>;
 
 /** Whether the input holds anything at `path` (a missing field reads "is required", not "expected a string"). */

@@ -14,11 +14,14 @@ import { auditTransition } from './computeRequestAudit.js';
 import type { ComputeRequestDeps, ProvisioningProgress } from './computeRequestPorts.js';
 
 /** A claim without a recorded operation is taken over after this long. */
-export const staleClaimMs = 60_000;
+const staleClaimMs = 60_000;
 /** Attempts (claims) before a request that never reaches Azure is given up as Failed. */
-export const maxProvisioningAttempts = 5;
+const maxProvisioningAttempts = 5;
+/** How long an approval carries its request forward in the approving process (30 looks, 2 s apart) before leaving it to the timer. */
+const nudgeSteps = 30;
+const nudgeIntervalMs = 2_000;
 
-export type AdvanceOutcome = 'changed' | 'waiting' | 'skipped' | 'done';
+type AdvanceOutcome = 'changed' | 'waiting' | 'skipped' | 'done';
 
 /** The cluster an approved request gets: the policy's spec plus the owner and the request's id. */
 export function specForRequest(request: ComputeRequest, baseSpec: ComputeSpec): ComputeSpec {
@@ -70,7 +73,6 @@ async function claim(deps: ComputeRequestDeps, request: ComputeRequest, etag: st
     comment: attempt === 1 ? 'creating the cluster' : `creating the cluster (attempt ${attempt})`,
     changes: {
       provisioningAttempts: attempt,
-      provisioningStartedAt: now.toISOString(),
       computeId: `${request.workspaceId}/computes/${request.computeName}`,
       operationState: undefined,
     },
@@ -102,7 +104,7 @@ async function create(deps: ComputeRequestDeps, request: ComputeRequest, etag: s
  * Moves one request as far as it can go now. Safe to run concurrently on many instances: every write is
  * conditional, and the loser of a race leaves the request to the winner.
  */
-export async function advanceComputeRequest(deps: ComputeRequestDeps, id: string): Promise<AdvanceOutcome> {
+async function advanceComputeRequest(deps: ComputeRequestDeps, id: string): Promise<AdvanceOutcome> {
   const found = await deps.store.get(id);
   if (found === undefined || terminalStatuses.has(found.request.status)) return 'done';
   const { request, etag } = found;
@@ -116,9 +118,9 @@ export async function advanceComputeRequest(deps: ComputeRequestDeps, id: string
   if (request.operationState !== undefined) {
     return finish(deps, request, etag, await deps.gateway.track(request.workspaceId, request.computeName, request.operationState));
   }
-  // Claimed, but no operation recorded: the claimer is sending the PUT, or died before recording it.
-  const startedAt = Date.parse(request.provisioningStartedAt ?? request.updatedAt);
-  if (deps.now().getTime() - startedAt < staleClaimMs) return 'waiting';
+  // Claimed, but no operation recorded: the claimer is sending the PUT, or died before recording it. Nothing
+  // writes the request between the claim and recording its operation, so `updatedAt` is the claim's time.
+  if (deps.now().getTime() - Date.parse(request.updatedAt) < staleClaimMs) return 'waiting';
   const seen = await deps.gateway.track(request.workspaceId, request.computeName, undefined);
   if (seen.kind !== 'missing') return finish(deps, request, etag, seen);
   if (request.provisioningAttempts >= maxProvisioningAttempts) {
@@ -153,19 +155,12 @@ export async function provisionComputeRequests(deps: ComputeRequestDeps): Promis
   return { advanced, failures };
 }
 
-export interface NudgeOptions {
-  readonly intervalMs?: number;
-  readonly maxSteps?: number;
-}
-
 /**
  * Carries one just-approved request forward in this process, so the requester sees progress within seconds
  * instead of waiting for the timer. Only a shortcut: if this process stops, the timer finishes the work.
  */
-export async function nudgeComputeRequest(deps: ComputeRequestDeps, id: string, options: NudgeOptions = {}): Promise<void> {
-  const intervalMs = options.intervalMs ?? 2_000;
-  const maxSteps = options.maxSteps ?? 30;
-  for (let step = 0; step < maxSteps; step++) {
+export async function nudgeComputeRequest(deps: ComputeRequestDeps, id: string): Promise<void> {
+  for (let step = 0; step < nudgeSteps; step++) {
     let outcome: AdvanceOutcome;
     try {
       outcome = await advanceComputeRequest(deps, id);
@@ -174,6 +169,6 @@ export async function nudgeComputeRequest(deps: ComputeRequestDeps, id: string, 
       return;
     }
     if (outcome === 'done' || outcome === 'skipped') return;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs).unref());
+    await new Promise((resolve) => setTimeout(resolve, nudgeIntervalMs).unref());
   }
 }
