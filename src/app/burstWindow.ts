@@ -91,7 +91,7 @@ function backoff(round: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(10 * (round + 1), 200)));
 }
 
-export function burstKeys(key: BurstKey): EntityKeys {
+function burstKeys(key: BurstKey): EntityKeys {
   return { partitionKey: toKey(key.workspaceId.toLowerCase()), rowKey: toKey(`${key.experimentName}|${key.channel}`) };
 }
 

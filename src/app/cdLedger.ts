@@ -5,7 +5,7 @@
  */
 import type { CdRunStarted } from '../integrations/cd/cdTarget.js';
 import { toKey, type EntityKeys, type StateStore } from '../integrations/tableState.js';
-import { createOnceLedger, type OnceClaim, type OnceLedger, type OnceLedgerOptions, type OnceResult } from './eventDedup.js';
+import { createOnceLedger, type OnceLedger, type OnceLedgerOptions, type OnceResult } from './eventDedup.js';
 
 export const CD_LEDGER_TABLE = 'cdledger';
 
@@ -37,8 +37,6 @@ export function idempotencyKeyOf(key: CdLedgerKey): string {
 export function runResult(run: CdRunStarted): OnceResult {
   return { ...(run.runId === undefined ? {} : { runId: run.runId }), ...(run.link === undefined ? {} : { link: run.link }) };
 }
-
-export type { OnceClaim as CdClaim };
 
 export function createCdLedger(state: StateStore, options: OnceLedgerOptions = {}): OnceLedger {
   return createOnceLedger(state, CD_LEDGER_TABLE, options);

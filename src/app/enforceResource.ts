@@ -259,7 +259,7 @@ export async function enforceResource(event: ResourceWriteSuccessEvent, context:
 }
 
 /** One line for logs: `compute gpu-cluster: remediated (scaleSettings.minNodeCount → 0; …)`. */
-export function describeResult(result: GovernResult): string {
+function describeResult(result: GovernResult): string {
   const what = `${result.resourceType} ${result.name}`;
   switch (result.outcome) {
     case 'remediated':

@@ -87,14 +87,10 @@ export class OnceLedger {
       if (inserted !== false) return { kind: 'claimed', keys, claimId: fresh.claimId, etag: inserted.etag, attempt: 1 };
       const stored = await this.#table.get(keys.partitionKey, keys.rowKey);
       if (stored === undefined) continue;
-      const entity = stored.entity;
-      if (entity.status === 'done') return { kind: 'done', result: parseResult(entity.result), eventId: entity.eventId };
-      if (entity.status === 'failed') return { kind: 'failed', error: entity.error ?? 'failed', eventId: entity.eventId };
-      if (entity.status === 'claimed' && Date.parse(entity.leaseUntil) > this.#now().getTime()) {
-        return { kind: 'inProgress', leaseUntil: entity.leaseUntil, eventId: entity.eventId };
-      }
+      const state = this.#stateOf(stored.entity);
+      if (state !== undefined) return state;
       // Released, or a stale claim whose holder is gone: take it over, if nobody else does first.
-      const takeover = this.#claimEntity(keys, eventId, entity.attempts + 1);
+      const takeover = this.#claimEntity(keys, eventId, stored.entity.attempts + 1);
       try {
         const etag = await this.#table.replace(takeover, stored.etag);
         return { kind: 'claimed', keys, claimId: takeover.claimId, etag, attempt: takeover.attempts };
@@ -135,40 +131,15 @@ export class OnceLedger {
     }
   }
 
-  /** The key's state without claiming (dry runs); `undefined` when never claimed. */
-  async peek(keys: EntityKeys): Promise<Exclude<OnceState, OnceClaim> | undefined> {
-    const stored = await this.#table.get(keys.partitionKey, keys.rowKey);
-    if (stored === undefined) return undefined;
-    const entity = stored.entity;
-    switch (entity.status) {
-      case 'done':
-        return { kind: 'done', result: parseResult(entity.result), eventId: entity.eventId };
-      case 'failed':
-        return { kind: 'failed', error: entity.error ?? 'failed', eventId: entity.eventId };
-      default:
-        return { kind: 'inProgress', leaseUntil: entity.leaseUntil, eventId: entity.eventId };
-    }
-  }
-
   /**
    * The key's state when it already settles a new delivery without acting: `done`, `failed`, or claimed by a live
    * holder (who finishes, or fails its own delivery so that it is retried). `undefined` when a delivery must act:
-   * never claimed, released after a transient failure, or a stale claim whose holder is gone.
+   * never claimed, released after a transient failure, or a stale claim whose holder is gone. Claims nothing, so
+   * a dry run can ask too.
    */
   async settled(keys: EntityKeys): Promise<Exclude<OnceState, OnceClaim> | undefined> {
     const stored = await this.#table.get(keys.partitionKey, keys.rowKey);
-    if (stored === undefined) return undefined;
-    const entity = stored.entity;
-    switch (entity.status) {
-      case 'done':
-        return { kind: 'done', result: parseResult(entity.result), eventId: entity.eventId };
-      case 'failed':
-        return { kind: 'failed', error: entity.error ?? 'failed', eventId: entity.eventId };
-      case 'claimed':
-        return Date.parse(entity.leaseUntil) > this.#now().getTime() ? { kind: 'inProgress', leaseUntil: entity.leaseUntil, eventId: entity.eventId } : undefined;
-      case 'released':
-        return undefined;
-    }
+    return stored === undefined ? undefined : this.#stateOf(stored.entity);
   }
 
   /** Records success. `false` when the claim was taken over meanwhile (the holder was slower than the lease). */
@@ -193,6 +164,20 @@ export class OnceLedger {
     } catch (error) {
       if (isAppError(error) && error.code === 'Conflict') return false;
       throw error;
+    }
+  }
+
+  /** What a stored key means for a new delivery; `undefined` when it may claim (released, or a stale claim). */
+  #stateOf(entity: OnceEntity): Exclude<OnceState, OnceClaim> | undefined {
+    switch (entity.status) {
+      case 'done':
+        return { kind: 'done', result: parseResult(entity.result), eventId: entity.eventId };
+      case 'failed':
+        return { kind: 'failed', error: entity.error ?? 'failed', eventId: entity.eventId };
+      case 'claimed':
+        return Date.parse(entity.leaseUntil) > this.#now().getTime() ? { kind: 'inProgress', leaseUntil: entity.leaseUntil, eventId: entity.eventId } : undefined;
+      case 'released':
+        return undefined;
     }
   }
 

@@ -7,8 +7,7 @@
  */
 import { ensureError, isAppError } from '../errors.js';
 import type { EventLog } from '../events/eventLog.js';
-import type { Notification } from '../integrations/notifiers/notification.js';
-import { createBurstWindows, FLUSH_LEASE_MS, type FlushClaim } from './burstWindow.js';
+import { createBurstWindows, FLUSH_LEASE_MS } from './burstWindow.js';
 import { burstSummary } from './failedRunMessages.js';
 import { sendNotification } from './notify.js';
 import type { Services } from './services.js';
@@ -33,7 +32,8 @@ export async function flushBurstWindows(services: Services, log: EventLog, optio
   let failed = 0;
   for await (const claim of windows.claimClosed(options.now ?? new Date(), options.leaseMs ?? FLUSH_LEASE_MS)) {
     try {
-      await sendNotification(context, claim.channel, 'failedRuns', summaryOf(claim));
+      // The summary speaks for the window, so it carries the id of the event that opened it.
+      await sendNotification(context, claim.channel, 'failedRuns', burstSummary({ ...claim, eventId: claim.leaderEventId }));
     } catch (error) {
       failed += 1;
       const message = ensureError(error).message;
@@ -52,18 +52,4 @@ export async function flushBurstWindows(services: Services, log: EventLog, optio
     }
   }
   return { sent, failed };
-}
-
-function summaryOf(claim: FlushClaim): Notification {
-  return burstSummary({
-    workspaceName: claim.workspaceName,
-    experimentName: claim.experimentName,
-    folded: claim.folded,
-    windowStart: claim.windowStart,
-    windowEnd: claim.windowEnd,
-    lastJobName: claim.lastJobName,
-    lastErrorText: claim.lastErrorText,
-    lastStudioLink: claim.lastStudioLink,
-    eventId: claim.leaderEventId,
-  });
 }

@@ -49,7 +49,7 @@ export async function startCdRunOnce(context: UseCaseContext, plan: CdRunPlan): 
   const keys = cdLedgerKeys(plan.key);
 
   if (context.dryRun) {
-    const previous = await ledger.peek(keys);
+    const previous = await ledger.settled(keys);
     const reason =
       previous === undefined
         ? `would start ${adapter.description} for ${plan.what} with ${describeParameters(plan.parameters)}`

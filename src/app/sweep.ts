@@ -7,28 +7,26 @@
  * within one with bounded concurrency, every call paced by a per-subscription token bucket that follows
  * ARM's remaining-budget headers and Retry-After. One unreadable workspace is reported; the sweep goes on.
  *
- * Progress lives in Table Storage (`sweepruns`, `sweepprogress`): each finished workspace is recorded with
- * its result, so an invocation that runs out of time (`budgetMs`) leaves the run open and the next one
- * resumes it — skipping finished workspaces — and the final report covers the whole run.
+ * Progress lives in Table Storage (`SweepLedger`): an invocation that runs out of time (`budgetMs`) leaves
+ * the run open and the next one resumes it — skipping finished workspaces — and the final report covers the
+ * whole run.
  */
-import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
-import * as z from 'zod';
 import type { EventLog } from '../events/eventLog.js';
-import { isAppError } from '../errors.js';
+import { ensureError, isAppError } from '../errors.js';
 import { ArmRequester, ArmTokenBucketPacer, type ArmPacing } from '../azure/armRequest.js';
 import { listWorkspaces } from '../azure/resourceGraph.js';
-import { createNotifier } from '../integrations/notifiers/createNotifier.js';
-import { toKey, type StateStore, type StateTable } from '../integrations/tableState.js';
 import { describePatch, isEmptyPatch } from '../policy/evaluate.js';
 import type { Mode } from '../policy/policySchema.js';
 import { channelFor } from '../policy/notificationRoutes.js';
 import type { WorkspaceResource } from '../policy/resources.js';
 import { governanceDepsFor, governResource, type GovernanceDeps, type GovernOptions, type GovernResult } from './enforceResource.js';
+import { sendNotification } from './notify.js';
 import type { Services } from './services.js';
+import { runKeyOf, SweepLedger } from './sweepLedger.js';
+import { createSweepReportStore } from './sweepReportStore.js';
 import {
   buildSweepReport,
-  createSweepReportStore,
   emptyCounts,
   sweepNotification,
   type ReportLine,
@@ -86,64 +84,9 @@ export async function runSweep(log: EventLog, options: SweepOptions = {}, servic
     return { workspacesScanned: 0, computesScanned: 0 };
   }
   const report = await sweep(resolved, log, { ...options, subscriptions });
-  const computes = report.totals.resources - report.workspaces + report.problems.length;
-  return { workspacesScanned: report.workspaces, computesScanned: Math.max(0, computes), report };
-}
-
-const MAX_RESUME_AGE_MS = 24 * 3_600_000;
-const MAX_RESULT_CHARS = 30_000;
-
-const runSchema = z.object({ runId: z.string(), status: z.enum(['Running', 'Completed']), runKey: z.string(), startedAt: z.string() });
-const progressSchema = z.object({ workspaceId: z.string(), status: z.string(), resultJson: z.string(), at: z.string() });
-type RunEntity = z.infer<typeof runSchema>;
-type ProgressEntity = z.infer<typeof progressSchema>;
-
-/** Which runs may resume one another: same subscriptions, same mode. */
-function runKeyOf(subscriptions: readonly string[], mode: string): string {
-  return `${mode}|${[...subscriptions].map((s) => s.toLowerCase()).sort().join(',')}`.slice(0, 30_000);
-}
-
-class SweepLedger {
-  readonly #runs: StateTable<RunEntity>;
-  readonly #progress: StateTable<ProgressEntity>;
-
-  constructor(state: StateStore) {
-    this.#runs = state.table('sweepruns', runSchema);
-    this.#progress = state.table('sweepprogress', progressSchema);
-  }
-
-  /** An open run to resume, or a new one. */
-  async open(runKey: string, now: Date, resume: boolean): Promise<{ run: RunEntity; done: Map<string, WorkspaceSweepResult> }> {
-    if (resume) {
-      for await (const { entity } of this.#runs.query(`PartitionKey eq 'run' and status eq 'Running'`)) {
-        if (entity.runKey !== runKey || now.getTime() - Date.parse(entity.startedAt) > MAX_RESUME_AGE_MS) continue;
-        const done = new Map<string, WorkspaceSweepResult>();
-        for await (const { entity: progress } of this.#progress.query(`PartitionKey eq '${toKey(entity.runId)}'`)) {
-          done.set(progress.workspaceId.toLowerCase(), JSON.parse(progress.resultJson) as WorkspaceSweepResult);
-        }
-        return { run: entity, done };
-      }
-    }
-    const startedAt = now.toISOString();
-    const runId = `sweep-${startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
-    const run: RunEntity = { runId, status: 'Running', runKey, startedAt };
-    await this.#runs.upsert({ partitionKey: 'run', rowKey: rowKeyFor(startedAt, runId), ...run });
-    return { run, done: new Map() };
-  }
-
-  async record(runId: string, result: WorkspaceSweepResult, now: Date): Promise<void> {
-    let json = JSON.stringify(result);
-    if (json.length > MAX_RESULT_CHARS) json = JSON.stringify({ ...result, lines: result.lines.slice(0, 50) });
-    await this.#progress.upsert({ partitionKey: toKey(runId), rowKey: toKey(result.workspaceId.toLowerCase()), workspaceId: result.workspaceId, status: result.status, resultJson: json, at: now.toISOString() });
-  }
-
-  async complete(run: RunEntity): Promise<void> {
-    await this.#runs.upsert({ partitionKey: 'run', rowKey: rowKeyFor(run.startedAt, run.runId), ...run, status: 'Completed' }, 'merge');
-  }
-}
-
-function rowKeyFor(startedAt: string, runId: string): string {
-  return `${String(9_999_999_999_999 - Date.parse(startedAt)).padStart(13, '0')}-${toKey(runId)}`;
+  // Every workspace read counts itself among the resources; an unreadable one counts nothing.
+  const workspacesRead = report.workspaces - report.problems.length;
+  return { workspacesScanned: report.workspaces, computesScanned: report.totals.resources - workspacesRead, report };
 }
 
 /** Sweeps, stores the report (not for what-if), records metrics and notifies. */
@@ -301,9 +244,9 @@ async function notify(services: Services, report: SweepReport, log: EventLog): P
   const channel = channelFor('violations', services.config.policy);
   if (channel === undefined) return;
   try {
-    await createNotifier(channel, services.config.policy, { http: services.http, secrets: services.secrets }).send(sweepNotification(report));
+    await sendNotification({ services, log, dryRun: false }, channel, 'sweep', sweepNotification(report));
   } catch (error) {
     // The report is stored; a channel that is down must not fail (and so repeat) the sweep.
-    log.warn(`Compliance sweep: could not notify channel '${channel}': ${error instanceof Error ? error.message : String(error)}`);
+    log.warn(`Compliance sweep: could not notify channel '${channel}': ${ensureError(error).message}`);
   }
 }

@@ -1,11 +1,9 @@
 /**
  * The compliance sweep's report: per-workspace results folded into totals (compliance rate, violations by
- * rule and by owner), rendered as a table for people, as JSON, as a what-if list of patches, and as a
- * notification; stored in Table Storage (table `sweepreports`, newest first).
+ * rule and by owner), rendered as a table for people, as a what-if list of patches, and as a notification.
+ * Stored by `sweepReportStore`.
  */
-import * as z from 'zod';
 import type { Notification } from '../integrations/notifiers/notification.js';
-import { toKey, type StateStore, type StateTable } from '../integrations/tableState.js';
 import type { Mode } from '../policy/policySchema.js';
 
 /** One resource that needs (or needed) attention. */
@@ -48,7 +46,8 @@ export interface WorkspaceSweepResult {
   readonly lines: readonly ReportLine[];
 }
 
-export interface SweepReport {
+/** Which run a report is about; the rest of the report is folded from its workspace results. */
+export interface ReportMeta {
   readonly runId: string;
   /** `policy`: each rule's own mode. */
   readonly mode: Mode | 'policy';
@@ -57,6 +56,9 @@ export interface SweepReport {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly subscriptions: readonly string[];
+}
+
+export interface SweepReport extends ReportMeta {
   readonly workspaces: number;
   readonly problems: readonly { readonly workspaceId: string; readonly status: string; readonly error: string }[];
   readonly totals: OutcomeCounts;
@@ -72,16 +74,6 @@ export const NO_OWNER = '(no owner)';
 
 export function emptyCounts(): OutcomeCounts {
   return { resources: 0, compliant: 0, exempt: 0, outOfScope: 0, violations: 0, remediated: 0, deferred: 0, wouldChange: 0, failed: 0 };
-}
-
-export interface ReportMeta {
-  readonly runId: string;
-  readonly mode: Mode | 'policy';
-  readonly whatIf: boolean;
-  readonly status: 'Completed' | 'Partial';
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly subscriptions: readonly string[];
 }
 
 export function buildSweepReport(meta: ReportMeta, results: readonly WorkspaceSweepResult[]): SweepReport {
@@ -119,6 +111,11 @@ function sortedByCount(counts: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(counts).sort(([a, x], [b, y]) => y - x || a.localeCompare(b)));
 }
 
+/** Resources in scope with findings (neither compliant nor exempt). */
+function nonCompliant(totals: OutcomeCounts): number {
+  return totals.resources - totals.outOfScope - totals.compliant - totals.exempt;
+}
+
 function percent(rate: number): string {
   return `${(rate * 100).toFixed(1)}%`;
 }
@@ -135,7 +132,7 @@ function headline(report: SweepReport): string {
   const parts = [
     `${report.workspaces} workspace(s), ${t.resources} resource(s)`,
     `compliance ${percent(report.complianceRate)}`,
-    `${t.resources - t.outOfScope - t.compliant - t.exempt} non-compliant`,
+    `${nonCompliant(t)} non-compliant`,
   ];
   if (t.remediated > 0) parts.push(`${t.remediated} remediated`);
   if (t.wouldChange > 0) parts.push(`${t.wouldChange} would change`);
@@ -186,116 +183,22 @@ export function formatWhatIf(report: SweepReport): string {
 /** The summary for the violations channel. */
 export function sweepNotification(report: SweepReport, maxRules = 5): Notification {
   const t = report.totals;
-  const nonCompliant = t.resources - t.outOfScope - t.compliant - t.exempt;
+  const violating = nonCompliant(t);
   const topRules = Object.entries(report.violationsByRule).slice(0, maxRules);
   const topOwners = Object.entries(report.violationsByOwner).slice(0, maxRules);
   return {
     title: `Compliance sweep: ${percent(report.complianceRate)} compliant`,
     text: headline(report),
-    severity: nonCompliant > 0 || report.problems.length > 0 ? 'warning' : 'info',
+    severity: violating > 0 || report.problems.length > 0 ? 'warning' : 'info',
     facts: [
       { name: 'Workspaces', value: String(report.workspaces) },
       { name: 'Resources', value: String(t.resources) },
-      { name: 'Non-compliant', value: String(nonCompliant) },
+      { name: 'Non-compliant', value: String(violating) },
       { name: 'Remediated', value: String(t.remediated) },
       ...(topRules.length > 0 ? [{ name: 'Top rules', value: topRules.map(([rule, count]) => `${rule} (${count})`).join(', ') }] : []),
       ...(topOwners.length > 0 ? [{ name: 'Top owners', value: topOwners.map(([owner, count]) => `${owner} (${count})`).join(', ') }] : []),
       ...(report.problems.length > 0 ? [{ name: 'Unreadable workspaces', value: String(report.problems.length) }] : []),
     ],
     eventId: report.runId,
-  };
-}
-
-// ── storage ─────────────────────────────────────────────────────────────────────────────────────
-
-const MAX_PROPERTY_CHARS = 30_000;
-
-const reportEntitySchema = z.object({
-  runId: z.string(),
-  mode: z.string(),
-  whatIf: z.boolean(),
-  status: z.string(),
-  startedAt: z.string(),
-  finishedAt: z.string(),
-  subscriptions: z.string(),
-  workspaces: z.number(),
-  resources: z.number(),
-  complianceRate: z.number(),
-  totalsJson: z.string(),
-  byRuleJson: z.string(),
-  byOwnerJson: z.string(),
-  problemsJson: z.string(),
-  linesJson: z.string(),
-  linesTruncated: z.boolean(),
-});
-type ReportEntity = z.infer<typeof reportEntitySchema>;
-
-/** Keeps as many lines as fit in one property (the rest are in the audit trail). */
-function fitLines(lines: readonly ReportLine[]): { json: string; truncated: boolean } {
-  let kept = lines.length;
-  let json = JSON.stringify(lines);
-  while (json.length > MAX_PROPERTY_CHARS && kept > 0) {
-    kept = Math.floor(kept / 2);
-    json = JSON.stringify(lines.slice(0, kept));
-  }
-  return { json, truncated: kept < lines.length };
-}
-
-export interface SweepReportStore {
-  save(report: SweepReport): Promise<void>;
-  /** The newest stored report. */
-  latest(): Promise<SweepReport | undefined>;
-}
-
-const PARTITION = 'report';
-
-export function createSweepReportStore(state: StateStore): SweepReportStore {
-  const table: StateTable<ReportEntity> = state.table('sweepreports', reportEntitySchema);
-  return {
-    async save(report) {
-      const lines = fitLines(report.lines);
-      await table.upsert({
-        partitionKey: PARTITION,
-        // Newest first.
-        rowKey: `${String(9_999_999_999_999 - Date.parse(report.startedAt)).padStart(13, '0')}-${toKey(report.runId)}`,
-        runId: report.runId,
-        mode: report.mode,
-        whatIf: report.whatIf,
-        status: report.status,
-        startedAt: report.startedAt,
-        finishedAt: report.finishedAt,
-        subscriptions: report.subscriptions.join(','),
-        workspaces: report.workspaces,
-        resources: report.totals.resources,
-        complianceRate: report.complianceRate,
-        totalsJson: JSON.stringify(report.totals),
-        byRuleJson: JSON.stringify(report.violationsByRule).slice(0, MAX_PROPERTY_CHARS),
-        byOwnerJson: JSON.stringify(report.violationsByOwner).slice(0, MAX_PROPERTY_CHARS),
-        problemsJson: JSON.stringify(report.problems.slice(0, 200)),
-        linesJson: lines.json,
-        linesTruncated: lines.truncated,
-      });
-    },
-    async latest() {
-      for await (const { entity } of table.query(`PartitionKey eq '${PARTITION}'`)) {
-        return {
-          runId: entity.runId,
-          mode: entity.mode === 'audit' || entity.mode === 'enforce' ? entity.mode : 'policy',
-          whatIf: entity.whatIf,
-          status: entity.status === 'Completed' ? 'Completed' : 'Partial',
-          startedAt: entity.startedAt,
-          finishedAt: entity.finishedAt,
-          subscriptions: entity.subscriptions === '' ? [] : entity.subscriptions.split(','),
-          workspaces: entity.workspaces,
-          problems: JSON.parse(entity.problemsJson) as SweepReport['problems'],
-          totals: JSON.parse(entity.totalsJson) as OutcomeCounts,
-          complianceRate: entity.complianceRate,
-          violationsByRule: JSON.parse(entity.byRuleJson) as Record<string, number>,
-          violationsByOwner: JSON.parse(entity.byOwnerJson) as Record<string, number>,
-          lines: JSON.parse(entity.linesJson) as ReportLine[],
-        };
-      }
-      return undefined;
-    },
   };
 }

@@ -22,9 +22,6 @@ export interface SweepCommandOptions {
   readonly loadServices?: () => Promise<Services>;
 }
 
-export const SWEEP_USAGE = 'sweep [--subscription ID ...] [--mode audit|enforce] [--format table|json]   the compliance sweep';
-export const WHAT_IF_USAGE = 'what-if [--subscription ID ...] [--format table|json]   what enforce mode would change; writes nothing';
-
 export class SweepUsageError extends Error {}
 
 function parse(args: readonly string[], allowMode: boolean) {

@@ -313,10 +313,12 @@ const notificationsSchema = z.strictObject({
       defaultChannel: channelRef.optional().describe('Channel for failed runs no route matches. Absent: none.'),
       burstWindow: isoDuration
         .default('PT5M')
-        .describe('Failures of one experiment within this window fold into one message.'),
+        .describe(
+          'Burst folding per experiment and channel: the first failure is sent at once and opens the window; failures while it is open are folded (counted, not sent); when it closes, the notificationFlush timer sends one summary of them.',
+        ),
     })
     .prefault({}),
-  violations: channelChoice.optional().describe('Policy findings.'),
+  violations: channelChoice.optional().describe("The compliance sweep's summary."),
   approvals: channelChoice.optional().describe('Compute requests awaiting approval and their outcome.'),
   cd: channelChoice.optional().describe('CD runs that could not be started.'),
   events: z

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +34,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await bed?.close();
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
 function capture(): CliIo & { out: string[]; err: string[] } {

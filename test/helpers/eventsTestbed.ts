@@ -3,7 +3,7 @@
  * services pointed at them (with in-memory telemetry the test can read), and optionally the offline host serving
  * the app's entry so events arrive as Event Grid delivers them.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
@@ -121,6 +121,7 @@ export async function startEventsTestbed(options: TestbedOptions): Promise<Event
       await host?.close();
       setServicesForProcess(undefined);
       await Promise.all([emulator.close(), azurite.close()]);
+      rmSync(appRoot, { recursive: true, force: true });
     },
   };
   activeTestbed = testbed;

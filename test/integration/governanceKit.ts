@@ -1,5 +1,5 @@
 /** Shared set-up for the governance tests: the emulator, Azurite and the app's services over real HTTPS. */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAzurite, type AzuriteHandle } from '../../dev/azurite.js';
@@ -59,6 +59,7 @@ export async function startGovernanceKit(options: EmulatorOptions = {}): Promise
     },
     async close() {
       await Promise.all([emulator.close(), azurite.close()]);
+      rmSync(appRoot, { recursive: true, force: true });
     },
   };
 }

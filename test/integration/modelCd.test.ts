@@ -2,6 +2,8 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cdDecisionKeys, cdPolicyFingerprint, createCdDecisions } from '../../src/app/cdDecision.js';
 import { cdLedgerKeys, createCdLedger, modelSubject } from '../../src/app/cdLedger.js';
+import { routeEvent } from '../../src/app/routeEvent.js';
+import { parseEvent } from '../../src/events/parseDelivery.js';
 import { request } from '../helpers/emulatorServices.js';
 import { modelRegisteredEvent, seedModelVersion, startEventsTestbed, WORKSPACE_ID, type EventsTestbed } from '../helpers/eventsTestbed.js';
 
@@ -264,6 +266,18 @@ describe('duplicate deliveries answered from the decision and the ledger', () =>
     expect(await runsFor('churn-stale')).toHaveLength(1);
     const triggered = bed.telemetryEvents('CdTriggered').find((item) => item.properties['modelName'] === 'churn-stale');
     expect(triggered?.properties['attempt']).toBe('3');
+  });
+
+  it('a dry run after a transient failure says the run would start, and starts nothing', async () => {
+    const model = await seedModelVersion(await bed.arm(), { name: 'churn-dry', version: '2', experiment: 'retrain-dry' });
+    const event = modelRegisteredEvent('mr-churn-dry-2', model);
+    bed.emulator.injectFault({ method: 'POST', path: '^/ado/contoso/mlops/_apis/pipelines/1/runs$', status: 503, times: 1 });
+    expect(await bed.deliver([event])).toBe(500);
+
+    const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+    const outcome = await routeEvent(parseEvent(event), quiet, { services: bed.services, dryRun: true });
+    expect(outcome.reason).toContain('would start Azure DevOps contoso/mlops pipeline 1 for model churn-dry:2');
+    expect(await runsFor('churn-dry')).toEqual([]);
   });
 
   it('a duplicate finding a live claim on the run fails so Event Grid brings it back, and starts the run once the claim is given up', async () => {

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bulkSubscriptionId, seedBulk } from '../../dev/emulator/seed.js';
 import type { Services } from '../../src/app/services.js';
 import { runSweep, sweep } from '../../src/app/sweep.js';
-import { createSweepReportStore, formatSweepTable, formatWhatIf } from '../../src/app/sweepReport.js';
+import { formatSweepTable, formatWhatIf } from '../../src/app/sweepReport.js';
+import { createSweepReportStore } from '../../src/app/sweepReportStore.js';
 import { ArmTokenBucketPacer } from '../../src/azure/armRequest.js';
 import { SUB, computeIdOf, quietLog, startGovernanceKit, type GovernanceKit } from './governanceKit.js';
 

@@ -1,12 +1,13 @@
 import { AppError } from '../../errors.js';
 import { channelDefinition } from '../../policy/notificationRoutes.js';
-import type { Policy } from '../../policy/policySchema.js';
+import type { NotificationChannel, Policy } from '../../policy/policySchema.js';
 import type { HttpClient } from '../httpClient.js';
 import type { SecretStore } from '../secrets.js';
-import { GenericWebhookNotifier } from './genericWebhookNotifier.js';
+import { genericWebhookBody } from './genericWebhookBody.js';
 import type { Notifier } from './notification.js';
-import { SlackNotifier } from './slackNotifier.js';
-import { TeamsNotifier } from './teamsNotifier.js';
+import { slackMessage } from './slackMessage.js';
+import { teamsMessage } from './teamsMessage.js';
+import { WebhookNotifier, type WebhookFormat } from './webhookNotifier.js';
 
 export type { Notification, NotificationFact, NotificationSeverity, Notifier } from './notification.js';
 
@@ -14,6 +15,12 @@ export interface NotifierDeps {
   readonly http: HttpClient;
   readonly secrets: SecretStore;
 }
+
+const formats: { readonly [K in NotificationChannel['kind']]: WebhookFormat } = {
+  teams: { body: teamsMessage, receiver: 'The Teams workflow webhook' },
+  slack: { body: slackMessage, receiver: 'The Slack webhook' },
+  webhook: { body: genericWebhookBody, receiver: 'The notification webhook' },
+};
 
 /** The notifier for a channel named in `notifications.channels`; its URL is read from Key Vault when sending. */
 export function createNotifier(channel: string, policy: Policy, deps: NotifierDeps): Notifier {
@@ -24,13 +31,5 @@ export function createNotifier(channel: string, policy: Policy, deps: NotifierDe
       module: 'notifiers',
     });
   }
-  const url = () => deps.secrets.getSecret(definition.urlSecretName);
-  switch (definition.kind) {
-    case 'teams':
-      return new TeamsNotifier(deps.http, url);
-    case 'slack':
-      return new SlackNotifier(deps.http, url);
-    case 'webhook':
-      return new GenericWebhookNotifier(deps.http, url);
-  }
+  return new WebhookNotifier(definition.kind, deps.http, () => deps.secrets.getSecret(definition.urlSecretName), formats[definition.kind]);
 }

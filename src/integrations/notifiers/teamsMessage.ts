@@ -3,8 +3,7 @@
  * trigger: a message whose attachment is an Adaptive Card. The trigger's URL carries its signature, so it comes
  * from Key Vault and is never logged.
  */
-import { assertSuccess, type HttpClient } from '../httpClient.js';
-import { shorten, type Notification, type Notifier } from './notification.js';
+import { shorten, type Notification } from './notification.js';
 
 const MAX_TEXT = 2000;
 const colorBySeverity = { info: 'Default', warning: 'Warning', error: 'Attention' } as const;
@@ -29,25 +28,4 @@ export function teamsMessage(notification: Notification): Record<string, unknown
     type: 'message',
     attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }],
   };
-}
-
-export class TeamsNotifier implements Notifier {
-  readonly kind = 'teams';
-  readonly #http: HttpClient;
-  readonly #url: () => Promise<string>;
-
-  constructor(http: HttpClient, url: () => Promise<string>) {
-    this.#http = http;
-    this.#url = url;
-  }
-
-  async send(notification: Notification): Promise<void> {
-    const response = await this.#http.request({
-      method: 'POST',
-      url: await this.#url(),
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(teamsMessage(notification)),
-    });
-    assertSuccess(response, 'The Teams workflow webhook');
-  }
 }

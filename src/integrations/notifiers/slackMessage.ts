@@ -1,6 +1,5 @@
 /** Slack incoming webhook with Block Kit blocks (and `text` as the notification fallback). */
-import { assertSuccess, type HttpClient } from '../httpClient.js';
-import { joinSentences, shorten, type Notification, type Notifier } from './notification.js';
+import { joinSentences, shorten, type Notification } from './notification.js';
 
 // Block Kit limits: header 150, section text 3000, 10 fields of 2000.
 const MAX_HEADER = 150;
@@ -30,25 +29,4 @@ export function slackMessage(notification: Notification): Record<string, unknown
   // The fallback (notifications, screen readers) is one text — the title as its first sentence, then the body — and
   // Slack reads it as mrkdwn too.
   return { text: shorten(escapeMrkdwn(joinSentences([notification.title, notification.text])), MAX_SECTION), blocks };
-}
-
-export class SlackNotifier implements Notifier {
-  readonly kind = 'slack';
-  readonly #http: HttpClient;
-  readonly #url: () => Promise<string>;
-
-  constructor(http: HttpClient, url: () => Promise<string>) {
-    this.#http = http;
-    this.#url = url;
-  }
-
-  async send(notification: Notification): Promise<void> {
-    const response = await this.#http.request({
-      method: 'POST',
-      url: await this.#url(),
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(slackMessage(notification)),
-    });
-    assertSuccess(response, 'The Slack webhook');
-  }
 }
