@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -49,6 +49,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await host?.close();
   await Promise.all([emulator?.close(), azurite?.close()]);
+  rmSync(appRoot, { recursive: true, force: true });
 });
 
 beforeEach(() => {

@@ -1,7 +1,7 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { describeConfig, findAppRoot, loadConfig, loadSettings, settingDefaults, settingNames } from '../../src/config.js';
 import { AppError } from '../../src/errors.js';
 
@@ -21,8 +21,14 @@ function configurationError(run: () => unknown): AppError {
   throw new Error('expected a ConfigurationError');
 }
 
+const appRoots: string[] = [];
+afterAll(() => {
+  for (const root of appRoots.splice(0)) rmSync(root, { recursive: true, force: true });
+});
+
 function appRootWithPolicy(policyYaml: string, file = 'policy/test.yaml'): string {
   const root = mkdtempSync(join(tmpdir(), 'aml-warden-config-'));
+  appRoots.push(root);
   writeFileSync(join(root, 'host.json'), '{"version":"2.0"}');
   writeFileSync(join(root, 'package.json'), '{"name":"x","version":"9.8.7"}');
   mkdirSync(join(root, 'policy'), { recursive: true });
