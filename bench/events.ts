@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import { startAzurite } from '../dev/azurite.js';
 import { startEmulator } from '../dev/emulator/server.js';
 import { startHost } from '../dev/host/host.js';
@@ -17,7 +18,7 @@ import type { Benchmark, BenchContext } from './benchmark.js';
 import { describeMachine, machineLine, writeSection } from './report.js';
 import { percentile, round } from './stats.js';
 
-const SUBSCRIPTION = '11111111-1111-1111-1111-111111111111';
+export const SUBSCRIPTION = '11111111-1111-1111-1111-111111111111';
 const RESOURCE_GROUP = 'rg-mlops-demo';
 const WORKSPACE = 'mlw-demo';
 const WORKSPACE_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.MachineLearningServices/workspaces/${WORKSPACE}`;
@@ -42,7 +43,8 @@ export interface EventsBenchResult extends EventsBenchOptions {
   readonly callsByService: Readonly<Record<string, number>>;
 }
 
-function policyYaml(emulatorUrl: string): string {
+/** Retrained versions (job in an experiment `retrain*`) go to the emulator's Azure DevOps pipeline 1. */
+export function policyYaml(emulatorUrl: string): string {
   return `version: 1
 cd:
   targets:
@@ -89,31 +91,13 @@ export async function measureEvents(root: string, options: EventsBenchOptions = 
     const host = await startHost({ entry: join(root, 'dist', 'src', 'index.js'), port: 0, timers: false, env, log: () => {} });
     try {
       log(`seeding ${options.versions} model versions and their jobs`);
-      const client = await services.arm(SUBSCRIPTION);
       const names = Array.from({ length: options.versions }, (_, index) => ({ name: `bench-model-${index % 20}`, version: String(Math.floor(index / 20) + 1) }));
-      for (const model of names) {
-        const jobName = `${model.name}-${model.version}-job`;
-        await client.jobs.createOrUpdate(RESOURCE_GROUP, WORKSPACE, jobName, {
-          properties: { jobType: 'Command', experimentName: 'retrain-bench', command: 'python train.py', environmentId: 'azureml:env:1' },
-        } as Parameters<typeof client.jobs.createOrUpdate>[3]);
-        await client.modelVersions.createOrUpdate(RESOURCE_GROUP, WORKSPACE, model.name, model.version, { properties: { jobName } });
-      }
+      await seedRetrainedVersions(await services.arm(SUBSCRIPTION), names);
 
       // Each version's copies sit together, so with 50 workers they arrive concurrently, as redeliveries can.
-      const deliveries = names.flatMap((model, index) =>
-        Array.from({ length: options.copies }, () => ({
-          id: `bench-${index}`,
-          topic: WORKSPACE_ID,
-          subject: `models/${model.name}:${model.version}`,
-          eventType: 'Microsoft.MachineLearningServices.ModelRegistered',
-          eventTime: new Date().toISOString(),
-          data: { ModelName: model.name, ModelVersion: Number(model.version), ModelTags: {}, ModelProperties: {} },
-          dataVersion: '',
-          metadataVersion: '1',
-        })),
-      );
+      const deliveries = names.flatMap((model, index) => Array.from({ length: options.copies }, () => modelRegisteredEvent(`bench-${index}`, model)));
       // Warm-up is not measured: one delivery that starts nothing (no such version) loads the use cases and SDKs.
-      await post(host.url, { ...deliveries[0], id: 'warm-up', subject: 'models/none:1', data: { ModelName: 'none', ModelVersion: 1 } });
+      await deliverToAmlEvents(host.url, modelRegisteredEvent('warm-up', { name: 'none', version: '1' }));
       emulator.resetCalls();
 
       log(`delivering ${deliveries.length} events, ${options.concurrency} at once`);
@@ -126,11 +110,11 @@ export async function measureEvents(root: string, options: EventsBenchOptions = 
           const event = deliveries[next++];
           for (let attempt = 0; ; attempt += 1) {
             const sent = performance.now();
-            const status = await post(host.url, event);
+            const status = await deliverToAmlEvents(host.url, event);
             latencies.push(performance.now() - sent);
             if (status === 200) break;
             redeliveries += 1;
-            if (attempt > 5) throw new Error(`delivery ${String((event as { id: string }).id)} kept failing (${status})`);
+            if (attempt > 5) throw new Error(`delivery ${String(event?.['id'])} kept failing (${status})`);
             // Event Grid backs off before redelivering (10 s, 30 s, 1 min, …); scaled down here so the run stays short.
             await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
           }
@@ -166,7 +150,38 @@ export async function measureEvents(root: string, options: EventsBenchOptions = 
   }
 }
 
-async function post(hostUrl: string, event: unknown): Promise<number> {
+export interface ModelVersionName {
+  readonly name: string;
+  readonly version: string;
+}
+
+/** Registers each model version through ARM with a job in the experiment `retrain-bench`, so the policy's rule matches it. */
+export async function seedRetrainedVersions(client: AzureMachineLearningWorkspaces, models: readonly ModelVersionName[]): Promise<void> {
+  for (const model of models) {
+    const jobName = `${model.name}-${model.version}-job`;
+    await client.jobs.createOrUpdate(RESOURCE_GROUP, WORKSPACE, jobName, {
+      properties: { jobType: 'Command', experimentName: 'retrain-bench', command: 'python train.py', environmentId: 'azureml:env:1' },
+    } as Parameters<typeof client.jobs.createOrUpdate>[3]);
+    await client.modelVersions.createOrUpdate(RESOURCE_GROUP, WORKSPACE, model.name, model.version, { properties: { jobName } });
+  }
+}
+
+/** The playground workspace's ModelRegistered event for a version, in Event Grid's schema. */
+export function modelRegisteredEvent(id: string, model: ModelVersionName): Record<string, unknown> {
+  return {
+    id,
+    topic: WORKSPACE_ID,
+    subject: `models/${model.name}:${model.version}`,
+    eventType: 'Microsoft.MachineLearningServices.ModelRegistered',
+    eventTime: new Date().toISOString(),
+    data: { ModelName: model.name, ModelVersion: Number(model.version), ModelTags: {}, ModelProperties: {} },
+    dataVersion: '',
+    metadataVersion: '1',
+  };
+}
+
+/** POSTs one event to `amlEvents` as Event Grid delivers it; returns the host's status. */
+export async function deliverToAmlEvents(hostUrl: string, event: unknown): Promise<number> {
   const response = await fetch(`${hostUrl}/runtime/webhooks/eventgrid?functionName=amlEvents`, {
     method: 'POST',
     headers: { 'aeg-event-type': 'Notification', 'content-type': 'application/json' },

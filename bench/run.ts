@@ -9,6 +9,7 @@ import type { Benchmark } from './benchmark.js';
 
 export const BENCHMARKS: Readonly<Record<string, () => Promise<Benchmark>>> = {
   coldstart: async () => (await import('./coldstart.js')).benchmark,
+  'first-event': async () => (await import('./firstEvent.js')).benchmark,
   events: async () => (await import('./events.js')).benchmark,
   sweep: async () => (await import('./sweep.js')).benchmark,
 };

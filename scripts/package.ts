@@ -80,6 +80,9 @@ export async function buildPackage(options: PackageOptions = {}): Promise<Packag
     format: 'esm',
     platform: 'node',
     target: 'node20',
+    // Prefer a package's ESM build: split chunks of a CommonJS-only build expose just a default export, so
+    // `await import('@azure/arm-machinelearning')` would find no named client class in the bundle.
+    mainFields: ['module', 'main'],
     // Chunks sit next to main.js so code that locates the app root from import.meta.url finds it in every chunk.
     chunkNames: 'chunk-[hash]',
     entryNames: '[name]',

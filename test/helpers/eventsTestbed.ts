@@ -58,6 +58,8 @@ export interface TestbedOptions {
   readonly policy: (emulatorUrl: string) => string;
   /** Serve the app's entry on the offline host (one per test file: the app registers once per process). */
   readonly host?: boolean;
+  /** The entry the host serves; default the source's `src/index.ts`. A packaged bundle builds its own services from `env`. */
+  readonly entry?: string;
 }
 
 export async function startEventsTestbed(options: TestbedOptions): Promise<EventsTestbed> {
@@ -82,7 +84,7 @@ export async function startEventsTestbed(options: TestbedOptions): Promise<Event
   let host: FunctionsHost | undefined;
   if (options.host === true) {
     setServicesForProcess(services);
-    host = await startHost({ entry: ENTRY, port: 0, timers: false, env, log: (line) => hostLog.push(line) });
+    host = await startHost({ entry: options.entry ?? ENTRY, port: 0, timers: false, env, log: (line) => hostLog.push(line) });
   }
   const emulatorJson = async <T>(path: string): Promise<T> => {
     const response = await request(`${emulator.url}${path}`, { ca: emulator.caPem, headers: authorizationFor(path) });
