@@ -28,6 +28,8 @@ export interface StartPlaygroundOptions {
   /** Where the children's output goes, already prefixed (`[app] ...`). Default: stdout. */
   readonly log?: (line: string) => void;
   readonly startTimeoutMs?: number;
+  /** The shell's environment: a setting set there wins over `local.settings.json`, as under Core Tools. Default: process.env. */
+  readonly environment?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface Playground {
@@ -129,6 +131,19 @@ export function playgroundEnvironment(values: Readonly<Record<string, string>>, 
   return env;
 }
 
+/** `local.settings.json` `Values`, with each setting the shell sets (non-empty) taking precedence. */
+export function withShellOverrides(
+  values: Readonly<Record<string, string>>,
+  environment: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
+  const merged: Record<string, string> = { ...values };
+  for (const name of Object.keys(values)) {
+    const fromShell = environment[name];
+    if (fromShell !== undefined && fromShell !== '') merged[name] = fromShell;
+  }
+  return merged;
+}
+
 /** Whether an executable named `name` is on PATH. */
 export function findOnPath(name: string, env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
   const extensions = process.platform === 'win32' ? (env['PATHEXT'] ?? '.EXE;.CMD;.BAT').split(';') : [''];
@@ -155,7 +170,8 @@ export async function startPlayground(options: StartPlaygroundOptions = {}): Pro
   const runner: AppRunner = options.runner === undefined || options.runner === 'auto' ? (findOnPath('func') ? 'func' : 'host') : options.runner;
   const timeoutMs = options.startTimeoutMs ?? 60_000;
 
-  const { values, created } = ensureLocalSettings(cwd);
+  const { values: fileValues, created } = ensureLocalSettings(cwd);
+  const values = withShellOverrides(fileValues, options.environment ?? process.env);
   if (created) log(`[start] created ${LOCAL_SETTINGS} from ${LOCAL_SETTINGS_SAMPLE}`);
   if (runner === 'host') {
     for (const file of [join(distDir, 'dev', 'host', 'main.js'), join(distDir, 'src', 'index.js')]) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describePlayground, playgroundEnvironment } from '../../../dev/start.js';
+import { describePlayground, playgroundEnvironment, withShellOverrides } from '../../../dev/start.js';
 
 const sampleValues = {
   FUNCTIONS_WORKER_RUNTIME: 'node',
@@ -90,5 +90,15 @@ describe('describePlayground', () => {
   it('tells the token command where the identity provider is when the emulator port is not the default', () => {
     const text = describePlayground({ ...playground, emulatorUrl: 'https://127.0.0.1:9443' }, '/p').join('\n');
     expect(text).toContain('--role ComputeRequester --idp https://127.0.0.1:9443/idp');
+  });
+});
+
+describe('withShellOverrides', () => {
+  it('lets a setting exported in the shell win over local.settings.json, as under Core Tools', () => {
+    const merged = withShellOverrides(sampleValues, { AML_WARDEN_STUDIO_URL: 'https://studio.example', AML_WARDEN_POLICY: '', PATH: '/usr/bin' });
+    expect(merged['AML_WARDEN_STUDIO_URL']).toBe('https://studio.example');
+    // An empty shell value does not blank the file's value; variables the file does not name are not added.
+    expect(merged['AML_WARDEN_POLICY']).toBe('policy/playground.yaml');
+    expect(merged['PATH']).toBeUndefined();
   });
 });
