@@ -5,6 +5,7 @@
  */
 import type { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import { AppError, type ErrorCode } from '../errors.js';
+import { MAX_RETRY_AFTER_MS, RetryAfterTooLongError } from './pipelinePolicies.js';
 
 const MODULE = 'armRequest';
 
@@ -41,7 +42,10 @@ export interface ArmAnswer {
 export interface ArmRequesterOptions {
   readonly clientFor: (subscriptionId: string) => Promise<ArmPipelineClient>;
   readonly pacing?: ArmPacing | undefined;
-  /** Extra attempts after the pipeline's own retries still end in 429; each waits Retry-After. Default 3. */
+  /**
+   * Extra attempts after the pipeline's own retries still end in 429; each waits Retry-After. Default 3.
+   * A Retry-After over `MAX_RETRY_AFTER_MS` is not waited out: the call fails as transient at once.
+   */
   readonly throttleRetries?: number;
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -93,7 +97,10 @@ export class ArmRequester {
       this.#options.pacing?.observe(call.subscriptionId, kind, answer.status, answer.headers);
       if (answer.status >= 200 && answer.status < 300) return answer;
       if (answer.status === 429 && attempt < attempts) {
-        await this.#sleep(retryAfterMs(answer.headers) ?? 1000 * attempt);
+        const waitMs = retryAfterMs(answer.headers) ?? 1000 * attempt;
+        // Waiting longer would outlive Event Grid's delivery and the function timeout; fail so it redelivers later.
+        if (waitMs > MAX_RETRY_AFTER_MS) throw armFailure(answer, call.what);
+        await this.#sleep(waitMs);
         continue;
       }
       throw armFailure(answer, call.what);
@@ -160,6 +167,12 @@ export function armFailure(answer: Pick<ArmAnswer, 'status' | 'body'>, what: str
 
 function transportFailure(error: unknown, what: string): AppError {
   if (error instanceof AppError) return error;
+  if (error instanceof RetryAfterTooLongError) {
+    return new AppError('UpstreamTransient', `${what} failed: ${error.statusCode} ${error.code}`, {
+      module: MODULE,
+      details: [{ target: 'status', message: String(error.statusCode) }],
+    });
+  }
   const name = error instanceof Error ? error.name : '';
   const code = typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
   const reason = name === 'AbortError' || name === 'TimeoutError' ? 'timed out' : (code ?? 'network error');

@@ -4,7 +4,7 @@
  */
 import type { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import type { TokenCredential } from '@azure/core-auth';
-import { requestTimeoutPolicy } from './pipelinePolicies.js';
+import { perRetryPolicies } from './pipelinePolicies.js';
 
 /** The real ARM scope, also when the endpoint is the local emulator: tokens are asked for ARM's audience. */
 export const ARM_SCOPE = 'https://management.azure.com/.default';
@@ -22,6 +22,7 @@ export type MachineLearningClientFactory = (subscriptionId: string) => Promise<A
  * Returns `createMachineLearningClient(subscriptionId)`, caching one client per subscription.
  * Retries are the SDK's: 429 and 503 wait for Retry-After, other failures back off exponentially;
  * bounded so a throttled sweep slows down rather than failing, and an outage fails within minutes.
+ * A Retry-After over `MAX_RETRY_AFTER_MS` is not waited out: the call fails as transient (`retryAfterLimitPolicy`).
  */
 export function createMachineLearningClientFactory(options: MachineLearningClientOptions): MachineLearningClientFactory {
   const clients = new Map<string, Promise<AzureMachineLearningWorkspaces>>();
@@ -36,7 +37,7 @@ export function createMachineLearningClientFactory(options: MachineLearningClien
             credentialScopes: [ARM_SCOPE],
             ...(options.ca === undefined ? {} : { tlsOptions: { ca: options.ca } }),
             retryOptions: { maxRetries: 6, retryDelayInMs: 1_000, maxRetryDelayInMs: 30_000 },
-            additionalPolicies: [{ policy: requestTimeoutPolicy(options.timeoutMs), position: 'perRetry' }],
+            additionalPolicies: perRetryPolicies(options.timeoutMs),
             userAgentOptions: { userAgentPrefix: 'aml-warden' },
           }),
       );

@@ -8,7 +8,7 @@ import type { SecretClient } from '@azure/keyvault-secrets';
 import type { CredentialKind } from '../config.js';
 import { AppError } from '../errors.js';
 import { azureErrorFacts, fromAzureError } from '../azure/azureErrors.js';
-import { requestTimeoutPolicy } from '../azure/pipelinePolicies.js';
+import { perRetryPolicies } from '../azure/pipelinePolicies.js';
 
 const MODULE = 'secrets';
 
@@ -93,7 +93,7 @@ class KeyVaultSecretStore implements SecretStore {
           disableChallengeResourceVerification: credentialKind === 'local',
           ...(ca === undefined ? {} : { tlsOptions: { ca } }),
           retryOptions: { maxRetries: 3, retryDelayInMs: 500, maxRetryDelayInMs: 10_000 },
-          additionalPolicies: [{ policy: requestTimeoutPolicy(timeoutMs), position: 'perRetry' }],
+          additionalPolicies: perRetryPolicies(timeoutMs),
           userAgentOptions: { userAgentPrefix: 'aml-warden' },
         }),
     );

@@ -9,7 +9,7 @@ import type { ZodType } from 'zod';
 import type { StateSettings } from '../config.js';
 import { AppError } from '../errors.js';
 import { azureErrorFacts, fromAzureError } from '../azure/azureErrors.js';
-import { requestTimeoutPolicy } from '../azure/pipelinePolicies.js';
+import { perRetryPolicies } from '../azure/pipelinePolicies.js';
 import { isLoopbackHttp } from './httpClient.js';
 
 const MODULE = 'tableState';
@@ -180,7 +180,7 @@ class LazyTableClient {
     const clientOptions = {
       ...(ca === undefined ? {} : { tlsOptions: { ca } }),
       retryOptions: { maxRetries: 3, retryDelayInMs: 500, maxRetryDelayInMs: 10_000 },
-      additionalPolicies: [{ policy: requestTimeoutPolicy(timeoutMs), position: 'perRetry' as const }],
+      additionalPolicies: perRetryPolicies(timeoutMs),
       userAgentOptions: { userAgentPrefix: 'aml-warden' },
     };
     const client =
