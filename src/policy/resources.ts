@@ -127,16 +127,7 @@ export function parseWorkspace(value: unknown): WorkspaceResource {
   const body = parseBody(armResourceSchema, value, 'workspace');
   const id = idParts(body.id, 'workspace');
   if (id.computeName !== undefined) throw notA('workspace', body.id);
-  return {
-    resourceType: 'workspace',
-    id: body.id,
-    name: body.name ?? id.workspaceName,
-    subscriptionId: id.subscriptionId,
-    resourceGroup: id.resourceGroup,
-    workspaceName: id.workspaceName,
-    location: body.location ?? undefined,
-    tags: body.tags,
-  };
+  return { resourceType: 'workspace', ...locatedIn(body, id, id.workspaceName) };
 }
 
 export function parseCompute(value: unknown): ComputeResource {
@@ -149,13 +140,7 @@ export function parseCompute(value: unknown): ComputeResource {
   const scale = inner?.scaleSettings ?? undefined;
   return {
     resourceType: 'compute',
-    id: body.id,
-    name: body.name ?? id.computeName,
-    subscriptionId: id.subscriptionId,
-    resourceGroup: id.resourceGroup,
-    workspaceName: id.workspaceName,
-    location: body.location ?? undefined,
-    tags: body.tags,
+    ...locatedIn(body, id, id.computeName),
     kind,
     computeType,
     provisioningState: body.properties.provisioningState ?? undefined,
@@ -195,6 +180,19 @@ function parseBody<T extends z.ZodType>(schema: T, value: unknown, what: string)
       details,
     }),
   );
+}
+
+/** The fields every governed resource has: where it lives, its name and its tags. */
+function locatedIn(body: z.output<typeof armResourceSchema>, id: ArmResourceId, fallbackName: string): Omit<WorkspaceResource, 'resourceType'> {
+  return {
+    id: body.id,
+    name: body.name ?? fallbackName,
+    subscriptionId: id.subscriptionId,
+    resourceGroup: id.resourceGroup,
+    workspaceName: id.workspaceName,
+    location: body.location ?? undefined,
+    tags: body.tags,
+  };
 }
 
 function idParts(id: string, what: string): ArmResourceId {
