@@ -17,6 +17,7 @@ import { loadConfig } from '../src/config.js';
 import type { Benchmark, BenchContext } from './benchmark.js';
 import { describeMachine, machineLine, writeSection } from './report.js';
 import { percentile, round } from './stats.js';
+import { retrainedModelsPolicy } from '../dev/playgroundPolicy.js';
 
 export const SUBSCRIPTION = '11111111-1111-1111-1111-111111111111';
 const RESOURCE_GROUP = 'rg-mlops-demo';
@@ -43,24 +44,6 @@ export interface EventsBenchResult extends EventsBenchOptions {
   readonly callsByService: Readonly<Record<string, number>>;
 }
 
-/** Retrained versions (job in an experiment `retrain*`) go to the emulator's Azure DevOps pipeline 1. */
-export function policyYaml(emulatorUrl: string): string {
-  return `version: 1
-cd:
-  targets:
-    model-cd:
-      kind: azureDevOps
-      organizationUrl: ${emulatorUrl}/ado/contoso
-      project: mlops
-      pipelineId: 1
-      auth: { kind: pat, secretName: ado-pat }
-  rules:
-    - name: retrained-models
-      target: model-cd
-      experiments: ['retrain*']
-`;
-}
-
 function serviceOf(path: string): string {
   if (path.startsWith('/ado/')) return 'Azure DevOps';
   if (path.startsWith('/idp')) return 'identity provider';
@@ -75,7 +58,7 @@ export async function measureEvents(root: string, options: EventsBenchOptions = 
   try {
     writeFileSync(join(appRoot, 'host.json'), '{"version":"2.0"}');
     writeFileSync(join(appRoot, 'emulator-ca.pem'), emulator.caPem);
-    writeFileSync(join(appRoot, 'policy.yaml'), policyYaml(emulator.url));
+    writeFileSync(join(appRoot, 'policy.yaml'), retrainedModelsPolicy(emulator.url));
     const env: Record<string, string> = {
       AML_WARDEN_POLICY: join(appRoot, 'policy.yaml'),
       AML_WARDEN_ARM_ENDPOINT: emulator.url,

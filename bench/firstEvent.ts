@@ -17,9 +17,10 @@ import { playgroundEnvironment } from '../dev/start.js';
 import { createServices } from '../src/app/services.js';
 import { loadConfig } from '../src/config.js';
 import type { Benchmark, BenchContext } from './benchmark.js';
-import { deliverToAmlEvents, modelRegisteredEvent, policyYaml, seedRetrainedVersions, SUBSCRIPTION, type ModelVersionName } from './events.js';
+import { deliverToAmlEvents, modelRegisteredEvent, seedRetrainedVersions, SUBSCRIPTION, type ModelVersionName } from './events.js';
 import { describeMachine, machineLine, writeSection } from './report.js';
 import { median, percentile, round } from './stats.js';
+import { retrainedModelsPolicy } from '../dev/playgroundPolicy.js';
 
 const MODEL_NAME = 'first-event-model';
 /** The pipeline the benchmark's policy starts for a retrained version. */
@@ -86,7 +87,7 @@ export async function measureFirstEvent(root: string, runs = 10, log: (line: str
   try {
     const caFile = join(appRoot, 'emulator-ca.pem');
     writeFileSync(caFile, emulator.caPem);
-    writeFileSync(join(appRoot, 'policy.yaml'), policyYaml(emulator.url));
+    writeFileSync(join(appRoot, 'policy.yaml'), retrainedModelsPolicy(emulator.url));
     const env = playgroundEnvironment(
       // Settings the playground's local.settings.json gives the app besides the addresses this fills in.
       { AML_WARDEN_POLICY: join(appRoot, 'policy.yaml'), AML_WARDEN_AUTH_AUDIENCE: 'api://aml-warden' },

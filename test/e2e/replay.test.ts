@@ -5,24 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliIo } from '../../src/cli.js';
 import { modelRegisteredEvent, seedModelVersion, startEventsTestbed, type EventsTestbed } from '../helpers/eventsTestbed.js';
 import { readPublishedFixture } from '../helpers/publishedFixtures.js';
+import { retrainedModelsPolicy } from '../../dev/playgroundPolicy.js';
 
-const policy = (url: string): string => `
-version: 1
-cd:
-  targets:
-    model-cd:
-      kind: azureDevOps
-      organizationUrl: ${url}/ado/contoso
-      project: mlops
-      pipelineId: 1
-      auth: { kind: pat, secretName: ado-pat }
-  rules:
-    - name: retrained-models
-      target: model-cd
-      experiments: ['retrain*']
-      modelTags: { retrained: 'true' }
-      match: any
-`;
+const policy = (url: string): string => retrainedModelsPolicy(url, { rule: { modelTags: { retrained: 'true' }, match: 'any' } });
 
 let bed: EventsTestbed;
 let dir: string;

@@ -1,38 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandJob, fixtureEvent, modelRegisteredEvent, seedModelVersion, startEventsTestbed, WORKSPACE_ID, type EventsTestbed } from '../helpers/eventsTestbed.js';
+import { emulatorPipelineTarget, retrainedModelsPolicy } from '../../dev/playgroundPolicy.js';
 
-const policy = (url: string): string => `
-version: 1
-cd:
-  targets:
-    model-cd:
-      kind: azureDevOps
-      organizationUrl: ${url}/ado/contoso
-      project: mlops
-      pipelineId: 1
-      auth: { kind: pat, secretName: ado-pat }
-    retrain:
-      kind: azureDevOps
-      organizationUrl: ${url}/ado/contoso
-      project: mlops
-      pipelineId: 2
-      auth: { kind: pat, secretName: ado-pat }
-  rules:
-    - name: retrained-models
-      target: model-cd
-      experiments: ['retrain*']
-notifications:
-  channels:
-    teams: { kind: teams, urlSecretName: teams-webhook-url }
-    generic: { kind: webhook, urlSecretName: generic-webhook-url }
-  cd: { channel: teams }
-  events:
-    RunCompleted: generic
-    ModelDeployed: generic
-driftRetrain:
-  enabled: true
-  target: retrain
-`;
+const policy = (url: string): string =>
+  retrainedModelsPolicy(url, {
+    targets: { retrain: emulatorPipelineTarget(url, 2) },
+    sections: {
+      notifications: {
+        channels: { teams: { kind: 'teams', urlSecretName: 'teams-webhook-url' }, generic: { kind: 'webhook', urlSecretName: 'generic-webhook-url' } },
+        cd: { channel: 'teams' },
+        events: { RunCompleted: 'generic', ModelDeployed: 'generic' },
+      },
+      driftRetrain: { enabled: true, target: 'retrain' },
+    },
+  });
 
 let bed: EventsTestbed;
 

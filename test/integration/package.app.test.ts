@@ -4,25 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPackage } from '../../scripts/package.js';
 import { WORKSPACE_ID, modelRegisteredEvent, seedModelVersion, startEventsTestbed, type EventsTestbed } from '../helpers/eventsTestbed.js';
+import { retrainedModelsPolicy } from '../../dev/playgroundPolicy.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
-const policy = (url: string): string => `
-version: 1
-mode: audit
-cd:
-  targets:
-    model-cd:
-      kind: azureDevOps
-      organizationUrl: ${url}/ado/contoso
-      project: mlops
-      pipelineId: 1
-      auth: { kind: pat, secretName: ado-pat }
-  rules:
-    - name: retrained
-      target: model-cd
-      experiments: ['retrain*']
-`;
+const policy = (url: string): string => retrainedModelsPolicy(url);
 
 // What Azure runs is the bundle, not the source: its lazily loaded SDK chunks must work, not just load.
 describe('the packaged app', () => {
