@@ -18,6 +18,7 @@ import type { Benchmark, BenchContext } from './benchmark.js';
 import { describeMachine, machineLine, writeSection } from './report.js';
 import { percentile, round } from './stats.js';
 import { retrainedModelsPolicy } from '../dev/playgroundPolicy.js';
+import { localAzureSettings } from '../dev/localAzureSettings.js';
 
 export const SUBSCRIPTION = '11111111-1111-1111-1111-111111111111';
 const RESOURCE_GROUP = 'rg-mlops-demo';
@@ -60,13 +61,10 @@ export async function measureEvents(root: string, options: EventsBenchOptions = 
     writeFileSync(join(appRoot, 'emulator-ca.pem'), emulator.caPem);
     writeFileSync(join(appRoot, 'policy.yaml'), retrainedModelsPolicy(emulator.url));
     const env: Record<string, string> = {
-      AML_WARDEN_POLICY: join(appRoot, 'policy.yaml'),
-      AML_WARDEN_ARM_ENDPOINT: emulator.url,
-      AML_WARDEN_CREDENTIAL: 'local',
-      AML_WARDEN_LOCAL_IDP_URL: `${emulator.url}/idp`,
-      AML_WARDEN_TLS_CA_FILE: join(appRoot, 'emulator-ca.pem'),
-      AML_WARDEN_STATE_CONNECTION_STRING: azurite.connectionString,
-      AML_WARDEN_KEYVAULT_URL: emulator.url,
+      ...localAzureSettings(
+        { emulatorUrl: emulator.url, azuriteConnectionString: azurite.connectionString },
+        { policy: join(appRoot, 'policy.yaml'), caFile: join(appRoot, 'emulator-ca.pem') },
+      ),
       AML_WARDEN_SWEEP_SCHEDULE: '0 0 */6 * * *',
     };
     const services = createServices(loadConfig(env, { appRoot }));

@@ -17,6 +17,7 @@ import { loadConfig } from '../src/config.js';
 import type { Benchmark } from './benchmark.js';
 import { describeMachine, machineLine, writeSection } from './report.js';
 import { round } from './stats.js';
+import { localAzureSettings } from '../dev/localAzureSettings.js';
 
 const WORKSPACES = Number(process.env['BENCH_SWEEP_WORKSPACES'] ?? 1000);
 const COMPUTES = Number(process.env['BENCH_SWEEP_COMPUTES'] ?? 10);
@@ -35,13 +36,7 @@ export const benchmark: Benchmark = {
       writeFileSync(join(appRoot, 'policy.yaml'), policy);
       const config = loadConfig(
         {
-          AML_WARDEN_POLICY: 'policy.yaml',
-          AML_WARDEN_ARM_ENDPOINT: emulator.url,
-          AML_WARDEN_CREDENTIAL: 'local',
-          AML_WARDEN_LOCAL_IDP_URL: `${emulator.url}/idp`,
-          AML_WARDEN_TLS_CA_FILE: 'ca.pem',
-          AML_WARDEN_STATE_CONNECTION_STRING: azurite.connectionString,
-          AML_WARDEN_KEYVAULT_URL: emulator.url,
+          ...localAzureSettings({ emulatorUrl: emulator.url, azuriteConnectionString: azurite.connectionString }, { policy: 'policy.yaml', caFile: 'ca.pem' }),
         },
         { appRoot },
       );

@@ -15,6 +15,7 @@ import { loadConfig } from '../../src/config.js';
 import { InMemoryTelemetry, type TelemetryItem } from '../../src/integrations/telemetry.js';
 import { request } from './emulatorServices.js';
 import { publishedFixtureUrl } from './publishedFixtures.js';
+import { localAzureSettings } from '../../dev/localAzureSettings.js';
 
 export const SUBSCRIPTION = '11111111-1111-1111-1111-111111111111';
 export const RESOURCE_GROUP = 'rg-mlops-demo';
@@ -69,13 +70,10 @@ export async function startEventsTestbed(options: TestbedOptions): Promise<Event
   writeFileSync(join(appRoot, 'emulator-ca.pem'), emulator.caPem);
   writeFileSync(join(appRoot, 'policy.yaml'), options.policy(emulator.url));
   const env: Record<string, string> = {
-    AML_WARDEN_POLICY: join(appRoot, 'policy.yaml'),
-    AML_WARDEN_ARM_ENDPOINT: emulator.url,
-    AML_WARDEN_CREDENTIAL: 'local',
-    AML_WARDEN_LOCAL_IDP_URL: `${emulator.url}/idp`,
-    AML_WARDEN_TLS_CA_FILE: join(appRoot, 'emulator-ca.pem'),
-    AML_WARDEN_STATE_CONNECTION_STRING: azurite.connectionString,
-    AML_WARDEN_KEYVAULT_URL: emulator.url,
+    ...localAzureSettings(
+      { emulatorUrl: emulator.url, azuriteConnectionString: azurite.connectionString },
+      { policy: join(appRoot, 'policy.yaml'), caFile: join(appRoot, 'emulator-ca.pem') },
+    ),
     AML_WARDEN_HTTP_TIMEOUT_MS: '5000',
   };
   const telemetry = new InMemoryTelemetry(20_000);

@@ -12,6 +12,7 @@ import { createMachineLearningClientFactory } from '../../src/azure/machineLearn
 import { AppError } from '../../src/errors.js';
 import { createHttpClient } from '../../src/integrations/httpClient.js';
 import { createSecretStore } from '../../src/integrations/secrets.js';
+import { localAzureSettings } from '../../dev/localAzureSettings.js';
 
 const SUBSCRIPTION = '11111111-1111-1111-1111-111111111111';
 
@@ -24,13 +25,7 @@ let appRoot: string;
 /** Settings as `npm start` has them, pointed at this file's own emulator and Azurite. */
 function playgroundEnv(): NodeJS.ProcessEnv {
   return {
-    AML_WARDEN_POLICY: 'policy/test.yaml',
-    AML_WARDEN_ARM_ENDPOINT: emulator.url,
-    AML_WARDEN_CREDENTIAL: 'local',
-    AML_WARDEN_LOCAL_IDP_URL: `${emulator.url}/idp`,
-    AML_WARDEN_TLS_CA_FILE: 'emulator-ca.pem',
-    AML_WARDEN_STATE_CONNECTION_STRING: azurite.connectionString,
-    AML_WARDEN_KEYVAULT_URL: emulator.url,
+    ...localAzureSettings({ emulatorUrl: emulator.url, azuriteConnectionString: azurite.connectionString }, { policy: 'policy/test.yaml', caFile: 'emulator-ca.pem' }),
     AML_WARDEN_SECRET_TTL_SECONDS: '300',
     AML_WARDEN_HTTP_TIMEOUT_MS: '5000',
   };

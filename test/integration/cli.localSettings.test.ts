@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli.js';
 import { startGovernanceKit, type GovernanceKit } from './governanceKit.js';
+import { localAzureSettings } from '../../dev/localAzureSettings.js';
 
 let kit: GovernanceKit;
 let cwd: string;
@@ -36,15 +37,12 @@ async function cli(args: string[], env: NodeJS.ProcessEnv) {
 describe('aml-warden reads local.settings.json from the current folder', () => {
   it('sweeps with the Values of local.settings.json when the environment sets none, and says so with --verbose', async () => {
     writeLocalSettings({
-      AML_WARDEN_POLICY: join(cwd, 'policy.yaml'),
-      AML_WARDEN_ARM_ENDPOINT: kit.emulator.url,
-      AML_WARDEN_CREDENTIAL: 'local',
-      AML_WARDEN_LOCAL_IDP_URL: `${kit.emulator.url}/idp`,
-      AML_WARDEN_TLS_CA_FILE: join(cwd, 'emulator-ca.pem'),
-      AML_WARDEN_STATE_CONNECTION_STRING: kit.azurite.connectionString,
+      ...localAzureSettings(
+        { emulatorUrl: kit.emulator.url, azuriteConnectionString: kit.azurite.connectionString },
+        { policy: join(cwd, 'policy.yaml'), caFile: join(cwd, 'emulator-ca.pem') },
+      ),
       AML_WARDEN_STATE_TABLE_URL: '',
       AML_WARDEN_TABLE_PREFIX: 'fromfile',
-      AML_WARDEN_KEYVAULT_URL: kit.emulator.url,
     });
     // The environment wins: the table prefix comes from it, not from the file.
     const result = await cli(['sweep', '--mode', 'audit', '--verbose'], { AML_WARDEN_TABLE_PREFIX: 'fromenv' });

@@ -17,6 +17,7 @@ import type { ComputeRequest } from '../../src/app/computeRequests/computeReques
 import { createComputeRequestStore, type ComputeRequestStore } from '../../src/integrations/computeRequestStore.js';
 import { createStateStore } from '../../src/integrations/tableState.js';
 import { request as httpsRequest } from '../helpers/emulatorServices.js';
+import { localAzureSettings } from '../../dev/localAzureSettings.js';
 
 const repositoryRoot = join(import.meta.dirname, '..', '..');
 const SUBSCRIPTION = '11111111-1111-1111-1111-111111111111';
@@ -143,14 +144,11 @@ beforeAll(async () => {
     timers: false,
     log: () => undefined,
     env: {
-      AML_WARDEN_POLICY: join(repositoryRoot, 'policy', 'playground.yaml'),
-      AML_WARDEN_ARM_ENDPOINT: emulator.url,
-      AML_WARDEN_CREDENTIAL: 'local',
-      AML_WARDEN_LOCAL_IDP_URL: `${emulator.url}/idp`,
-      AML_WARDEN_TLS_CA_FILE: caFile,
-      AML_WARDEN_STATE_CONNECTION_STRING: azurite.connectionString,
+      ...localAzureSettings(
+        { emulatorUrl: emulator.url, azuriteConnectionString: azurite.connectionString },
+        { policy: join(repositoryRoot, 'policy', 'playground.yaml'), caFile },
+      ),
       AML_WARDEN_TABLE_PREFIX: TABLE_PREFIX,
-      AML_WARDEN_KEYVAULT_URL: emulator.url,
       AML_WARDEN_AUTH_ISSUER: `${emulator.url}/idp`,
       AML_WARDEN_AUTH_AUDIENCE: 'api://aml-warden',
       AML_WARDEN_SWEEP_SCHEDULE: '0 0 */6 * * *',

@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config.js';
 import type { ResourceWriteSuccessEvent } from '../../src/events/domainEvent.js';
 import { parseEvent } from '../../src/events/parseDelivery.js';
 import { InMemoryTelemetry } from '../../src/integrations/telemetry.js';
+import { localAzureSettings } from '../../dev/localAzureSettings.js';
 
 export const SUB = '11111111-1111-1111-1111-111111111111';
 export const RG = 'rg-mlops-demo';
@@ -42,14 +43,8 @@ export async function startGovernanceKit(options: EmulatorOptions = {}): Promise
       writeFileSync(join(appRoot, file), edit(PLAYGROUND_POLICY.replaceAll('https://127.0.0.1:7443', emulator.url)));
       const config = loadConfig(
         {
-          AML_WARDEN_POLICY: file,
-          AML_WARDEN_ARM_ENDPOINT: emulator.url,
-          AML_WARDEN_CREDENTIAL: 'local',
-          AML_WARDEN_LOCAL_IDP_URL: `${emulator.url}/idp`,
-          AML_WARDEN_TLS_CA_FILE: 'emulator-ca.pem',
-          AML_WARDEN_STATE_CONNECTION_STRING: azurite.connectionString,
+          ...localAzureSettings({ emulatorUrl: emulator.url, azuriteConnectionString: azurite.connectionString }, { policy: file, caFile: 'emulator-ca.pem' }),
           AML_WARDEN_TABLE_PREFIX: settings.tablePrefix ?? `t${policies}x${Math.random().toString(36).slice(2, 8)}`,
-          AML_WARDEN_KEYVAULT_URL: emulator.url,
           AML_WARDEN_HTTP_TIMEOUT_MS: '10000',
         },
         { appRoot },
