@@ -9,10 +9,10 @@ import { createServices, setServicesForProcess, type Services } from '../../src/
 import { loadConfig } from '../../src/config.js';
 import { LocalIdpCredential } from '../../src/azure/credential.js';
 import { createMachineLearningClientFactory } from '../../src/azure/machineLearning.js';
-import { AppError } from '../../src/errors.js';
 import { createHttpClient } from '../../src/integrations/httpClient.js';
 import { createSecretStore } from '../../src/integrations/secrets.js';
 import { localAzureSettings } from '../../dev/localAzureSettings.js';
+import { appErrorOf } from '../helpers/appErrors.js';
 
 const SUBSCRIPTION = '11111111-1111-1111-1111-111111111111';
 
@@ -55,14 +55,6 @@ function callsTo(pattern: RegExp): number {
   return emulator.calls().filter((call) => pattern.test(call.path)).length;
 }
 
-async function appErrorOf(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  return error as AppError;
-}
 
 describe('Azure ML client against the emulator', () => {
   it('lists the playground workspace with the local identity provider credential', async () => {

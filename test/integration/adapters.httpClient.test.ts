@@ -3,8 +3,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulatorCertificate } from '../../dev/emulator/tls.js';
-import { AppError } from '../../src/errors.js';
 import { createHttpClient, describeTarget } from '../../src/integrations/httpClient.js';
+import { appErrorOf } from '../helpers/appErrors.js';
 
 type Handler = (request: IncomingMessage, body: string, response: ServerResponse) => void;
 
@@ -65,14 +65,6 @@ afterAll(async () => {
 
 const client = createHttpClient({ timeoutMs: 5_000, ca: certificate.cert });
 
-async function appErrorOf(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  return error as AppError;
-}
 
 describe('HTTP client adapter', () => {
   it('GETs JSON over HTTPS trusting the configured CA', async () => {

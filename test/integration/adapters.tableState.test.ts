@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { startAzurite, type AzuriteHandle } from '../../dev/azurite.js';
 import { AppError } from '../../src/errors.js';
 import { createStateStore, odata, toKey, type StateStore } from '../../src/integrations/tableState.js';
+import { appErrorOf } from '../helpers/appErrors.js';
 
 let azurite: AzuriteHandle;
 let store: StateStore;
@@ -20,14 +21,6 @@ afterAll(async () => {
   await azurite?.close();
 });
 
-async function conflictOf(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  return error as AppError;
-}
 
 const claimSchema = z.object({ status: z.enum(['Claimed', 'Done']), attempts: z.number() });
 
@@ -71,7 +64,7 @@ describe('Table Storage state against Azurite', () => {
     if (read === undefined) throw new Error('entity missing');
     const newEtag = await table.replace({ ...read.entity, status: 'Done', attempts: 2 }, read.etag);
     expect(newEtag).not.toBe(read.etag);
-    const error = await conflictOf(table.replace({ ...read.entity, status: 'Claimed', attempts: 3 }, read.etag));
+    const error = await appErrorOf(table.replace({ ...read.entity, status: 'Claimed', attempts: 3 }, read.etag));
     expect(error.code).toBe('Conflict');
     expect((await table.get('req', 'r1'))?.entity).toEqual({ partitionKey: 'req', rowKey: 'r1', status: 'Done', attempts: 2 });
   });
@@ -97,7 +90,7 @@ describe('Table Storage state against Azurite', () => {
     if (read === undefined) throw new Error('entity missing');
     await table.merge({ partitionKey: 'p', rowKey: 'r', b: 'three' }, read.etag);
     expect((await table.get('p', 'r'))?.entity).toEqual({ partitionKey: 'p', rowKey: 'r', a: 'one', b: 'three' });
-    expect((await conflictOf(table.merge({ partitionKey: 'p', rowKey: 'r', a: 'x' }, read.etag))).code).toBe('Conflict');
+    expect((await appErrorOf(table.merge({ partitionKey: 'p', rowKey: 'r', a: 'x' }, read.etag))).code).toBe('Conflict');
   });
 
   it('upsert writes unconditionally and delete reports whether something was there', async () => {
@@ -122,7 +115,7 @@ describe('Table Storage state against Azurite', () => {
 
   it('fails with Internal when a stored entity does not match the schema the caller expects', async () => {
     await store.table('Shapes').insert({ partitionKey: 'p', rowKey: 'r', status: 'Unknown', attempts: 'many' });
-    const error = await conflictOf(store.table('Shapes', claimSchema).get('p', 'r'));
+    const error = await appErrorOf(store.table('Shapes', claimSchema).get('p', 'r'));
     expect(error.code).toBe('Internal');
     expect(error.message).toContain('testShapes');
   });
@@ -133,7 +126,7 @@ describe('Table Storage state against Azurite', () => {
       tablePrefix: 'test',
       timeoutMs: 2_000,
     });
-    const error = await conflictOf(unreachable.table('Ledger').get('p', 'r'));
+    const error = await appErrorOf(unreachable.table('Ledger').get('p', 'r'));
     expect(error.code).toBe('UpstreamTransient');
   });
 });

@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../src/errors.js';
 import { createHttpClient } from '../../src/integrations/httpClient.js';
 import { createNotifier, type Notification } from '../../src/integrations/notifiers/createNotifier.js';
 import { parsePolicy } from '../../src/policy/document.js';
+import { appErrorOf } from '../helpers/appErrors.js';
 
 // The secret part of a webhook URL, as Workflows and Slack put it in the path and query.
 const SIGNATURE = 'sig-5f2c9a7e1b';
@@ -55,15 +55,6 @@ function notifierFor(kind: 'teams' | 'slack' | 'webhook', url: string) {
   });
 }
 
-async function failureOf(action: Promise<void>): Promise<AppError> {
-  try {
-    await action;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected an AppError');
-}
 
 describe('webhook notifiers', () => {
   it("each channel kind posts one JSON body in its receiver's format to the URL read from Key Vault", async () => {
@@ -79,11 +70,11 @@ describe('webhook notifiers', () => {
   });
 
   it('a refusal is permanent, throttling or a server error transient, and neither error names the URL or its secret', async () => {
-    const refused = await failureOf(notifierFor('slack', `${base}/403/hooks?sig=${SIGNATURE}`).send(notification));
+    const refused = await appErrorOf(notifierFor('slack', `${base}/403/hooks?sig=${SIGNATURE}`).send(notification));
     expect(refused.code).toBe('UpstreamPermanent');
     expect(refused.message).toBe('The Slack webhook answered 403');
 
-    const unavailable = await failureOf(notifierFor('teams', `${base}/503/workflows?sig=${SIGNATURE}`).send(notification));
+    const unavailable = await appErrorOf(notifierFor('teams', `${base}/503/workflows?sig=${SIGNATURE}`).send(notification));
     expect(unavailable.transient).toBe(true);
     expect(unavailable.message).toBe('The Teams workflow webhook answered 503');
 

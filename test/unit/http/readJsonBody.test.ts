@@ -1,7 +1,7 @@
 import { HttpRequest } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../../src/errors.js';
 import { readJsonBody } from '../../../src/http/readJsonBody.js';
+import { appErrorOf } from '../../helpers/appErrors.js';
 
 const post = (body: string | Uint8Array, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
   new HttpRequest({
@@ -11,15 +11,6 @@ const post = (body: string | Uint8Array, headers: Record<string, string> = { 'co
     body: typeof body === 'string' ? { string: body } : { bytes: body },
   });
 
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('readJsonBody', () => {
   it('parses JSON under any JSON media type (Event Grid and CloudEvents)', async () => {
@@ -29,14 +20,14 @@ describe('readJsonBody', () => {
   });
 
   it('refuses a non-JSON content type with 415', async () => {
-    const error = await rejection(readJsonBody(post('{"a":1}', { 'content-type': 'text/plain' }), { maxBytes: 100 }));
+    const error = await appErrorOf(readJsonBody(post('{"a":1}', { 'content-type': 'text/plain' }), { maxBytes: 100 }));
     expect(error.status).toBe(415);
     expect(error.code).toBe('UnsupportedMediaType');
   });
 
   it('refuses a body declared larger than the limit with 413 before reading it', async () => {
     const request = post(new Uint8Array(1_048_577).fill(0x20), { 'content-type': 'application/json', 'content-length': '1048577' });
-    const error = await rejection(readJsonBody(request, { maxBytes: 1_048_576 }));
+    const error = await appErrorOf(readJsonBody(request, { maxBytes: 1_048_576 }));
     expect(error.status).toBe(413);
     expect(error.code).toBe('PayloadTooLarge');
     expect(request.bodyUsed).toBe(false);
@@ -45,7 +36,7 @@ describe('readJsonBody', () => {
   it('refuses a body over the limit counted while reading when content-length is absent', async () => {
     const request = post(new Uint8Array(1_048_577).fill(0x20), { 'content-type': 'application/json' });
     expect(request.headers.get('content-length')).toBeNull();
-    const error = await rejection(readJsonBody(request, { maxBytes: 1_048_576 }));
+    const error = await appErrorOf(readJsonBody(request, { maxBytes: 1_048_576 }));
     expect(error.code).toBe('PayloadTooLarge');
     expect(request.bodyUsed).toBe(true);
   });
@@ -56,12 +47,12 @@ describe('readJsonBody', () => {
   });
 
   it('refuses invalid JSON, an empty body and invalid UTF-8 with 400 on "body"', async () => {
-    const invalid = await rejection(readJsonBody(post('{"a":'), { maxBytes: 100 }));
+    const invalid = await appErrorOf(readJsonBody(post('{"a":'), { maxBytes: 100 }));
     expect(invalid.status).toBe(400);
     expect(invalid.target).toBe('body');
     expect(invalid.message).toContain('not valid JSON');
-    expect((await rejection(readJsonBody(post('  '), { maxBytes: 100 }))).message).toBe('body is empty');
+    expect((await appErrorOf(readJsonBody(post('  '), { maxBytes: 100 }))).message).toBe('body is empty');
     const badBytes = new Uint8Array([0x22, 0xff, 0x22]);
-    expect((await rejection(readJsonBody(post(badBytes), { maxBytes: 100 }))).message).toBe('body is not valid UTF-8');
+    expect((await appErrorOf(readJsonBody(post(badBytes), { maxBytes: 100 }))).message).toBe('body is not valid UTF-8');
   });
 });

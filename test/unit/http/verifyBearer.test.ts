@@ -2,8 +2,8 @@ import { HttpRequest } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWTPayload } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../../src/errors.js';
 import { verifyBearer, type BearerAuth } from '../../../src/http/verifyBearer.js';
+import { appErrorOf } from '../../helpers/appErrors.js';
 
 const audience = 'api://aml-warden';
 
@@ -64,15 +64,6 @@ const requestWith = (authorization?: string) =>
     headers: authorization === undefined ? {} : { authorization },
   });
 
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -108,7 +99,7 @@ describe('verifyBearer', () => {
 
   it('refuses a request without an Authorization header (401, missing)', async () => {
     const idp = newIdp();
-    const error = await rejection(verifyBearer(requestWith(), idp.auth, (url) => idp.fetchJson(url)));
+    const error = await appErrorOf(verifyBearer(requestWith(), idp.auth, (url) => idp.fetchJson(url)));
     expect(error.status).toBe(401);
     expect(error.message).toBe('missing bearer token');
     expect(idp.fetched).toEqual([]);
@@ -117,14 +108,14 @@ describe('verifyBearer', () => {
   it('refuses a non-bearer scheme and garbage tokens', async () => {
     const idp = newIdp();
     const fetchJson = (url: string) => idp.fetchJson(url);
-    expect((await rejection(verifyBearer(requestWith('Basic dXNlcjpwYXNz'), idp.auth, fetchJson))).message).toContain('not a bearer token');
-    expect((await rejection(verifyBearer(requestWith('Bearer not-a-jwt'), idp.auth, fetchJson))).message).toBe('token is malformed');
+    expect((await appErrorOf(verifyBearer(requestWith('Basic dXNlcjpwYXNz'), idp.auth, fetchJson))).message).toContain('not a bearer token');
+    expect((await appErrorOf(verifyBearer(requestWith('Bearer not-a-jwt'), idp.auth, fetchJson))).message).toBe('token is malformed');
   });
 
   it('refuses an expired token', async () => {
     const idp = newIdp();
     const token = await idp.sign({ sub: 'u' }, { expiresIn: Math.floor(Date.now() / 1000) - 3600 });
-    const error = await rejection(verifyBearer(requestWith(`Bearer ${token}`), idp.auth, (url) => idp.fetchJson(url)));
+    const error = await appErrorOf(verifyBearer(requestWith(`Bearer ${token}`), idp.auth, (url) => idp.fetchJson(url)));
     expect(error.code).toBe('Unauthorized');
     expect(error.message).toBe('token has expired');
   });
@@ -132,7 +123,7 @@ describe('verifyBearer', () => {
   it('refuses a token that is not valid yet', async () => {
     const idp = newIdp();
     const token = await idp.sign({ sub: 'u' }, { notBefore: '1h', expiresIn: '2h' });
-    expect((await rejection(verifyBearer(requestWith(`Bearer ${token}`), idp.auth, (url) => idp.fetchJson(url)))).message).toBe(
+    expect((await appErrorOf(verifyBearer(requestWith(`Bearer ${token}`), idp.auth, (url) => idp.fetchJson(url)))).message).toBe(
       'token is not yet valid',
     );
   });
@@ -140,7 +131,7 @@ describe('verifyBearer', () => {
   it('refuses a token for another audience', async () => {
     const idp = newIdp();
     const token = await idp.sign({ sub: 'u' }, { audience: 'https://management.azure.com' });
-    const error = await rejection(verifyBearer(requestWith(`Bearer ${token}`), idp.auth, (url) => idp.fetchJson(url)));
+    const error = await appErrorOf(verifyBearer(requestWith(`Bearer ${token}`), idp.auth, (url) => idp.fetchJson(url)));
     expect(error.status).toBe(401);
     expect(error.message).toBe('token audience is not accepted');
   });
@@ -148,7 +139,7 @@ describe('verifyBearer', () => {
   it('refuses a token from another issuer', async () => {
     const idp = newIdp();
     const token = await idp.sign({ sub: 'u' }, { issuer: 'https://127.0.0.1:7443/elsewhere' });
-    expect((await rejection(verifyBearer(requestWith(`Bearer ${token}`), idp.auth, (url) => idp.fetchJson(url)))).message).toBe(
+    expect((await appErrorOf(verifyBearer(requestWith(`Bearer ${token}`), idp.auth, (url) => idp.fetchJson(url)))).message).toBe(
       'token issuer is not trusted',
     );
   });
@@ -157,7 +148,7 @@ describe('verifyBearer', () => {
     const idp = newIdp();
     const now = Math.floor(Date.now() / 1000);
     const token = `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ sub: 'u', iss: idp.auth.issuer, aud: audience, exp: now + 600 })}.`;
-    const error = await rejection(verifyBearer(requestWith(`Bearer ${token}`), idp.auth, (url) => idp.fetchJson(url)));
+    const error = await appErrorOf(verifyBearer(requestWith(`Bearer ${token}`), idp.auth, (url) => idp.fetchJson(url)));
     expect(error.status).toBe(401);
     expect(error.message).toContain('algorithm none is not accepted');
     expect(idp.fetched).toEqual([]);
@@ -171,7 +162,7 @@ describe('verifyBearer', () => {
       .setAudience(audience)
       .setExpirationTime('10m')
       .sign(new TextEncoder().encode('a-shared-secret-of-enough-length-000'));
-    expect((await rejection(verifyBearer(requestWith(`Bearer ${token}`), idp.auth, (url) => idp.fetchJson(url)))).message).toContain(
+    expect((await appErrorOf(verifyBearer(requestWith(`Bearer ${token}`), idp.auth, (url) => idp.fetchJson(url)))).message).toContain(
       'algorithm HS256 is not accepted',
     );
   });
@@ -179,11 +170,11 @@ describe('verifyBearer', () => {
   it('refuses a token signed by a key the issuer does not publish', async () => {
     const idp = newIdp();
     const forged = await idp.sign({ sub: 'u' }, { key: otherKey });
-    expect((await rejection(verifyBearer(requestWith(`Bearer ${forged}`), idp.auth, (url) => idp.fetchJson(url)))).message).toBe(
+    expect((await appErrorOf(verifyBearer(requestWith(`Bearer ${forged}`), idp.auth, (url) => idp.fetchJson(url)))).message).toBe(
       'token signature is invalid',
     );
     const unknownKid = await idp.sign({ sub: 'u' }, { key: otherKey, kid: 'key-2' });
-    expect((await rejection(verifyBearer(requestWith(`Bearer ${unknownKid}`), idp.auth, (url) => idp.fetchJson(url)))).message).toBe(
+    expect((await appErrorOf(verifyBearer(requestWith(`Bearer ${unknownKid}`), idp.auth, (url) => idp.fetchJson(url)))).message).toBe(
       'token signing key is unknown',
     );
   });
@@ -191,7 +182,7 @@ describe('verifyBearer', () => {
   it('refuses a token that names no subject', async () => {
     const idp = newIdp();
     const token = await idp.sign({ name: 'nobody' });
-    expect((await rejection(verifyBearer(requestWith(`Bearer ${token}`), idp.auth, (url) => idp.fetchJson(url)))).message).toContain(
+    expect((await appErrorOf(verifyBearer(requestWith(`Bearer ${token}`), idp.auth, (url) => idp.fetchJson(url)))).message).toContain(
       'no subject',
     );
   });
@@ -200,7 +191,7 @@ describe('verifyBearer', () => {
     const idp = newIdp({ failFetches: 1 });
     const fetchJson = (url: string) => idp.fetchJson(url);
     const token = await idp.sign({ sub: 'u' });
-    const error = await rejection(verifyBearer(requestWith(`Bearer ${token}`), idp.auth, fetchJson));
+    const error = await appErrorOf(verifyBearer(requestWith(`Bearer ${token}`), idp.auth, fetchJson));
     expect(error.code).toBe('UpstreamTransient');
     expect(error.status).toBe(503);
     expect((await verifyBearer(requestWith(`Bearer ${token}`), idp.auth, fetchJson)).id).toBe('u');
@@ -208,7 +199,7 @@ describe('verifyBearer', () => {
 
   it('refuses a discovery document without a jwks_uri as an upstream fault', async () => {
     const idp = newIdp();
-    const error = await rejection(
+    const error = await appErrorOf(
       verifyBearer(requestWith(`Bearer ${await idp.sign({ sub: 'u' })}`), idp.auth, async () => ({ issuer: idp.auth.issuer })),
     );
     expect(error.code).toBe('UpstreamPermanent');
