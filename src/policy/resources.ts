@@ -15,8 +15,8 @@ export interface ArmResourceId {
   readonly computeName?: string;
 }
 
-export interface WorkspaceResource {
-  readonly resourceType: 'workspace';
+/** What every governed resource has: where it lives, its name and its tags. */
+export interface LocatedResource {
   readonly id: string;
   readonly name: string;
   readonly subscriptionId: string;
@@ -24,6 +24,10 @@ export interface WorkspaceResource {
   readonly workspaceName: string;
   readonly location: string | undefined;
   readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface WorkspaceResource extends LocatedResource {
+  readonly resourceType: 'workspace';
 }
 
 export type ComputeKind = 'AmlCompute' | 'ComputeInstance' | 'Other';
@@ -34,15 +38,8 @@ export interface ScaleSettings {
   readonly nodeIdleTimeBeforeScaleDown: string | undefined;
 }
 
-export interface ComputeResource {
+export interface ComputeResource extends LocatedResource {
   readonly resourceType: 'compute';
-  readonly id: string;
-  readonly name: string;
-  readonly subscriptionId: string;
-  readonly resourceGroup: string;
-  readonly workspaceName: string;
-  readonly location: string | undefined;
-  readonly tags: Readonly<Record<string, string>>;
   /** Policy distinguishes clusters and instances; every other compute type (AKS, Kubernetes, …) is `Other`. */
   readonly kind: ComputeKind;
   /** ARM's `computeType` as written. */
@@ -182,8 +179,7 @@ function parseBody<T extends z.ZodType>(schema: T, value: unknown, what: string)
   );
 }
 
-/** The fields every governed resource has: where it lives, its name and its tags. */
-function locatedIn(body: z.output<typeof armResourceSchema>, id: ArmResourceId, fallbackName: string): Omit<WorkspaceResource, 'resourceType'> {
+function locatedIn(body: z.output<typeof armResourceSchema>, id: ArmResourceId, fallbackName: string): LocatedResource {
   return {
     id: body.id,
     name: body.name ?? fallbackName,
