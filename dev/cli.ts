@@ -1,9 +1,10 @@
 /**
  * `aml-warden dev ...` — commands for the local Azure-in-a-box.
  *
- *   aml-warden dev token --user NAME --role ROLE [--role ROLE2] [--audience A] [--expires-in S] [--not-before S] [--idp URL] [--ca FILE]
+ *   aml-warden dev token --user NAME --role ROLE [--role ROLE2] [--token-version 1|2] [--app] [--audience A]
+ *                        [--expires-in S] [--not-before S] [--idp URL] [--ca FILE]
  *
- * mints a user token on the running emulator's identity provider and prints it alone on stdout, so that
+ * mints a token on the running emulator's identity provider and prints it alone on stdout, so that
  * `TOKEN=$(npx aml-warden dev token ...)` works. The emulator's certificate is trusted explicitly through its CA file;
  * certificate checks are never turned off.
  */
@@ -30,10 +31,12 @@ const defaultIo: DevCliIo = {
   cwd: process.cwd(),
 };
 
-const USAGE = `usage: aml-warden dev token --user NAME --role ROLE [--role ROLE2] [--audience AUDIENCE]
-                             [--expires-in SECONDS] [--not-before SECONDS] [--idp URL] [--ca FILE]
+const USAGE = `usage: aml-warden dev token --user NAME --role ROLE [--role ROLE2] [--token-version 1|2] [--app]
+                             [--audience AUDIENCE] [--expires-in SECONDS] [--not-before SECONDS] [--idp URL] [--ca FILE]
 
-  Mints a token for NAME with the given app roles on the local identity provider and prints it.
+  Mints an access token for the app's API with the given app roles on the local identity provider and prints it.
+  --token-version  2 (default): Entra's v2.0 token (aud = the API's client ID); 1: a v1.0 token (aud = its App ID URI)
+  --app         an app-only token (no scp) for the application NAME, as a daemon or Event Grid gets; default: a user token
   --expires-in  lifetime from now; a negative value makes a token that has already expired (e.g. -120)
   --not-before  when it becomes valid, from now; positive makes a token not yet valid
   --idp         the identity provider (default ${DEFAULT_IDP_URL})
@@ -80,8 +83,9 @@ async function mintToken(args: readonly string[], io: DevCliIo): Promise<string>
   const response = await postJson(
     `${options.idp.replace(/\/+$/, '')}/dev/token`,
     {
-      user: options.user,
+      ...(options.app ? { app: options.user } : { user: options.user }),
       roles: options.roles,
+      version: options.tokenVersion,
       ...(options.audience === undefined ? {} : { audience: options.audience }),
       ...(options.expiresIn === undefined ? {} : { expiresInSeconds: options.expiresIn }),
       ...(options.notBefore === undefined ? {} : { notBeforeSeconds: options.notBefore }),
@@ -98,6 +102,8 @@ async function mintToken(args: readonly string[], io: DevCliIo): Promise<string>
 
 interface TokenArgs {
   readonly user: string;
+  readonly app: boolean;
+  readonly tokenVersion: 1 | 2;
   readonly roles: string[];
   readonly audience?: string;
   readonly expiresIn?: number;
@@ -109,6 +115,8 @@ interface TokenArgs {
 const tokenOptions = {
   user: { type: 'string' },
   role: { type: 'string', multiple: true },
+  'token-version': { type: 'string' },
+  app: { type: 'boolean' },
   audience: { type: 'string' },
   'expires-in': { type: 'string' },
   'not-before': { type: 'string' },
@@ -145,12 +153,16 @@ function wholeSeconds(value: string | undefined, option: string): number | undef
 function parseTokenArgs(args: readonly string[]): TokenArgs {
   const values = parseOrExplain(() => parseArgs({ args: joinNegativeValues(args), options: tokenOptions, strict: true, allowPositionals: false }).values);
   if (!values.user) throw new UsageError('--user is required');
+  const tokenVersion = values['token-version'] ?? '2';
+  if (tokenVersion !== '1' && tokenVersion !== '2') throw new UsageError('--token-version must be 1 or 2');
   const expiresIn = wholeSeconds(values['expires-in'], '--expires-in');
   const notBefore = wholeSeconds(values['not-before'], '--not-before');
   const idp = values.idp ?? DEFAULT_IDP_URL;
   if (!/^https:\/\//i.test(idp)) throw new UsageError('--idp must be an https URL');
   return {
     user: values.user,
+    app: values.app === true,
+    tokenVersion: tokenVersion === '1' ? 1 : 2,
     roles: values.role ?? [],
     idp,
     ...(values.audience === undefined ? {} : { audience: values.audience }),

@@ -8,6 +8,7 @@ import { delimiter, isAbsolute, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { startAzurite, type AzuriteHandle } from './azurite.js';
+import type { EventSubscription } from './emulator/eventgrid.js';
 import { startEmulator } from './emulator/server.js';
 import { onEachLine } from './outputLines.js';
 import { DEFAULT_DEV_PORTS, DEV_PORT_SETTINGS, LOOPBACK, ensurePortFree, findFreePort, readDevPorts, waitForListening } from './ports.js';
@@ -45,14 +46,31 @@ export interface Playground {
   stop(): Promise<void>;
 }
 
-/** The Event Grid event types the Azure ML system topic publishes to `amlEvents`. */
+/** The Event Grid event types the Azure ML system topic publishes to `amlEvents` unfiltered. */
 export const AML_EVENT_TYPES = [
   'Microsoft.MachineLearningServices.ModelRegistered',
   'Microsoft.MachineLearningServices.ModelDeployed',
   'Microsoft.MachineLearningServices.RunCompleted',
-  'Microsoft.MachineLearningServices.RunStatusChanged',
   'Microsoft.MachineLearningServices.DatasetDriftDetected',
 ] as const;
+
+/**
+ * The playground's Event Grid subscriptions, as `infra/` creates them: ResourceWriteSuccess to `resourceEvents`;
+ * the Azure ML events to `amlEvents`, RunStatusChanged — raised on every status change — only when it failed.
+ */
+export function playgroundEventSubscriptions(appUrl: string): EventSubscription[] {
+  const eventgrid = (functionName: string): string => `${appUrl}/runtime/webhooks/eventgrid?functionName=${functionName}`;
+  return [
+    { endpoint: eventgrid('resourceEvents'), eventTypes: ['Microsoft.Resources.ResourceWriteSuccess'], functionName: 'resourceEvents' },
+    { endpoint: eventgrid('amlEvents'), eventTypes: [...AML_EVENT_TYPES], functionName: 'amlEvents' },
+    {
+      endpoint: eventgrid('amlEvents'),
+      eventTypes: ['Microsoft.MachineLearningServices.RunStatusChanged'],
+      advancedFilters: [{ key: 'data.runStatus', stringIn: ['Failed'] }],
+      name: 'amlEvents-failed-runs',
+    },
+  ];
+}
 
 const LOCAL_SETTINGS = 'local.settings.json';
 const LOCAL_SETTINGS_SAMPLE = 'local.settings.sample.json';
@@ -209,15 +227,11 @@ export async function startPlayground(options: StartPlaygroundOptions = {}): Pro
     });
     cleanups.push(() => azurite.close());
 
-    const eventgrid = (functionName: string): string => `${appUrl}/runtime/webhooks/eventgrid?functionName=${functionName}`;
     const emulator = await startEmulator({
       port: requestedEmulatorPort,
       seed: 'playground',
       certDir: join(cwd, '.aml-warden', 'dev'),
-      eventSubscriptions: [
-        { endpoint: eventgrid('resourceEvents'), eventTypes: ['Microsoft.Resources.ResourceWriteSuccess'], functionName: 'resourceEvents' },
-        { endpoint: eventgrid('amlEvents'), eventTypes: [...AML_EVENT_TYPES], functionName: 'amlEvents' },
-      ],
+      eventSubscriptions: playgroundEventSubscriptions(appUrl),
       log: (line: string) => log(`[emulator] ${line}`),
     });
     cleanups.push(() => emulator.close());

@@ -11,6 +11,8 @@ export interface CallRecord {
   readonly query: string;
   readonly status: number;
   readonly principal: string;
+  /** The JSON body of a write (anything but GET), so a test or a person can see exactly what was sent. */
+  readonly body?: unknown;
   /** ISO time the request arrived. */
   readonly time: string;
   readonly durationMs: number;
@@ -46,7 +48,7 @@ const faultBody = z.object({
   times: z.number().int().positive().optional(),
   body: z.unknown().optional(),
   headers: z.record(z.string(), z.string()).optional(),
-  kind: z.enum(['http', 'lro-failure', 'reset']).optional(),
+  kind: z.enum(['http', 'lro-failure', 'reset', 'ignore-write']).optional(),
 });
 
 const seedBody = z.object({

@@ -160,13 +160,7 @@ export function mount(router: Router, context: EmulatorContext): DevOpsState {
     (handler: (request: EmulatorRequest, scope: { organization: string; project: string }) => EmulatorResponse | Promise<EmulatorResponse>) =>
     async (request: EmulatorRequest): Promise<EmulatorResponse> => {
       const principal = await authenticate(request.headers, context);
-      if (!principal) {
-        return {
-          status: 401,
-          headers: { 'www-authenticate': `Basic realm="${context.baseUrl}/ado/"` },
-          body: adoError('UnauthorizedRequestException', 'TF400813: The user is not authorized to access this resource.'),
-        };
-      }
+      if (!principal) return unauthenticated(request, context);
       if (!apiVersionOf(request)) {
         return {
           status: 400,
@@ -257,6 +251,29 @@ export function mount(router: Router, context: EmulatorContext): DevOpsState {
   );
 
   return state;
+}
+
+/**
+ * What Azure DevOps answers a request it cannot authenticate (a wrong or expired PAT, an invalid token): by default
+ * `203 Non-Authoritative Information` with its HTML sign-in page, not an error status (MicrosoftDocs/vsts-rest-api-specs
+ * #97 "given HTTP 203 with 'sign in' content", #574; microsoft/azure-devops-auth-samples#52). A client that sends
+ * `X-TFS-FedAuthRedirect: Suppress` asks for the 401 instead ("rather than getting 302 redirects as part of FedAuth
+ * flows 401 and 403 are passed through": `VssHttpRequestSettings.SuppressFedAuthRedirects` in Microsoft's client).
+ */
+function unauthenticated(request: EmulatorRequest, context: EmulatorContext): EmulatorResponse {
+  if (String(request.headers['x-tfs-fedauthredirect'] ?? '').toLowerCase() === 'suppress') {
+    return {
+      status: 401,
+      headers: { 'www-authenticate': `Basic realm="${context.baseUrl}/ado/"` },
+      body: adoError('UnauthorizedRequestException', 'TF400813: The user is not authorized to access this resource.'),
+    };
+  }
+  const signIn = `${context.baseUrl}/ado/_signin?realm=dev.azure.com&reply_to=${encodeURIComponent(`${context.baseUrl}${request.path}`)}`;
+  return {
+    status: 203,
+    headers: { 'content-type': 'text/html; charset=utf-8' },
+    body: `<!DOCTYPE html><html><head><title>Azure DevOps Services | Sign In</title></head><body><p>Object moved to <a href="${signIn}">here</a>.</p></body></html>`,
+  };
 }
 
 /** `pat` for a matching personal access token, the token's principal for a valid bearer token, otherwise undefined. */

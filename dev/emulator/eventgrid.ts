@@ -11,11 +11,23 @@ import http from 'node:http';
 import https from 'node:https';
 import type { EmulatedEvent } from './context.js';
 
+/**
+ * An advanced filter of the `StringIn` kind: the value at `key` (`data.runStatus`, `subject`) is one of `values`.
+ * As Event Grid evaluates it (MicrosoftDocs/azure-docs `articles/event-grid/event-filtering.md`): string
+ * comparisons are not case-sensitive, and an event without the key does not match.
+ */
+export interface StringInFilter {
+  readonly key: string;
+  readonly stringIn: readonly string[];
+}
+
 export interface EventSubscription {
   /** Webhook URL, e.g. `http://127.0.0.1:7071/runtime/webhooks/eventgrid?functionName=resourceEvents`. */
   readonly endpoint: string;
   /** Event types delivered to it (case-insensitive); all when absent or empty. */
   readonly eventTypes?: readonly string[];
+  /** Every filter must match (Event Grid ANDs advanced filters). */
+  readonly advancedFilters?: readonly StringInFilter[];
   /** `aeg-subscription-name`; defaults to the endpoint's `functionName` query parameter, or `SUBSCRIPTION-<n>`. */
   readonly name?: string;
   /** Functions-host target; used for the name when `name` is absent. */
@@ -69,6 +81,7 @@ interface ResolvedSubscription {
   readonly name: string;
   readonly endpoint: URL;
   readonly eventTypes: ReadonlySet<string> | undefined;
+  readonly advancedFilters: readonly StringInFilter[];
 }
 
 class WebhookEventPublisher implements EventPublisher {
@@ -97,6 +110,7 @@ class WebhookEventPublisher implements EventPublisher {
     const eventType = event.eventType.toLowerCase();
     for (const subscription of this.#subscriptions) {
       if (subscription.eventTypes && !subscription.eventTypes.has(eventType)) continue;
+      if (!subscription.advancedFilters.every((filter) => matchesStringIn(event, filter))) continue;
       this.#pending++;
       void this.#attempt(subscription, event, 0);
     }
@@ -201,10 +215,21 @@ class WebhookEventPublisher implements EventPublisher {
   }
 }
 
+/** Whether the event's value at the filter's dotted key is one of its values, ignoring case. */
+export function matchesStringIn(event: EmulatedEvent, filter: StringInFilter): boolean {
+  let value: unknown = event;
+  for (const part of filter.key.split('.')) {
+    if (typeof value !== 'object' || value === null) return false;
+    value = (value as Record<string, unknown>)[part];
+  }
+  if (typeof value !== 'string') return false;
+  return filter.stringIn.some((candidate) => candidate.toLowerCase() === value.toLowerCase());
+}
+
 function resolveSubscription(subscription: EventSubscription, index: number): ResolvedSubscription {
   const endpoint = new URL(subscription.endpoint);
   const functionName = subscription.functionName ?? endpoint.searchParams.get('functionName') ?? undefined;
   const name = (subscription.name ?? (functionName ? `${functionName}-subscription` : `subscription-${index + 1}`)).toUpperCase();
   const eventTypes = subscription.eventTypes && subscription.eventTypes.length > 0 ? new Set(subscription.eventTypes.map((type) => type.toLowerCase())) : undefined;
-  return { name, endpoint, eventTypes };
+  return { name, endpoint, eventTypes, advancedFilters: subscription.advancedFilters ?? [] };
 }

@@ -1,10 +1,11 @@
 /**
  * Injected faults, matched before routing so any service (ARM, Azure DevOps, GitHub, sinks, Key Vault)
- * can be made to fail on demand: an HTTP answer, a dropped connection, or a long-running operation
- * that ends `Failed`.
+ * can be made to fail on demand: an HTTP answer, a dropped connection, a long-running operation that ends
+ * `Failed`, or a write that is answered as accepted but changes nothing (`ignore-write`: what a service does
+ * with a property it does not apply).
  */
 
-export type FaultKind = 'http' | 'lro-failure' | 'reset';
+export type FaultKind = 'http' | 'lro-failure' | 'reset' | 'ignore-write';
 
 export interface FaultRule {
   readonly method?: string;
@@ -62,7 +63,12 @@ export class FaultInjector {
 
   /** Consumes the first matching `http`/`reset` rule for this request, if any. */
   takeRequestFault(method: string, path: string): ActiveFault | undefined {
-    return this.#take(method, path, (kind) => kind !== 'lro-failure');
+    return this.#take(method, path, (kind) => kind === 'http' || kind === 'reset');
+  }
+
+  /** Consumes the first `ignore-write` rule matching a write's request path: answer as accepted, change nothing. */
+  takeIgnoredWrite(method: string, path: string): ActiveFault | undefined {
+    return this.#take(method, path, (kind) => kind === 'ignore-write');
   }
 
   /** Consumes the first `lro-failure` rule matching a long-running operation's request path. */

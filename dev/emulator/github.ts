@@ -1,8 +1,10 @@
 /**
  * GitHub Actions REST API: `workflow_dispatch` and the runs it creates, under `/github`.
  *
- * `POST /github/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches` body `{ref, inputs?}` → 204, as
- * GitHub answers; validation failures → 422 like GitHub's; a missing or wrong token → 401 `Bad credentials`
+ * `POST /github/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches` body `{ref, inputs?,
+ * return_run_details?}` → 204, as GitHub answers, or with `return_run_details: true` → 200 `{workflow_run_id,
+ * run_url, html_url}` (GitHub changelog 2026-02-19 "workflow dispatch API now returns run ids"; github/docs REST data
+ * `fpt-2022-11-28/actions.json`, "Workflow Dispatch Response"); validation failures → 422 like GitHub's; a missing or wrong token → 401 `Bad credentials`
  * (the token is the emulated Key Vault's `github-token` secret). `GET .../actions/runs`, `GET .../actions/workflows`
  * and `GET .../actions/workflows/{workflow_id}/runs` list what was dispatched.
  *
@@ -120,6 +122,7 @@ export function gitHubStateFor(context: EmulatorContext): GitHubState {
 
 const dispatchBody = z.object({
   ref: z.string({ error: '"ref" wasn\'t supplied.' }).min(1, '"ref" wasn\'t supplied.'),
+  return_run_details: z.boolean({ error: "For 'properties/return_run_details', it is not a boolean." }).optional(),
   inputs: z
     .record(z.string(), z.unknown())
     .optional()
@@ -161,8 +164,10 @@ export function mount(router: Router, context: EmulatorContext): GitHubState {
       if (!parsed.success) {
         return gitHubError(422, `Invalid request.\n\n${parsed.error.issues.map((issue) => issue.message).join('\n')}`, DOCS);
       }
-      state.dispatch(workflow, parsed.data.ref, parsed.data.inputs);
-      return { status: 204 };
+      const run = state.dispatch(workflow, parsed.data.ref, parsed.data.inputs);
+      if (parsed.data.return_run_details !== true) return { status: 204 };
+      const details = runOf(context.baseUrl, run);
+      return { status: 200, body: { workflow_run_id: run.id, run_url: details['url'], html_url: details['html_url'] } };
     }),
   );
 

@@ -35,6 +35,8 @@ export type { ThrottleOptions } from './throttle.js';
 export const CA_FILE_NAME = 'emulator-ca.pem';
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const MAX_CALL_RECORDS = 200_000;
+/** Write bodies up to this size are kept in the call log. */
+const MAX_RECORDED_BODY_BYTES = 16 * 1024;
 const DEFAULT_LRO_COMPLETE_AFTER_MS = 1000;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -61,6 +63,19 @@ export interface EmulatorOptions {
   readonly eventSubscriptions?: readonly EventSubscription[];
   readonly now?: () => Date;
   readonly log?: (line: string) => void;
+  /** Sees every Azure Resource Manager request and the emulator's answer (the spec-conformance test validates them). */
+  readonly onArmExchange?: (exchange: ArmExchange) => void;
+}
+
+/** One ARM request and its answer, as they crossed the wire (bodies parsed). */
+export interface ArmExchange {
+  readonly method: string;
+  /** Path and query, as sent. */
+  readonly url: string;
+  readonly requestBody: unknown;
+  readonly status: number;
+  readonly responseHeaders: Readonly<Record<string, string>>;
+  readonly responseBody: unknown;
 }
 
 export interface RunningEmulator {
@@ -205,9 +220,29 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
     if (options.latencyMs && options.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
     let principal = 'anonymous';
+    const sent = method === 'GET' || rawBody.length > MAX_RECORDED_BODY_BYTES ? undefined : parseBody(incoming.headers['content-type'], rawBody).body;
     const finish = (response: EmulatorResponse): void => {
       send(outgoing, response);
-      record({ method, path, query: target.search, status: response.status, principal, time: arrived.toISOString(), durationMs: Math.round((performance.now() - started) * 100) / 100 });
+      if (options.onArmExchange !== undefined && isArmPath(path)) {
+        options.onArmExchange({
+          method,
+          url: `${target.pathname}${target.search}`,
+          requestBody: rawBody.length === 0 ? undefined : parseBody(incoming.headers['content-type'], rawBody).body,
+          status: response.status,
+          responseHeaders: response.headers ?? {},
+          responseBody: response.body,
+        });
+      }
+      record({
+        method,
+        path,
+        query: target.search,
+        status: response.status,
+        principal,
+        ...(sent === undefined ? {} : { body: sent }),
+        time: arrived.toISOString(),
+        durationMs: Math.round((performance.now() - started) * 100) / 100,
+      });
     };
 
     const fault = faults.takeRequestFault(method, path);

@@ -42,6 +42,11 @@ export interface AsyncOperation {
   /** Polls still to answer `InProgress` before the operation reaches its outcome. */
   pollsRemaining: number;
   readonly failure?: { code: string; message: string };
+  /**
+   * An update's scale settings, applied when it succeeds (Compute_Update is long-running: the compute is
+   * `Updating` until then). Absent for creates and deletes, and when a fault accepted the write but applies nothing.
+   */
+  readonly scaleSettings?: Record<string, unknown>;
   /** The token claims of the caller that started it, for the event its completion publishes. */
   readonly callerClaims: Record<string, unknown>;
   status: 'InProgress' | 'Succeeded' | 'Failed';

@@ -144,7 +144,7 @@ describe('ARM for Azure ML through the real @azure/arm-machinelearning client', 
     expect(initial?.principal).not.toBe('anonymous');
   });
 
-  it('patches scale settings, merging them into what the cluster already has', async () => {
+  it('updates scale settings as a long-running operation: 200 Updating with Azure-AsyncOperation, applied when it succeeds', async () => {
     await client.computeOperations.beginCreateOrUpdateAndWait(
       resourceGroup,
       workspace,
@@ -152,6 +152,14 @@ describe('ARM for Azure ML through the real @azure/arm-machinelearning client', 
       { location: 'eastus', properties: { computeType: 'AmlCompute', properties: { vmSize: 'Standard_DS3_v2', scaleSettings: { maxNodeCount: 2, minNodeCount: 1, nodeIdleTimeBeforeScaleDown: 'PT20M' } } } },
       { updateIntervalInMs: 10 },
     );
+    const path = `${workspacePath}/computes/scale-cluster`;
+    const accepted = await arm('PATCH', path, { apiVersion: '2024-04-01', body: { properties: { properties: { scaleSettings: { maxNodeCount: 6, minNodeCount: 0, nodeIdleTimeBeforeScaleDown: 'PT10M' } } } } });
+    expect(accepted.status).toBe(200);
+    expect(accepted.headers['azure-asyncoperation']).toMatch(/computeOperationsStatus\//);
+    expect(accepted.json<{ properties: { provisioningState: string } }>().properties.provisioningState).toBe('Updating');
+    const during = await client.computeOperations.get(resourceGroup, workspace, 'scale-cluster');
+    expect((during.properties as AmlCompute).properties?.scaleSettings?.maxNodeCount).toBe(2);
+
     const patched = await client.computeOperations.beginUpdateAndWait(
       resourceGroup,
       workspace,
@@ -159,12 +167,81 @@ describe('ARM for Azure ML through the real @azure/arm-machinelearning client', 
       // The SDK puts these under properties.properties on the wire.
       { properties: { scaleSettings: { maxNodeCount: 6, minNodeCount: 0 } } },
       { updateIntervalInMs: 10 },
-    );
-    const properties = (patched.properties as AmlCompute).properties;
-    expect(properties?.scaleSettings).toEqual({ maxNodeCount: 6, minNodeCount: 0, nodeIdleTimeBeforeScaleDown: 'PT20M' });
+    ).catch((error: unknown) => error);
+    // The first update is still running: ARM refuses a second write until it ends.
+    expect(patched).toMatchObject({ statusCode: 409 });
+    const status = await request(String(accepted.headers['azure-asyncoperation']), { headers: { authorization: `Bearer ${await tokenFor(ARM_SCOPE)}` }, ca: emulator.caPem });
+    expect(status.json<{ status: string }>().status).toBe('InProgress');
+    await request(String(accepted.headers['azure-asyncoperation']), { headers: { authorization: `Bearer ${await tokenFor(ARM_SCOPE)}` }, ca: emulator.caPem });
     const reread = await client.computeOperations.get(resourceGroup, workspace, 'scale-cluster');
+    expect(reread.properties?.provisioningState).toBe('Succeeded');
     expect((reread.properties as AmlCompute).properties?.vmSize).toBe('Standard_DS3_v2');
-    expect((reread.properties as AmlCompute).properties?.scaleSettings?.maxNodeCount).toBe(6);
+    expect((reread.properties as AmlCompute).properties?.scaleSettings).toEqual({ maxNodeCount: 6, minNodeCount: 0, nodeIdleTimeBeforeScaleDown: 'PT10M' });
+    await emulator.events.idle();
+    expect(capture.events.some((e) => e.eventType === 'Microsoft.Resources.ResourceWriteSuccess' && e.subject === path)).toBe(true);
+  });
+
+  it('applies nothing but scale settings from a compute update: tags, idle shutdown and VM size in the body change nothing', async () => {
+    const path = `${workspacePath}/computes/gpu-cluster`;
+    const before = (await arm('GET', path, { apiVersion: '2024-04-01' })).json<{ tags: Record<string, string>; properties: { properties: Record<string, unknown> } }>();
+    const accepted = await arm('PATCH', path, {
+      apiVersion: '2024-04-01',
+      body: { tags: { owner: 'someone@contoso.com' }, properties: { properties: { vmSize: 'Standard_DS2_v2', idleTimeBeforeShutdown: 'PT30M', scaleSettings: { maxNodeCount: 4 } } } },
+    });
+    expect(accepted.status).toBe(200);
+    await request(String(accepted.headers['azure-asyncoperation']), { headers: { authorization: `Bearer ${await tokenFor(ARM_SCOPE)}` }, ca: emulator.caPem });
+    await request(String(accepted.headers['azure-asyncoperation']), { headers: { authorization: `Bearer ${await tokenFor(ARM_SCOPE)}` }, ca: emulator.caPem });
+    const after = (await arm('GET', path, { apiVersion: '2024-04-01' })).json<{ tags: Record<string, string>; properties: { properties: Record<string, unknown> } }>();
+    expect(after.tags).toEqual(before.tags);
+    expect(after.properties.properties['vmSize']).toBe(before.properties.properties['vmSize']);
+    expect(after.properties.properties).not.toHaveProperty('idleTimeBeforeShutdown');
+    // The update overwrites scale settings with what was sent; minNodeCount takes the spec's default, 0.
+    expect(after.properties.properties['scaleSettings']).toEqual({ minNodeCount: 0, maxNodeCount: 4 });
+  });
+
+  it('refuses a compute update whose scale settings lack the required maxNodeCount, naming the field', async () => {
+    const refused = await arm('PATCH', `${workspacePath}/computes/cpu-cluster`, { apiVersion: '2024-04-01', body: { properties: { properties: { scaleSettings: { minNodeCount: 0 } } } } });
+    expect(refused.status).toBe(400);
+    expect(refused.json<{ error: { message: string } }>().error.message).toContain('properties.properties.scaleSettings.maxNodeCount');
+  });
+
+  it('accepts an update that is answered but applied to nothing under an ignore-write fault', async () => {
+    const path = `${workspacePath}/computes/gpu-cluster`;
+    const before = await client.computeOperations.get(resourceGroup, workspace, 'gpu-cluster');
+    emulator.injectFault({ kind: 'ignore-write', method: 'PATCH', path: '/computes/gpu-cluster$' });
+    const accepted = await arm('PATCH', path, { apiVersion: '2024-04-01', body: { properties: { properties: { scaleSettings: { maxNodeCount: 3, minNodeCount: 0 } } } } });
+    expect(accepted.status).toBe(200);
+    for (let poll = 0; poll < 2; poll += 1) {
+      await request(String(accepted.headers['azure-asyncoperation']), { headers: { authorization: `Bearer ${await tokenFor(ARM_SCOPE)}` }, ca: emulator.caPem });
+    }
+    const after = await client.computeOperations.get(resourceGroup, workspace, 'gpu-cluster');
+    expect(after.properties?.provisioningState).toBe('Succeeded');
+    expect((after.properties as AmlCompute).properties?.scaleSettings).toEqual((before.properties as AmlCompute).properties?.scaleSettings);
+    expect((after.properties as AmlCompute).properties?.scaleSettings?.maxNodeCount).not.toBe(3);
+  });
+
+  it("changes a compute instance's idle shutdown through updateIdleShutdownSetting: 200 with no body, and a ResourceActionSuccess", async () => {
+    await client.computeOperations.beginCreateOrUpdateAndWait(
+      resourceGroup,
+      workspace,
+      'idle-instance',
+      { location: 'eastus', properties: { computeType: 'ComputeInstance', properties: { vmSize: 'Standard_DS3_v2' } } },
+      { updateIntervalInMs: 10 },
+    );
+    const path = `${workspacePath}/computes/idle-instance`;
+    const set = await arm('POST', `${path}/updateIdleShutdownSetting`, { apiVersion: '2023-04-01', body: { idleTimeBeforeShutdown: 'PT45M' } });
+    expect(set.status).toBe(200);
+    expect(set.text).toBe('');
+    const instance = (await arm('GET', path, { apiVersion: '2024-04-01' })).json<{ properties: { properties: Record<string, unknown> } }>();
+    expect(instance.properties.properties['idleTimeBeforeShutdown']).toBe('PT45M');
+    await emulator.events.idle();
+    expect(capture.events.some((e) => e.eventType === 'Microsoft.Resources.ResourceActionSuccess' && e.subject === path)).toBe(true);
+
+    const tooShort = await arm('POST', `${path}/updateIdleShutdownSetting`, { apiVersion: '2023-04-01', body: { idleTimeBeforeShutdown: 'PT5M' } });
+    expect(tooShort.status).toBe(400);
+    expect(tooShort.text).toContain('between 15 minutes and 3 days');
+    const onCluster = await arm('POST', `${workspacePath}/computes/cpu-cluster/updateIdleShutdownSetting`, { apiVersion: '2023-04-01', body: { idleTimeBeforeShutdown: 'PT45M' } });
+    expect(onCluster.status).toBe(400);
   });
 
   it('deletes a cluster through the long-running operation; a get afterwards is 404', async () => {
@@ -226,6 +303,21 @@ describe('ARM for Azure ML through the real @azure/arm-machinelearning client', 
     const event = capture.events.find((e) => e.eventType === 'Microsoft.MachineLearningServices.RunStatusChanged');
     expect(event?.data).toMatchObject({ experimentName: 'retrain-credit-default', runId: 'train-42', runStatus: 'Failed', runTags: { team: 'risk' } });
     expect(event?.subject).toBe(`experiments/${String(event?.data['experimentId'])}/runs/train-42`);
+  });
+
+  it('publishes RunStatusChanged on every status change of a job, not only on failure, and RunCompleted when it completes', async () => {
+    const statusesOf = () =>
+      capture.events
+        .filter((e) => e.eventType === 'Microsoft.MachineLearningServices.RunStatusChanged' && e.data['runId'] === 'train-43')
+        .map((e) => e.data['runStatus']);
+    for (const status of ['Queued', 'Running', 'Running', 'Finalizing', 'Completed']) {
+      const put = await arm('PUT', `${workspacePath}/jobs/train-43`, { body: { properties: { jobType: 'Command', experimentName: 'nightly', status, command: 'python train.py', environmentId: 'azureml:sklearn:1' } } });
+      expect(put.status).toBeLessThan(300);
+    }
+    await emulator.events.idle();
+    // A PUT that leaves the status as it was changes nothing and raises nothing.
+    expect(statusesOf()).toEqual(['Queued', 'Running', 'Finalizing', 'Completed']);
+    expect(capture.events.filter((e) => e.eventType === 'Microsoft.MachineLearningServices.RunCompleted' && e.data['runId'] === 'train-43')).toHaveLength(1);
   });
 
   it('retries a throttled burst after Retry-After and every call still succeeds', async () => {
@@ -351,22 +443,35 @@ describe('newer api-versions, Tags API and Resource Graph', () => {
     expect(older.properties.properties['schedules']).toMatchObject({ computeStartStop: [{ action: 'Stop' }] });
   });
 
-  it('merges tags through the Tags API into the compute the SDK reads, and publishes a tags write', async () => {
+  it('refuses the Tags API on a compute with a 4xx in ARM\'s error shape, and changes nothing', async () => {
     const scope = `${workspacePath}/computes/gpu-cluster`;
-    const patched = await arm('PATCH', `${scope}/providers/Microsoft.Resources/tags/default`, {
+    for (const method of ['GET', 'PATCH', 'PUT']) {
+      const refused = await arm(method, `${scope}/providers/Microsoft.Resources/tags/default`, {
+        apiVersion: '2021-04-01',
+        ...(method === 'GET' ? {} : { body: { operation: 'Merge', properties: { tags: { owner: 'mlops-team@contoso.com' } } } }),
+      });
+      expect(refused.status, method).toBe(400);
+      expect(refused.json<{ error: { code: string; message: string } }>().error.message).toContain('does not support tags');
+    }
+    const compute = await client.computeOperations.get(resourceGroup, workspace, 'gpu-cluster');
+    expect(compute.tags ?? {}).toEqual({});
+  });
+
+  it('merges tags through the Tags API into a workspace, and publishes a tags write', async () => {
+    const patched = await arm('PATCH', `${workspacePath}/providers/Microsoft.Resources/tags/default`, {
       apiVersion: '2021-04-01',
-      body: { operation: 'Merge', properties: { tags: { owner: 'mlops-team@contoso.com', 'cost-center': 'cc-1234' } } },
+      body: { operation: 'Merge', properties: { tags: { team: 'ml-platform' } } },
     });
     expect(patched.status).toBe(200);
-    const compute = await client.computeOperations.get(resourceGroup, workspace, 'gpu-cluster');
-    expect(compute.tags).toEqual({ owner: 'mlops-team@contoso.com', 'cost-center': 'cc-1234' });
-    const removed = await arm('PATCH', `${scope}/providers/Microsoft.Resources/tags/default`, {
+    const found = await client.workspaces.get(resourceGroup, workspace);
+    expect(found.tags).toMatchObject({ team: 'ml-platform', owner: PLAYGROUND.workspaceTags.owner });
+    const removed = await arm('PATCH', `${workspacePath}/providers/Microsoft.Resources/tags/default`, {
       apiVersion: '2021-04-01',
-      body: { operation: 'Delete', properties: { tags: { 'cost-center': '' } } },
+      body: { operation: 'Delete', properties: { tags: { team: '' } } },
     });
-    expect(removed.json<{ properties: { tags: Record<string, string> } }>().properties.tags).toEqual({ owner: 'mlops-team@contoso.com' });
+    expect(removed.json<{ properties: { tags: Record<string, string> } }>().properties.tags).not.toHaveProperty('team');
     await emulator.events.idle();
-    expect(capture.events.some((e) => e.subject === scope && e.data['operationName'] === 'Microsoft.Resources/tags/write')).toBe(true);
+    expect(capture.events.some((e) => e.subject === workspacePath && e.data['operationName'] === 'Microsoft.Resources/tags/write')).toBe(true);
   });
 
   it('answers Resource Graph compute queries restricted to subscriptions, paged by $skipToken', async () => {

@@ -15,6 +15,7 @@ import { createEventPublisher } from '../../dev/emulator/eventgrid.js';
 import { secretVaultFor } from '../../dev/emulator/keyvault.js';
 import type { SecretVault } from '../../dev/emulator/keyvault.js';
 import { startEmulator } from '../../dev/emulator/server.js';
+import { LOCAL_TENANT_ID, PLAYGROUND_API, stableGuid } from '../../dev/emulator/idp.js';
 import type { RunningEmulator } from '../../dev/emulator/server.js';
 import { sinkStateFor } from '../../dev/emulator/sinks.js';
 import type { SinkState } from '../../dev/emulator/sinks.js';
@@ -48,15 +49,20 @@ async function devToken(body: Record<string, unknown>): Promise<string> {
 }
 
 describe('identity provider', () => {
-  it('publishes an OpenID configuration whose jwks_uri serves the signing key', async () => {
-    const discovery = await request(`${emulator.url}/idp/.well-known/openid-configuration`, { ca: emulator.caPem });
-    const config = discovery.json<{ issuer: string; jwks_uri: string; token_endpoint: string }>();
-    expect(config.issuer).toBe(`${emulator.url}/idp`);
-    expect(config.token_endpoint).toBe(`${emulator.url}/idp/token`);
-    const jwks = (await request(config.jwks_uri, { ca: emulator.caPem })).json<JSONWebKeySet>();
-    expect(jwks.keys).toHaveLength(1);
-    expect(jwks.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig', kid: emulator.idp.kid });
-    expect(jwks.keys[0]).not.toHaveProperty('d');
+  it("publishes the tenant's v1 and v2 OpenID configurations, as Entra does, naming the same signing key", async () => {
+    for (const [path, issuer] of [
+      [`/idp/${LOCAL_TENANT_ID}/.well-known/openid-configuration`, `${emulator.url}/idp/sts/${LOCAL_TENANT_ID}/`],
+      [`/idp/${LOCAL_TENANT_ID}/v2.0/.well-known/openid-configuration`, `${emulator.url}/idp/${LOCAL_TENANT_ID}/v2.0`],
+    ] as const) {
+      const config = (await request(`${emulator.url}${path}`, { ca: emulator.caPem })).json<{ issuer: string; jwks_uri: string }>();
+      expect(config.issuer).toBe(issuer);
+      const jwks = (await request(config.jwks_uri, { ca: emulator.caPem })).json<JSONWebKeySet>();
+      expect(jwks.keys).toHaveLength(1);
+      expect(jwks.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig', kid: emulator.idp.kid });
+      expect(jwks.keys[0]).not.toHaveProperty('d');
+    }
+    const otherTenant = await request(`${emulator.url}/idp/99999999-9999-4999-8999-999999999999/v2.0/.well-known/openid-configuration`, { ca: emulator.caPem });
+    expect(otherTenant.status).toBe(400);
   });
 
   it('issues client-credential tokens whose audience is the scope resource', async () => {
@@ -101,10 +107,10 @@ describe('identity provider', () => {
       const printed = out.join('');
       expect(printed).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
 
-      const jwks = (await request(`${emulator.url}/idp/discovery/v2.0/keys`, { ca: emulator.caPem })).json<JSONWebKeySet>();
+      const jwks = (await request(`${emulator.url}/idp/${LOCAL_TENANT_ID}/discovery/v2.0/keys`, { ca: emulator.caPem })).json<JSONWebKeySet>();
       const { payload, protectedHeader } = await jwtVerify(printed.trim(), createLocalJWKSet(jwks), {
-        issuer: `${emulator.url}/idp`,
-        audience: 'api://aml-warden',
+        issuer: `${emulator.url}/idp/${LOCAL_TENANT_ID}/v2.0`,
+        audience: PLAYGROUND_API.clientId,
         algorithms: ['RS256'],
       });
       expect(protectedHeader.alg).toBe('RS256');
@@ -112,10 +118,42 @@ describe('identity provider', () => {
         preferred_username: 'approver@contoso.com',
         roles: ['ComputeApprover', 'ComputeRequester'],
         sub: payload.oid,
+        scp: 'access_as_user',
+        ver: '2.0',
       });
       expect(payload.oid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
       expect(typeof payload.tid).toBe('string');
       expect(typeof payload.name).toBe('string');
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('mints a v1.0 token and an app-only token through the dev CLI when asked with --token-version 1 and --app', async () => {
+    const directory = await mkdtemp(path.join(os.tmpdir(), 'aml-warden-cli-'));
+    try {
+      await writeFile(path.join(directory, 'ca.pem'), emulator.caPem);
+      const mint = async (...extra: string[]) => {
+        const out: string[] = [];
+        const code = await runDevCli(['token', '--role', 'ComputeApprover', '--idp', `${emulator.url}/idp`, '--ca', 'ca.pem', ...extra], {
+          stdout: (text) => out.push(text),
+          stderr: () => undefined,
+          cwd: directory,
+        });
+        expect(code).toBe(0);
+        return JSON.parse(Buffer.from(out.join('').trim().split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+      };
+      expect(await mint('--user', 'approver@contoso.com', '--token-version', '1')).toMatchObject({
+        ver: '1.0',
+        iss: `${emulator.url}/idp/sts/${LOCAL_TENANT_ID}/`,
+        aud: PLAYGROUND_API.appIdUri,
+        upn: 'approver@contoso.com',
+        scp: 'access_as_user',
+      });
+      const app = await mint('--user', 'nightly-automation', '--app');
+      expect(app).toMatchObject({ ver: '2.0', aud: PLAYGROUND_API.clientId, idtyp: 'app', roles: ['ComputeApprover'] });
+      expect(app).not.toHaveProperty('scp');
+      expect(app['oid']).not.toBe(stableGuid('nightly-automation'));
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
@@ -155,18 +193,18 @@ describe('identity provider', () => {
     const first = await devToken({ user: 'requester@contoso.com', roles: ['ComputeRequester'] });
     const second = await devToken({ user: 'requester@contoso.com' });
     const other = await devToken({ user: 'someone@contoso.com' });
-    const principalOf = async (token: string) => emulator.idp.verifyToken(token, 'api://aml-warden');
+    const principalOf = async (token: string) => emulator.idp.verifyToken(token, PLAYGROUND_API.clientId);
     expect(await principalOf(first)).toEqual(await principalOf(second));
     expect(await principalOf(first)).not.toEqual(await principalOf(other));
   });
 
   it('rejects an expired dev token, a token not valid yet and one for another audience', async () => {
     const expired = await devToken({ user: 'late@contoso.com', roles: ['ComputeRequester'], expiresInSeconds: -120 });
-    expect(await emulator.idp.verifyToken(expired, 'api://aml-warden')).toEqual({ error: 'token expired' });
+    expect(await emulator.idp.verifyToken(expired, PLAYGROUND_API.clientId)).toEqual({ error: 'token expired' });
     const early = await devToken({ user: 'early@contoso.com', notBeforeSeconds: 600 });
-    expect(await emulator.idp.verifyToken(early, 'api://aml-warden')).toHaveProperty('error');
+    expect(await emulator.idp.verifyToken(early, PLAYGROUND_API.clientId)).toHaveProperty('error');
     const elsewhere = await devToken({ user: 'someone@contoso.com', audience: 'api://other-app' });
-    expect(await emulator.idp.verifyToken(elsewhere, 'api://aml-warden')).toHaveProperty('error');
+    expect(await emulator.idp.verifyToken(elsewhere, PLAYGROUND_API.clientId)).toHaveProperty('error');
     expect(await emulator.idp.verifyToken(elsewhere, 'api://other-app')).toHaveProperty('principal');
   });
 
@@ -291,16 +329,22 @@ describe('Azure DevOps', () => {
     expect(emulator.devops.runs({ pipelineId: 2 }).find((run) => run.id === id)?.requestedBy).toBe('cd-identity');
   });
 
-  it('answers 401 to a wrong PAT and to a token for another resource, starting nothing', async () => {
+  it('answers a wrong PAT, a token for another resource or none with 203 and an HTML sign-in page, starting nothing', async () => {
     const before = emulator.devops.runs().length;
-    const wrongPat = await request(runsUrl(), { method: 'POST', headers: { authorization: basicPat('not-the-pat') }, body: {}, ca: emulator.caPem });
-    expect(wrongPat.status).toBe(401);
     const armToken = await emulator.idp.mintAccessToken({ audience: 'https://management.azure.com' });
-    const wrongAudience = await request(runsUrl(), { method: 'POST', headers: { authorization: `Bearer ${armToken}` }, body: {}, ca: emulator.caPem });
-    expect(wrongAudience.status).toBe(401);
-    const none = await request(runsUrl(), { method: 'POST', body: {}, ca: emulator.caPem });
-    expect(none.status).toBe(401);
+    for (const headers of [{ authorization: basicPat('not-the-pat') }, { authorization: `Bearer ${armToken}` }, {}]) {
+      const refused = await request(runsUrl(), { method: 'POST', headers, body: {}, ca: emulator.caPem });
+      expect(refused.status).toBe(203);
+      expect(refused.headers['content-type']).toMatch(/^text\/html/);
+      expect(refused.text).toContain('Sign In');
+    }
     expect(emulator.devops.runs()).toHaveLength(before);
+  });
+
+  it('answers 401 instead when the client asks with X-TFS-FedAuthRedirect: Suppress', async () => {
+    const refused = await request(runsUrl(), { method: 'POST', headers: { authorization: basicPat('not-the-pat'), 'x-tfs-fedauthredirect': 'Suppress' }, body: {}, ca: emulator.caPem });
+    expect(refused.status).toBe(401);
+    expect(refused.json()).toMatchObject({ typeKey: 'UnauthorizedRequestException' });
   });
 
   it('answers 400 without api-version and 404 for an unknown pipeline', async () => {
@@ -334,6 +378,21 @@ describe('GitHub', () => {
       path: '.github/workflows/model-cd.yml',
       inputs: { model_name: 'credit-default', model_version: '7' },
     });
+  });
+
+  it('answers 200 with the run id and its URLs when the dispatch asks for return_run_details', async () => {
+    const dispatched = await request(dispatchUrl('model-cd.yml'), {
+      method: 'POST',
+      headers: auth(),
+      body: { ref: 'main', inputs: { model_name: 'churn', model_version: '3' }, return_run_details: true },
+      ca: emulator.caPem,
+    });
+    expect(dispatched.status).toBe(200);
+    const details = dispatched.json<{ workflow_run_id: number; run_url: string; html_url: string }>();
+    expect(details.run_url).toBe(`${emulator.url}/github/repos/contoso/mlops-cd/actions/runs/${details.workflow_run_id}`);
+    expect(details.html_url).toBe(`https://github.com/contoso/mlops-cd/actions/runs/${details.workflow_run_id}`);
+    const runs = (await request(`${emulator.url}/github/repos/contoso/mlops-cd/actions/runs`, { headers: auth(), ca: emulator.caPem })).json<{ workflow_runs: { id: number }[] }>();
+    expect(runs.workflow_runs.map((run) => run.id)).toContain(details.workflow_run_id);
   });
 
   it('answers 401 Bad credentials without the right token', async () => {

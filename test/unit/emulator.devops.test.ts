@@ -79,7 +79,7 @@ describe('Azure DevOps routes', () => {
     const { router, headers, context } = await setUp();
     secretVaultFor(context).set('ado-pat', 'rotated-pat');
     const query = { 'api-version': '7.1' };
-    expect((await callRoute(router, 'GET', RUNS, { headers, query })).status).toBe(401);
+    expect((await callRoute(router, 'GET', RUNS, { headers: { ...headers, 'x-tfs-fedauthredirect': 'Suppress' }, query })).status).toBe(401);
     expect((await callRoute(router, 'GET', RUNS, { headers: basic('rotated-pat'), query })).status).toBe(200);
   });
 

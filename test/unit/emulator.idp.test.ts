@@ -1,6 +1,6 @@
 import { UnsecuredJWT, decodeJwt } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_USER_AUDIENCE, audienceOfScope, bearerTokenOf, createLocalIdp, stableGuid } from '../../dev/emulator/idp.js';
+import { LOCAL_TENANT_ID, PLAYGROUND_API, audienceOfScope, bearerTokenOf, createLocalIdp, stableGuid } from '../../dev/emulator/idp.js';
 import type { LocalIdp } from '../../dev/emulator/idp.js';
 
 const BASE = 'https://127.0.0.1:7443';
@@ -42,20 +42,60 @@ describe('local identity provider', () => {
     idp = await createLocalIdp(BASE);
   });
 
-  it('mints user tokens with the claims Entra ID puts in them', async () => {
-    const token = await idp.mintAccessToken({ audience: DEFAULT_USER_AUDIENCE, user: 'jane.doe@contoso.com', roles: ['ComputeRequester'] });
+  it('mints v2.0 user tokens as Entra ID issues them: tenant v2.0 issuer, the API client ID as audience, azp and scp', async () => {
+    const token = await idp.mintAccessToken({ audience: PLAYGROUND_API.clientId, version: 2, user: 'jane.doe@contoso.com', clientId: 'console-app', roles: ['ComputeRequester'] });
     const claims = decodeJwt(token);
     expect(claims).toMatchObject({
-      iss: `${BASE}/idp`,
-      aud: 'api://aml-warden',
+      iss: `${BASE}/idp/${LOCAL_TENANT_ID}/v2.0`,
+      aud: PLAYGROUND_API.clientId,
+      ver: '2.0',
+      tid: LOCAL_TENANT_ID,
+      azp: 'console-app',
+      scp: 'access_as_user',
       preferred_username: 'jane.doe@contoso.com',
       name: 'Jane Doe',
       roles: ['ComputeRequester'],
       oid: stableGuid('jane.doe@contoso.com'),
     });
+    expect(claims).not.toHaveProperty('appid');
+    expect(claims).not.toHaveProperty('idtyp');
     expect(claims.exp! - claims.iat!).toBe(3600);
     expect(claims.nbf).toBe(claims.iat);
-    expect(await idp.verifyToken(token, DEFAULT_USER_AUDIENCE)).toEqual({ principal: stableGuid('jane.doe@contoso.com') });
+    expect(await idp.verifyToken(token, PLAYGROUND_API.clientId)).toEqual({ principal: stableGuid('jane.doe@contoso.com') });
+  });
+
+  it('mints v1.0 user tokens as Entra ID issues them: the sts issuer with a trailing slash, appid, upn and scp', async () => {
+    const token = await idp.mintAccessToken({ audience: PLAYGROUND_API.appIdUri, version: 1, user: 'jane.doe@contoso.com', clientId: 'console-app' });
+    const claims = decodeJwt(token);
+    expect(claims).toMatchObject({
+      iss: `${BASE}/idp/sts/${LOCAL_TENANT_ID}/`,
+      aud: PLAYGROUND_API.appIdUri,
+      ver: '1.0',
+      appid: 'console-app',
+      scp: 'access_as_user',
+      upn: 'jane.doe@contoso.com',
+      unique_name: 'jane.doe@contoso.com',
+    });
+    expect(claims).not.toHaveProperty('azp');
+    expect(claims).not.toHaveProperty('preferred_username');
+    expect(await idp.verifyToken(token, PLAYGROUND_API.appIdUri)).toEqual({ principal: stableGuid('jane.doe@contoso.com') });
+  });
+
+  it('mints app-only tokens without scp and with idtyp app, naming the application in appid or azp', async () => {
+    const v1 = decodeJwt(await idp.mintAccessToken({ audience: PLAYGROUND_API.appIdUri, version: 1, subject: 'sp-object-id', clientId: 'daemon', roles: ['ComputeApprover'] }));
+    const v2 = decodeJwt(await idp.mintAccessToken({ audience: PLAYGROUND_API.clientId, version: 2, subject: 'sp-object-id', clientId: 'daemon', roles: ['ComputeApprover'] }));
+    for (const claims of [v1, v2]) {
+      expect(claims).toMatchObject({ idtyp: 'app', oid: 'sp-object-id', sub: 'sp-object-id', roles: ['ComputeApprover'] });
+      expect(claims).not.toHaveProperty('scp');
+    }
+    expect(v1).toMatchObject({ appid: 'daemon', ver: '1.0' });
+    expect(v2).toMatchObject({ azp: 'daemon', ver: '2.0' });
+  });
+
+  it("mints another tenant's token under that tenant's issuer, which it does not verify", async () => {
+    const foreign = await idp.mintAccessToken({ audience: PLAYGROUND_API.clientId, version: 2, user: 'eve@fabrikam.com', tenantId: '99999999-9999-4999-8999-999999999999' });
+    expect(decodeJwt(foreign)).toMatchObject({ iss: `${BASE}/idp/99999999-9999-4999-8999-999999999999/v2.0`, tid: '99999999-9999-4999-8999-999999999999' });
+    expect(await idp.verifyToken(foreign, PLAYGROUND_API.clientId)).toHaveProperty('error');
   });
 
   it('issues an already expired token for a negative lifetime, and verification rejects it', async () => {
@@ -67,7 +107,7 @@ describe('local identity provider', () => {
   });
 
   it('rejects unsigned tokens, tokens from another key and tokens from another issuer', async () => {
-    const unsigned = new UnsecuredJWT({ oid: 'x' }).setIssuer(idp.issuer).setAudience('api://aml-warden').setExpirationTime('1h').encode();
+    const unsigned = new UnsecuredJWT({ oid: 'x' }).setIssuer(idp.issuerFor(1)).setAudience('api://aml-warden').setExpirationTime('1h').encode();
     expect(await idp.verifyToken(unsigned, 'api://aml-warden')).toHaveProperty('error');
 
     const impostor = await createLocalIdp(BASE);

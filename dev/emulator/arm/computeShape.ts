@@ -16,6 +16,15 @@ export const COMPUTE_TYPES = [
 
 const ISO_DURATION = /^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
 
+/** Milliseconds of a day-time ISO 8601 duration (`P1DT2H`, `PT30M`), or `undefined` when it is not one. */
+export function isoDurationMs(value: string): number | undefined {
+  const match = ISO_DURATION.exec(value);
+  if (!match) return undefined;
+  const [, days, , hours, minutes, seconds] = match;
+  const number = (part: string | undefined) => (part === undefined ? 0 : parseFloat(part));
+  return ((number(days) * 24 + number(hours)) * 60 + number(minutes)) * 60_000 + number(seconds) * 1000;
+}
+
 export interface ComputeRequestBody {
   readonly location: string;
   readonly computeType: string;
@@ -107,14 +116,4 @@ export function forApiVersion(body: Record<string, unknown>, apiVersion: string)
   const typeProperties = { ...properties['properties'] };
   for (const { field } of hidden) delete typeProperties[field];
   return { ...body, properties: { ...properties, properties: typeProperties } };
-}
-
-/** Deep merge of a PATCH into stored properties: objects merge, anything else replaces. */
-export function mergeDeep(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
-  const merged: Record<string, unknown> = { ...target };
-  for (const [name, value] of Object.entries(patch)) {
-    const current = merged[name];
-    merged[name] = isRecord(current) && isRecord(value) ? mergeDeep(current, value) : value;
-  }
-  return merged;
 }

@@ -3,7 +3,7 @@ import type { EmulatorRequest, EmulatorResponse, Router } from '../router.js';
 import { COMPUTE_TYPE, computeId, type ArmResource, type AsyncOperation } from '../state.js';
 import { armHandler, badRequest, isRecord, readJsonObject, readOptionalObject, readTags, refuse } from './armErrors.js';
 import type { ArmServices } from './armServices.js';
-import { computeTypeDefaults, forApiVersion, mergeDeep, readComputePut, validateScaleSettings } from './computeShape.js';
+import { computeTypeDefaults, forApiVersion, isoDurationMs, readComputePut, validateScaleSettings } from './computeShape.js';
 import { requireCompute, requireWorkspace } from './lookup.js';
 import { encodePath, listPage } from './paging.js';
 import { callerClaims, operationNameOf, resourceEvent } from './resourceEvents.js';
@@ -19,8 +19,21 @@ const TRANSITIONS = new Set(['creating', 'updating', 'deleting']);
  * Workspace computes with ARM's long-running semantics: PUT answers 201 + `Azure-AsyncOperation`
  * and `Location`, DELETE 202; the operation completes after `lroPolls` polls or `lroCompleteAfterMs`,
  * whichever comes first — as in Azure, an operation nobody polls still finishes and publishes its event.
- * PATCH of scale settings is answered at once. `Retry-After: 0` keeps SDK pollers on their own
- * (configurable) interval.
+ * `Retry-After: 0` keeps SDK pollers on their own (configurable) interval.
+ *
+ * Compute_Update (PATCH) is long-running too and changes scale settings only. Source: azure-rest-api-specs
+ * `Microsoft.MachineLearningServices/stable/2024-04-01/machineLearningServices.json`: `x-ms-long-running-operation:
+ * true`, body `ClusterUpdateParameters` = `{properties: {properties: {scaleSettings}}}`, response `200`;
+ * `examples/Compute/patch.json` answers `provisioningState: Updating` with an `Azure-AsyncOperation` header.
+ * Nothing else in the body is applied: the schema declares no `tags` or other property (and no
+ * `additionalProperties: false`), so they are not refused either. Tags of a compute are set when it is created
+ * (ARM's tag-support table: `workspaces / computes | No`).
+ *
+ * A compute instance's idle shutdown is changed with `POST .../updateIdleShutdownSetting` and
+ * `{"idleTimeBeforeShutdown": "PT…"}` (MicrosoftDocs/azure-ai-docs `how-to-create-compute-instance.md`; the
+ * stable 2023-04-01 example `examples/Compute/updateIdleShutdownSetting.json` answers `200` with no body; the
+ * operation is declared, not long-running, in the preview specs): 15 minutes to 3 days (`IdleShutdownSetting`'s
+ * description). Being a POST action it raises `ResourceActionSuccess`, not `ResourceWriteSuccess`.
  */
 export function mount(router: Router, services: ArmServices): void {
   const { state, context, faults, operationTimers } = services;
@@ -32,7 +45,7 @@ export function mount(router: Router, services: ArmServices): void {
     context.publishEvent(resourceEvent({ resourceId, operationName: operationNameOf(resourceId, action), action, claims, now: context.now() }));
   };
 
-  /** Reaches the operation's outcome once: the compute succeeds, fails or is gone, and the write event is published. */
+  /** Reaches the operation's outcome once: the compute succeeds (with an update's scale settings), fails or is gone, and the write event is published. */
   const complete = (operation: AsyncOperation): void => {
     if (operation.status !== 'InProgress') return;
     operationTimers.cancel(operation.id);
@@ -46,6 +59,10 @@ export function mount(router: Router, services: ArmServices): void {
     }
     if (!compute) return;
     const properties: Record<string, unknown> = { ...compute.properties, modifiedOn: operation.endTime };
+    if (operation.scaleSettings !== undefined && !operation.failure) {
+      const typeProperties = isRecord(compute.properties['properties']) ? compute.properties['properties'] : {};
+      properties['properties'] = { ...typeProperties, scaleSettings: operation.scaleSettings };
+    }
     if (operation.failure) {
       properties['provisioningState'] = 'Failed';
       properties['provisioningErrors'] = [{ error: { ...operation.failure } }];
@@ -57,7 +74,12 @@ export function mount(router: Router, services: ArmServices): void {
     if (!operation.failure) publish(operation.callerClaims, compute.id, 'write');
   };
 
-  const startOperation = (request: EmulatorRequest, resourceId: string, action: 'write' | 'delete', failure?: { code: string; message: string }): AsyncOperation => {
+  const startOperation = (
+    request: EmulatorRequest,
+    resourceId: string,
+    action: 'write' | 'delete',
+    outcome: { readonly failure?: { code: string; message: string }; readonly scaleSettings?: Record<string, unknown> } = {},
+  ): AsyncOperation => {
     const operation: AsyncOperation = {
       id: randomUUID(),
       resourceId,
@@ -66,7 +88,8 @@ export function mount(router: Router, services: ArmServices): void {
       pollsRemaining: services.lroPolls,
       status: 'InProgress',
       callerClaims: callerClaims(request.headers, request.principal),
-      ...(failure ? { failure } : {}),
+      ...(outcome.failure ? { failure: outcome.failure } : {}),
+      ...(outcome.scaleSettings ? { scaleSettings: outcome.scaleSettings } : {}),
     };
     state.operations.set(operation.id, operation);
     if (services.lroPolls <= 0) complete(operation);
@@ -147,7 +170,7 @@ export function mount(router: Router, services: ArmServices): void {
         systemData: systemDataFor(request.principal, context.now(), existing?.systemData),
       });
       const failure = fault ? lroFailureOf(fault.body, compute.name) : undefined;
-      const operation = startOperation(request, compute.id, 'write', failure);
+      const operation = startOperation(request, compute.id, 'write', failure ? { failure } : {});
       const current = state.get(compute.id) ?? compute;
       if (operation.status !== 'InProgress') return { status: existing ? 200 : 201, body: view(request)(current) };
       return { status: existing ? 200 : 201, headers: operationHeaders(request, operation, sent.location), body: view(request)(current) };
@@ -160,29 +183,48 @@ export function mount(router: Router, services: ArmServices): void {
     armHandler((request) => {
       const compute = requireCompute(state, request.params);
       refuseWhileInTransition(compute);
-      const body = readJsonObject(request.body);
-      const outer = readOptionalObject(body['properties'], 'properties') ?? {};
-      const patch = readOptionalObject(outer['properties'], 'properties.properties') ?? {};
-      if (patch['scaleSettings'] !== undefined) {
-        if (compute.properties['computeType'] !== 'AmlCompute') return badRequest('properties.properties.scaleSettings', 'can only be updated on an AmlCompute cluster.');
-        const stored = isRecord(compute.properties['properties']) ? compute.properties['properties'] : {};
-        const current = isRecord(stored['scaleSettings']) ? stored['scaleSettings'] : {};
-        validateScaleSettings({ ...current, ...(isRecord(patch['scaleSettings']) ? patch['scaleSettings'] : {}) }, 'properties.properties.scaleSettings');
-      }
-      const storedTypeProperties = isRecord(compute.properties['properties']) ? compute.properties['properties'] : {};
-      const updated = state.put({
+      const scaleSettings = readClusterUpdate(readJsonObject(request.body), compute);
+      const ignored = faults.takeIgnoredWrite('PATCH', request.path) !== undefined;
+      const updating = state.put({
         ...compute,
-        tags: body['tags'] === undefined ? compute.tags : readTags(body['tags'], 'tags'),
-        properties: {
-          ...compute.properties,
-          provisioningState: 'Succeeded',
-          modifiedOn: context.now().toISOString(),
-          properties: mergeDeep(storedTypeProperties, patch),
-        },
+        properties: { ...compute.properties, provisioningState: 'Updating', modifiedOn: context.now().toISOString() },
         systemData: systemDataFor(request.principal, context.now(), compute.systemData),
       });
-      publish(callerClaims(request.headers, request.principal), updated.id, 'write');
-      return { status: 200, body: view(request)(updated) };
+      const operation = startOperation(request, compute.id, 'write', scaleSettings === undefined || ignored ? {} : { scaleSettings });
+      const current = state.get(compute.id) ?? updating;
+      if (operation.status !== 'InProgress') return { status: 200, body: view(request)(current) };
+      return { status: 200, headers: operationHeaders(request, operation, compute.location ?? 'eastus'), body: view(request)(current) };
+    }),
+  );
+
+  router.add(
+    'POST',
+    `${ONE}/updateIdleShutdownSetting`,
+    armHandler((request) => {
+      const compute = requireCompute(state, request.params);
+      if (compute.properties['computeType'] !== 'ComputeInstance') {
+        return refuse(400, 'BadRequest', `Idle shutdown can only be set on a compute instance; '${compute.name}' is ${String(compute.properties['computeType'])}.`);
+      }
+      refuseWhileInTransition(compute);
+      const idleTimeBeforeShutdown = readIdleShutdownSetting(readJsonObject(request.body));
+      if (faults.takeIgnoredWrite('POST', request.path) === undefined) {
+        const typeProperties = isRecord(compute.properties['properties']) ? compute.properties['properties'] : {};
+        state.put({
+          ...compute,
+          properties: { ...compute.properties, modifiedOn: context.now().toISOString(), properties: { ...typeProperties, idleTimeBeforeShutdown } },
+          systemData: systemDataFor(request.principal, context.now(), compute.systemData),
+        });
+      }
+      context.publishEvent(
+        resourceEvent({
+          resourceId: compute.id,
+          operationName: 'Microsoft.MachineLearningServices/workspaces/computes/updateIdleShutdownSetting/action',
+          action: 'action',
+          claims: callerClaims(request.headers, request.principal),
+          now: context.now(),
+        }),
+      );
+      return { status: 200 };
     }),
   );
 
@@ -199,7 +241,7 @@ export function mount(router: Router, services: ArmServices): void {
       if (compute.properties['provisioningState'] === 'Deleting') return refuse(409, 'Conflict', `The compute '${compute.name}' is already being deleted.`);
       state.put({ ...compute, properties: { ...compute.properties, provisioningState: 'Deleting' } });
       const fault = faults.takeLroFailure('DELETE', request.path);
-      const operation = startOperation(request, compute.id, 'delete', fault ? lroFailureOf(fault.body, compute.name) : undefined);
+      const operation = startOperation(request, compute.id, 'delete', fault ? { failure: lroFailureOf(fault.body, compute.name) } : {});
       if (operation.status !== 'InProgress') return { status: 200 };
       return { status: 202, headers: operationHeaders(request, operation, compute.location ?? workspace.location ?? 'eastus') };
     }),
@@ -239,6 +281,30 @@ export function mount(router: Router, services: ArmServices): void {
       return compute ? { status: 200, body: view(request)(compute) } : { status: 204 };
     }),
   );
+}
+
+/**
+ * The scale settings a Compute_Update applies: `properties.properties.scaleSettings` of `ClusterUpdateParameters`,
+ * validated as the spec's `ScaleSettings` (`maxNodeCount` required, `minNodeCount` default 0) and stored as sent —
+ * the update overwrites ("This call will overwrite a compute if it exists"). Any other property is ignored.
+ */
+function readClusterUpdate(body: Record<string, unknown>, compute: ArmResource): Record<string, unknown> | undefined {
+  const outer = readOptionalObject(body['properties'], 'properties') ?? {};
+  const inner = readOptionalObject(outer['properties'], 'properties.properties') ?? {};
+  if (inner['scaleSettings'] === undefined) return undefined;
+  if (compute.properties['computeType'] !== 'AmlCompute') return badRequest('properties.properties.scaleSettings', 'can only be updated on an AmlCompute cluster.');
+  const sent = validateScaleSettings(inner['scaleSettings'], 'properties.properties.scaleSettings');
+  return { minNodeCount: 0, ...sent };
+}
+
+/** `IdleShutdownSetting`: an ISO 8601 duration from 15 minutes to 3 days ("Minimum is 15 min, maximum is 3 days"). */
+function readIdleShutdownSetting(body: Record<string, unknown>): string {
+  const value = body['idleTimeBeforeShutdown'];
+  if (typeof value !== 'string') return badRequest('idleTimeBeforeShutdown', 'is required and must be an ISO 8601 duration such as PT60M.');
+  const ms = isoDurationMs(value);
+  if (ms === undefined) return badRequest('idleTimeBeforeShutdown', 'must be an ISO 8601 duration such as PT60M.');
+  if (ms < 15 * 60_000 || ms > 3 * 24 * 3_600_000) return badRequest('idleTimeBeforeShutdown', 'must be between 15 minutes and 3 days.');
+  return value;
 }
 
 function refuseWhileInTransition(compute: ArmResource): void {

@@ -14,8 +14,10 @@ const JOB_TYPES = ['AutoML', 'Command', 'Pipeline', 'Sweep', 'Spark'] as const;
 const RUN_TYPES: Readonly<Record<string, string | null>> = { Command: 'azureml.scriptrun', Pipeline: 'azureml.PipelineRun', Sweep: 'hyperdrive', AutoML: 'automl', Spark: null };
 
 /**
- * Jobs, so tests and users can seed runs: PUT stores what is sent; a job written with status `Failed`
- * publishes `RunStatusChanged`, one written `Completed` publishes `RunCompleted`.
+ * Jobs, so tests and users can seed runs: PUT stores what is sent. Like the workspace's system topic, a PUT that
+ * changes a job's status publishes `RunStatusChanged` with the new `runStatus` — on every change, not only on
+ * failure (MicrosoftDocs/azure-docs `articles/event-grid/event-schema-machine-learning.md`: "Raised when a run
+ * status changes"; azure-docs PR #92586) — and one that reaches `Completed` also publishes `RunCompleted`.
  */
 export function mount(router: Router, services: ArmServices): void {
   const { state, context } = services;
@@ -68,25 +70,20 @@ export function mount(router: Router, services: ArmServices): void {
         systemData: systemDataFor(request.principal, context.now(), existing?.systemData),
       });
       const status = String(job.properties['status']);
-      if (status === 'Failed' || status === 'Completed') {
+      const previousStatus = existing === undefined ? undefined : String(existing.properties['status']);
+      if (status !== previousStatus) {
         const experimentId = experimentIdOf(workspace.id, experimentName);
-        context.publishEvent(
-          workspaceEvent(
-            workspace.id,
-            status === 'Failed' ? 'Microsoft.MachineLearningServices.RunStatusChanged' : 'Microsoft.MachineLearningServices.RunCompleted',
-            `experiments/${experimentId}/runs/${job.name}`,
-            {
-              experimentId,
-              experimentName,
-              runId: job.name,
-              runType: RUN_TYPES[canonical] ?? null,
-              runTags: isRecord(job.properties['tags']) ? job.properties['tags'] : {},
-              runProperties: isRecord(job.properties['properties']) ? job.properties['properties'] : {},
-              ...(status === 'Failed' ? { runStatus: 'Failed' } : {}),
-            },
-            context.now(),
-          ),
-        );
+        const runData = {
+          experimentId,
+          experimentName,
+          runId: job.name,
+          runType: RUN_TYPES[canonical] ?? null,
+          runTags: isRecord(job.properties['tags']) ? job.properties['tags'] : {},
+          runProperties: isRecord(job.properties['properties']) ? job.properties['properties'] : {},
+        };
+        const subject = `experiments/${experimentId}/runs/${job.name}`;
+        context.publishEvent(workspaceEvent(workspace.id, 'Microsoft.MachineLearningServices.RunStatusChanged', subject, { ...runData, runStatus: status }, context.now()));
+        if (status === 'Completed') context.publishEvent(workspaceEvent(workspace.id, 'Microsoft.MachineLearningServices.RunCompleted', subject, runData, context.now()));
       }
       return { status: existing ? 200 : 201, body: toArmBody(job) };
     }),

@@ -33,12 +33,19 @@ export interface ResourceEventInput {
   readonly resourceId: string;
   /** e.g. `Microsoft.MachineLearningServices/workspaces/computes/write`. */
   readonly operationName: string;
-  readonly action: 'write' | 'delete';
+  /** `action`: a POST action on the resource (MicrosoftDocs/azure-docs `event-schema-resource-groups.md`: ResourceActionSuccess). */
+  readonly action: 'write' | 'delete' | 'action';
   readonly claims: Record<string, unknown>;
   readonly now: Date;
 }
 
-/** `Microsoft.Resources.ResourceWriteSuccess` / `ResourceDeleteSuccess`, as a resource group's system topic publishes it. */
+const EVENT_TYPES = {
+  write: 'Microsoft.Resources.ResourceWriteSuccess',
+  delete: 'Microsoft.Resources.ResourceDeleteSuccess',
+  action: 'Microsoft.Resources.ResourceActionSuccess',
+} as const;
+
+/** `Microsoft.Resources.ResourceWriteSuccess` / `ResourceDeleteSuccess` / `ResourceActionSuccess`, as a resource group's system topic publishes it. */
 export function resourceEvent(input: ResourceEventInput): EmulatedEvent {
   const parsed = parseResourceId(input.resourceId);
   const subscriptionId = parsed?.subscriptionId ?? '';
@@ -48,7 +55,7 @@ export function resourceEvent(input: ResourceEventInput): EmulatedEvent {
     id: randomUUID(),
     topic,
     subject: input.resourceId,
-    eventType: input.action === 'write' ? 'Microsoft.Resources.ResourceWriteSuccess' : 'Microsoft.Resources.ResourceDeleteSuccess',
+    eventType: EVENT_TYPES[input.action],
     eventTime: input.now.toISOString(),
     data: {
       authorization: { scope: input.resourceId, action: input.operationName, evidence: { role: 'Contributor' } },

@@ -7,11 +7,18 @@ import { callerClaims, resourceEvent } from './resourceEvents.js';
 const SUFFIX = '/providers/Microsoft.Resources/tags/default';
 const GROUP = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}';
 const WORKSPACE = `${GROUP}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}`;
-const SCOPES = [GROUP, WORKSPACE, `${WORKSPACE}/computes/{computeName}`];
+const COMPUTE = `${WORKSPACE}/computes/{computeName}`;
+const SCOPES = [GROUP, WORKSPACE];
 
 /**
  * The Tags API (`{scope}/providers/Microsoft.Resources/tags/default`, api-version 2021-04-01) for
- * resource groups, workspaces and computes. Tags written here are the resource's tags.
+ * resource groups and workspaces. Tags written here are the resource's tags.
+ *
+ * Computes do not support tags through it: ARM's tag-support table lists `workspaces / computes | No`
+ * (MicrosoftDocs/azure-docs `articles/azure-resource-manager/management/tag-support.md`; MicrosoftDocs/azure-docs
+ * PR #70692: "MachineLearningServices compute doesn't support tags"); their tags are set when they are created.
+ * Every method on a compute's tags is refused with a 400 in ARM's error shape. The exact error code Azure uses
+ * is not documented (see docs/azure-differences.md).
  */
 export function mount(router: Router, services: ArmServices): void {
   const { state, context } = services;
@@ -41,6 +48,11 @@ export function mount(router: Router, services: ArmServices): void {
     if (!properties) return badRequest('properties', 'is required.');
     return readTags(properties['tags'], 'properties.tags');
   };
+
+  const unsupported = armHandler((request) =>
+    refuse(400, 'BadRequest', `The resource type 'Microsoft.MachineLearningServices/workspaces/computes' does not support tags through the Tags API; a compute's tags are set when it is created ('${request.params['computeName'] ?? ''}').`),
+  );
+  for (const method of ['GET', 'PUT', 'PATCH', 'DELETE']) router.add(method, `${COMPUTE}${SUFFIX}`, unsupported);
 
   for (const scope of SCOPES) {
     const pattern = `${scope}${SUFFIX}`;
