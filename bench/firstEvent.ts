@@ -90,7 +90,7 @@ export async function measureFirstEvent(root: string, runs = 10, log: (line: str
     writeFileSync(join(appRoot, 'policy.yaml'), retrainedModelsPolicy(emulator.url));
     const env = playgroundEnvironment(
       // Settings the playground's local.settings.json gives the app besides the addresses this fills in.
-      { AML_WARDEN_POLICY: join(appRoot, 'policy.yaml'), AML_WARDEN_AUTH_AUDIENCE: 'api://aml-warden' },
+      { AML_WARDEN_POLICY: join(appRoot, 'policy.yaml') },
       { cwd: appRoot, emulatorUrl: emulator.url, caFile, azuriteConnectionString: azurite.connectionString, azuriteTableUrl: azurite.tableUrl },
     );
 

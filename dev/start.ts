@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { startAzurite, type AzuriteHandle } from './azurite.js';
 import type { EventSubscription } from './emulator/eventgrid.js';
+import { LOCAL_TENANT_ID, PLAYGROUND_API } from './emulator/idp.js';
 import { startEmulator } from './emulator/server.js';
 import { onEachLine } from './outputLines.js';
 import { DEFAULT_DEV_PORTS, DEV_PORT_SETTINGS, LOOPBACK, ensurePortFree, findFreePort, readDevPorts, waitForListening } from './ports.js';
@@ -133,7 +134,10 @@ export function playgroundEnvironment(values: Readonly<Record<string, string>>, 
     AML_WARDEN_CREDENTIAL: 'local',
     AML_WARDEN_LOCAL_IDP_URL: `${endpoints.emulatorUrl}/idp`,
     AML_WARDEN_KEYVAULT_URL: endpoints.emulatorUrl,
-    AML_WARDEN_AUTH_ISSUER: `${endpoints.emulatorUrl}/idp`,
+    AML_WARDEN_AUTH_AUTHORITY: `${endpoints.emulatorUrl}/idp`,
+    AML_WARDEN_AUTH_TENANT_ID: LOCAL_TENANT_ID,
+    AML_WARDEN_AUTH_CLIENT_ID: PLAYGROUND_API.clientId,
+    AML_WARDEN_AUTH_APP_ID_URI: PLAYGROUND_API.appIdUri,
     AML_WARDEN_TLS_CA_FILE: endpoints.caFile,
   };
   for (const [name, value] of Object.entries(localDefaults)) env[name] ??= value;

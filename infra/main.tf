@@ -23,7 +23,7 @@ locals {
     dead_letter_container = "eventgrid-deadletter"
   }
 
-  auth_issuer = var.auth_issuer != "" ? var.auth_issuer : "https://login.microsoftonline.com/${data.azurerm_client_config.current.tenant_id}/v2.0"
+  auth_tenant_id = var.auth_tenant_id != "" ? var.auth_tenant_id : data.azurerm_client_config.current.tenant_id
 
   # Without explicit scopes the role goes where the resource events come from.
   governance_scopes = length(var.governance_scopes) > 0 ? var.governance_scopes : [for rg in values(var.governed_resource_groups) : rg.id]
@@ -115,8 +115,10 @@ module "function_app" {
     AML_WARDEN_SWEEP_SCHEDULE     = var.sweep_schedule
     AML_WARDEN_PROVISION_SCHEDULE = var.provision_schedule
     AML_WARDEN_FLUSH_SCHEDULE     = var.flush_schedule
-    AML_WARDEN_AUTH_ISSUER        = local.auth_issuer
-    AML_WARDEN_AUTH_AUDIENCE      = var.auth_audience
+    AML_WARDEN_AUTH_TENANT_ID     = local.auth_tenant_id
+    AML_WARDEN_AUTH_CLIENT_ID     = var.auth_client_id
+    AML_WARDEN_AUTH_APP_ID_URI    = var.auth_app_id_uri
+    AML_WARDEN_AUTH_AUTHORITY     = var.auth_authority
     AML_WARDEN_EVENTS_SECRET_NAME = var.events_secret_name
     AML_WARDEN_STUDIO_URL         = var.studio_url
     AML_WARDEN_HTTP_TIMEOUT_MS    = tostring(var.http_timeout_ms)

@@ -106,16 +106,28 @@ variable "flush_schedule" {
   default     = "0 */1 * * * *"
 }
 
-variable "auth_issuer" {
-  description = "AML_WARDEN_AUTH_ISSUER: trusted token issuer, no trailing slash. Empty = this tenant's Entra ID v2.0 issuer."
+variable "auth_tenant_id" {
+  description = "AML_WARDEN_AUTH_TENANT_ID: the Entra ID tenant whose tokens the API accepts. Empty = the tenant Terraform runs in."
   type        = string
   default     = ""
 }
 
-variable "auth_audience" {
-  description = "AML_WARDEN_AUTH_AUDIENCE: the app registration's Application ID URI (expected `aud`)."
+variable "auth_client_id" {
+  description = "AML_WARDEN_AUTH_CLIENT_ID: the API app registration's application (client) ID. Empty = the compute-request API answers that it is not configured."
+  type        = string
+  default     = ""
+}
+
+variable "auth_app_id_uri" {
+  description = "AML_WARDEN_AUTH_APP_ID_URI: the API app registration's Application ID URI (the audience of v1.0 tokens)."
   type        = string
   default     = "api://aml-warden"
+}
+
+variable "auth_authority" {
+  description = "AML_WARDEN_AUTH_AUTHORITY: the Entra ID authority host (national clouds differ)."
+  type        = string
+  default     = "https://login.microsoftonline.com"
 }
 
 variable "events_secret_name" {

@@ -18,10 +18,19 @@ export type StateSettings =
   | { readonly kind: 'connectionString'; readonly connectionString: string }
   | { readonly kind: 'tableUrl'; readonly url: string };
 
+/**
+ * Which Entra ID access tokens the HTTP API accepts: those Entra issues for the API's app registration in the
+ * tenant, in either token version (the registration's `accessTokenAcceptedVersion` decides which it gets).
+ * Issuers and signing keys come from the tenant's discovery documents under `authority`.
+ */
 export interface AuthSettings {
-  readonly issuer: string;
-  readonly audience: string;
-  readonly jwksUrl: string | undefined;
+  readonly tenantId: string;
+  /** The API's application (client) ID: the `aud` of v2.0 tokens, and a possible `aud` of v1.0 ones. */
+  readonly clientId: string;
+  /** The API's Application ID URI: the other possible `aud` of v1.0 tokens. Default `api://{clientId}`. */
+  readonly appIdUri: string;
+  /** `https://login.microsoftonline.com` (or a national cloud's, or the local identity provider's), no trailing slash. */
+  readonly authority: string;
 }
 
 export interface Settings {
@@ -83,6 +92,8 @@ function isHttpsUrl(value: string): boolean {
 
 const withoutTrailingSlash = (value: string): string => value.replace(/\/+$/, '');
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const httpsUrl = z
   .string()
   .refine(isHttpsUrl, { message: 'must be an https URL' })
@@ -134,10 +145,10 @@ const envSchema = z
     AML_WARDEN_SWEEP_SCHEDULE: ncrontab,
     AML_WARDEN_PROVISION_SCHEDULE: ncrontab,
     AML_WARDEN_FLUSH_SCHEDULE: ncrontab,
-    // Compared verbatim with a token's `iss`, so kept exactly as given (Entra v1 issuers end with a slash).
-    AML_WARDEN_AUTH_ISSUER: z.string().refine(isHttpsUrl, { message: 'must be an https URL' }).optional(),
-    AML_WARDEN_AUTH_AUDIENCE: z.string().optional(),
-    AML_WARDEN_AUTH_JWKS_URL: optionalHttpsUrl,
+    AML_WARDEN_AUTH_TENANT_ID: z.string().regex(GUID, { message: "must be the tenant's ID (a GUID)" }).optional(),
+    AML_WARDEN_AUTH_CLIENT_ID: z.string().regex(GUID, { message: "must be the API app registration's application (client) ID (a GUID)" }).optional(),
+    AML_WARDEN_AUTH_APP_ID_URI: z.string().min(1).refine((value) => !/\s/.test(value), { message: 'must be an Application ID URI such as api://aml-warden' }).optional(),
+    AML_WARDEN_AUTH_AUTHORITY: httpsUrl,
     AML_WARDEN_EVENTS_SECRET_NAME: secretName.optional(),
     AML_WARDEN_STUDIO_URL: httpsUrl,
     AML_WARDEN_HTTP_TIMEOUT_MS: integerSetting(100, 300_000),
@@ -155,9 +166,9 @@ const envSchema = z
         message: `set exactly one of AML_WARDEN_STATE_CONNECTION_STRING and AML_WARDEN_STATE_TABLE_URL (${stateSettings.length} set)`,
       });
     }
-    if ((env.AML_WARDEN_AUTH_ISSUER === undefined) !== (env.AML_WARDEN_AUTH_AUDIENCE === undefined)) {
-      const missing = env.AML_WARDEN_AUTH_ISSUER === undefined ? 'AML_WARDEN_AUTH_ISSUER' : 'AML_WARDEN_AUTH_AUDIENCE';
-      ctx.addIssue({ code: 'custom', path: [missing], message: 'is required when the other of AML_WARDEN_AUTH_ISSUER / AML_WARDEN_AUTH_AUDIENCE is set' });
+    if ((env.AML_WARDEN_AUTH_TENANT_ID === undefined) !== (env.AML_WARDEN_AUTH_CLIENT_ID === undefined)) {
+      const missing = env.AML_WARDEN_AUTH_TENANT_ID === undefined ? 'AML_WARDEN_AUTH_TENANT_ID' : 'AML_WARDEN_AUTH_CLIENT_ID';
+      ctx.addIssue({ code: 'custom', path: [missing], message: 'is required when the other of AML_WARDEN_AUTH_TENANT_ID / AML_WARDEN_AUTH_CLIENT_ID is set' });
     }
   });
 
@@ -185,8 +196,13 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const values = parsed.data;
   const state = stateSettingsOf(values.AML_WARDEN_STATE_CONNECTION_STRING, values.AML_WARDEN_STATE_TABLE_URL);
   const auth: AuthSettings | undefined =
-    values.AML_WARDEN_AUTH_ISSUER !== undefined && values.AML_WARDEN_AUTH_AUDIENCE !== undefined
-      ? { issuer: values.AML_WARDEN_AUTH_ISSUER, audience: values.AML_WARDEN_AUTH_AUDIENCE, jwksUrl: values.AML_WARDEN_AUTH_JWKS_URL }
+    values.AML_WARDEN_AUTH_TENANT_ID !== undefined && values.AML_WARDEN_AUTH_CLIENT_ID !== undefined
+      ? {
+          tenantId: values.AML_WARDEN_AUTH_TENANT_ID.toLowerCase(),
+          clientId: values.AML_WARDEN_AUTH_CLIENT_ID.toLowerCase(),
+          appIdUri: values.AML_WARDEN_AUTH_APP_ID_URI ?? `api://${values.AML_WARDEN_AUTH_CLIENT_ID.toLowerCase()}`,
+          authority: values.AML_WARDEN_AUTH_AUTHORITY,
+        }
       : undefined;
   return {
     policyPath: values.AML_WARDEN_POLICY,
@@ -324,7 +340,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     sweepSchedule: settings.sweepSchedule,
     provisionSchedule: settings.provisionSchedule,
     flushSchedule: settings.flushSchedule,
-    auth: settings.auth === undefined ? 'off' : { issuer: settings.auth.issuer, audience: settings.auth.audience, jwksUrl: settings.auth.jwksUrl },
+    auth: settings.auth === undefined ? 'off' : { ...settings.auth },
     eventsSecretName: settings.eventsSecretName,
     studioUrl: settings.studioUrl,
     httpTimeoutMs: settings.httpTimeoutMs,

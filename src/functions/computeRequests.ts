@@ -31,8 +31,8 @@ async function defaultDeps(): Promise<ComputeRequestsDeps> {
 
 async function authenticate(request: HttpRequest, deps: ComputeRequestsDeps): Promise<Principal> {
   if (deps.auth === undefined) {
-    throw new AppError('ConfigurationError', 'the compute-request API needs AML_WARDEN_AUTH_ISSUER and AML_WARDEN_AUTH_AUDIENCE', {
-      target: 'AML_WARDEN_AUTH_ISSUER',
+    throw new AppError('ConfigurationError', 'the compute-request API needs AML_WARDEN_AUTH_TENANT_ID and AML_WARDEN_AUTH_CLIENT_ID', {
+      target: 'AML_WARDEN_AUTH_TENANT_ID',
       module: 'computeRequests',
     });
   }

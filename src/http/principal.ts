@@ -2,12 +2,18 @@ import { AppError } from '../errors.js';
 
 /** Who called, as the validated bearer token says. */
 export interface Principal {
-  /** `oid`, else `sub`. */
+  /** `oid`: the user's or the service principal's object id in the tenant. */
   readonly id: string;
-  /** `preferred_username`, else `upn`, else `name`, else the id. */
+  /** v2.0 `preferred_username`, v1.0 `upn` / `unique_name`, else `name`, else the id. */
   readonly name: string;
   /** App roles from the `roles` claim. */
   readonly roles: readonly string[];
+  /** `user` for a delegated token (it carries `scp`), `app` for an app-only one. */
+  readonly kind: 'user' | 'app';
+  /** `tid`. */
+  readonly tenantId: string;
+  /** The calling application: v1.0 `appid`, v2.0 `azp`. */
+  readonly appId: string | undefined;
 }
 
 export const appRoles = {

@@ -10,6 +10,7 @@ import { SignJWT, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startAzurite, type AzuriteHandle } from '../../dev/azurite.js';
+import { LOCAL_TENANT_ID, PLAYGROUND_API } from '../../dev/emulator/idp.js';
 import { startEmulator, type RunningEmulator } from '../../dev/emulator/server.js';
 import { computeId as emulatorComputeId } from '../../dev/emulator/state.js';
 import { startHost, type FunctionsHost } from '../../dev/host/host.js';
@@ -43,7 +44,7 @@ interface ApiResult<T = Record<string, unknown>> {
 type RequestBody = ComputeRequest;
 type ErrorBody = { error: { code: string; message: string; target?: string; details?: { target: string; message: string }[] } };
 
-async function mint(user: string, roles: string[], extra: { audience?: string; expiresInSeconds?: number } = {}): Promise<string> {
+async function mint(user: string, roles: string[], extra: { audience?: string; expiresInSeconds?: number; version?: 1 | 2 } = {}): Promise<string> {
   const response = await httpsRequest(`${emulator.url}/idp/dev/token`, { method: 'POST', body: { user, roles, ...extra }, ca: emulator.caPem });
   expect(response.status).toBe(200);
   return response.json<{ access_token: string }>().access_token;
@@ -149,8 +150,6 @@ beforeAll(async () => {
         { policy: join(repositoryRoot, 'policy', 'playground.yaml'), caFile },
       ),
       AML_WARDEN_TABLE_PREFIX: TABLE_PREFIX,
-      AML_WARDEN_AUTH_ISSUER: `${emulator.url}/idp`,
-      AML_WARDEN_AUTH_AUDIENCE: 'api://aml-warden',
       AML_WARDEN_SWEEP_SCHEDULE: '0 0 */6 * * *',
       AML_WARDEN_PROVISION_SCHEDULE: '*/10 * * * * *',
       AML_WARDEN_HTTP_TIMEOUT_MS: '10000',
@@ -173,6 +172,15 @@ afterAll(async () => {
 });
 
 describe('compute on approval: request, approve, provision', () => {
+  it('accepts a v1.0 token and a v2.0 token, both minted for the configured API, and refuses a v2.0 token for the App ID URI', async () => {
+    const v1 = await api<ErrorBody>('POST', 'compute-requests', { body: validBody(freshName('v1')), token: await mint(requester, ['ComputeRequester'], { version: 1 }) });
+    expect(v1.status).toBe(201);
+    const v2 = await api<ErrorBody>('POST', 'compute-requests', { body: validBody(freshName('v2')), token: await mint(requester, ['ComputeRequester'], { version: 2 }) });
+    expect(v2.status).toBe(201);
+    const wrongAudience = await api<ErrorBody>('POST', 'compute-requests', { body: validBody(freshName('v2uri')), token: await mint(requester, ['ComputeRequester'], { version: 2, audience: PLAYGROUND_API.appIdUri }) });
+    expect(wrongAudience.status).toBe(401);
+  });
+
   it('a request is created Pending, the requester cannot approve it, an approver can, and the cluster is built to policy', async () => {
     const computeName = freshName('train');
     const created = await createRequest(computeName);
@@ -480,10 +488,10 @@ describe('refused requests: the right status, a message that says why, and nothi
 
     // Right issuer, audience and key id, but signed with someone else's key.
     const foreign = await generateKeyPair('RS256');
-    const forged = await new SignJWT({ oid: 'x', roles: ['ComputeRequester'], preferred_username: requester })
+    const forged = await new SignJWT({ oid: 'x', roles: ['ComputeRequester'], preferred_username: requester, ver: '2.0', tid: LOCAL_TENANT_ID, scp: 'access_as_user' })
       .setProtectedHeader({ alg: 'RS256', kid: emulator.idp.kid })
-      .setIssuer(`${emulator.url}/idp`)
-      .setAudience('api://aml-warden')
+      .setIssuer(emulator.idp.issuerFor(2))
+      .setAudience(PLAYGROUND_API.clientId)
       .setExpirationTime('10m')
       .sign(foreign.privateKey);
     const forgedResponse = await post(body, forged);

@@ -332,7 +332,7 @@ describe('Azure DevOps', () => {
   it('answers a wrong PAT, a token for another resource or none with 203 and an HTML sign-in page, starting nothing', async () => {
     const before = emulator.devops.runs().length;
     const armToken = await emulator.idp.mintAccessToken({ audience: 'https://management.azure.com' });
-    for (const headers of [{ authorization: basicPat('not-the-pat') }, { authorization: `Bearer ${armToken}` }, {}]) {
+    for (const headers of <Record<string, string>[]>[{ authorization: basicPat('not-the-pat') }, { authorization: `Bearer ${armToken}` }, {}]) {
       const refused = await request(runsUrl(), { method: 'POST', headers, body: {}, ca: emulator.caPem });
       expect(refused.status).toBe(203);
       expect(refused.headers['content-type']).toMatch(/^text\/html/);

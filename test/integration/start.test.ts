@@ -124,7 +124,7 @@ describe('npm start (the local playground)', () => {
     const token = result.stdout.trim();
     expect(token.split('.')).toHaveLength(3);
     const claims: unknown = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
-    expect(claims).toMatchObject({ preferred_username: 'requester@contoso.com', roles: ['ComputeRequester'], iss: `${playground.emulatorUrl}/idp` });
+    expect(claims).toMatchObject({ preferred_username: 'requester@contoso.com', roles: ['ComputeRequester'], iss: `${playground.emulatorUrl}/idp/00000000-0000-4000-8000-00000000a11e/v2.0` });
   });
 
   it("delivers the emulator's ResourceWriteSuccess events to the app's resourceEvents function", async () => {

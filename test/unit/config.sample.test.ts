@@ -28,7 +28,7 @@ describe('local.settings.sample.json', () => {
       localIdpUrl: 'https://127.0.0.1:7443/idp',
       tlsCaFile: '.aml-warden/dev/emulator-ca.pem',
       keyVaultUrl: 'https://127.0.0.1:7443',
-      auth: { issuer: 'https://127.0.0.1:7443/idp', audience: 'api://aml-warden' },
+      auth: { tenantId: '00000000-0000-4000-8000-00000000a11e', clientId: '5f1d3a6e-2b7c-4e0a-9c1d-a11ce0a9e1de', appIdUri: 'api://aml-warden', authority: 'https://127.0.0.1:7443/idp' },
       eventsSecretName: 'events-webhook-key',
       sweepSchedule: '0 0 */6 * * *',
     });

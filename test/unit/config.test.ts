@@ -92,9 +92,10 @@ describe('loadSettings defaults', () => {
         'AML_WARDEN_SECRET_TTL_SECONDS',
         'APPLICATIONINSIGHTS_CONNECTION_STRING',
         'AML_WARDEN_SWEEP_SCHEDULE',
-        'AML_WARDEN_AUTH_ISSUER',
-        'AML_WARDEN_AUTH_AUDIENCE',
-        'AML_WARDEN_AUTH_JWKS_URL',
+        'AML_WARDEN_AUTH_TENANT_ID',
+        'AML_WARDEN_AUTH_CLIENT_ID',
+        'AML_WARDEN_AUTH_APP_ID_URI',
+        'AML_WARDEN_AUTH_AUTHORITY',
         'AML_WARDEN_EVENTS_SECRET_NAME',
         'AML_WARDEN_STUDIO_URL',
         'AML_WARDEN_HTTP_TIMEOUT_MS',
@@ -113,8 +114,10 @@ describe('loadSettings values', () => {
       AML_WARDEN_CREDENTIAL: 'local',
       AML_WARDEN_LOCAL_IDP_URL: 'https://127.0.0.1:7443/idp',
       AML_WARDEN_KEYVAULT_URL: 'https://127.0.0.1:7443',
-      AML_WARDEN_AUTH_ISSUER: 'https://127.0.0.1:7443/idp',
-      AML_WARDEN_AUTH_AUDIENCE: 'api://aml-warden',
+      AML_WARDEN_AUTH_TENANT_ID: '00000000-0000-4000-8000-00000000A11E',
+      AML_WARDEN_AUTH_CLIENT_ID: '5f1d3a6e-2b7c-4e0a-9c1d-a11ce0a9e1de',
+      AML_WARDEN_AUTH_APP_ID_URI: 'api://aml-warden',
+      AML_WARDEN_AUTH_AUTHORITY: 'https://127.0.0.1:7443/idp/',
       AML_WARDEN_EVENTS_SECRET_NAME: 'events-webhook-key',
       AML_WARDEN_SECRET_TTL_SECONDS: '0',
       AML_WARDEN_HTTP_TIMEOUT_MS: '2500',
@@ -122,15 +125,25 @@ describe('loadSettings values', () => {
     expect(settings.armEndpoint).toBe('https://127.0.0.1:7443');
     expect(settings.credential).toBe('local');
     expect(settings.localIdpUrl).toBe('https://127.0.0.1:7443/idp');
-    expect(settings.auth).toEqual({ issuer: 'https://127.0.0.1:7443/idp', audience: 'api://aml-warden', jwksUrl: undefined });
+    expect(settings.auth).toEqual({
+      tenantId: '00000000-0000-4000-8000-00000000a11e',
+      clientId: '5f1d3a6e-2b7c-4e0a-9c1d-a11ce0a9e1de',
+      appIdUri: 'api://aml-warden',
+      authority: 'https://127.0.0.1:7443/idp',
+    });
     expect(settings.secretTtlSeconds).toBe(0);
     expect(settings.httpTimeoutMs).toBe(2500);
     expect(settings.eventsSecretName).toBe('events-webhook-key');
   });
 
-  it('keeps an issuer exactly as given, trailing slash included, because tokens are compared verbatim', () => {
-    const settings = loadSettings({ ...minimalEnv, AML_WARDEN_AUTH_ISSUER: 'https://sts.windows.net/tid/', AML_WARDEN_AUTH_AUDIENCE: 'api://x' });
-    expect(settings.auth?.issuer).toBe('https://sts.windows.net/tid/');
+  it("names Entra ID's authority and the API's App ID URI from its client ID when only tenant and client are given", () => {
+    const settings = loadSettings({ ...minimalEnv, AML_WARDEN_AUTH_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47', AML_WARDEN_AUTH_CLIENT_ID: '5f1d3a6e-2b7c-4e0a-9c1d-a11ce0a9e1de' });
+    expect(settings.auth).toEqual({
+      tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+      clientId: '5f1d3a6e-2b7c-4e0a-9c1d-a11ce0a9e1de',
+      appIdUri: 'api://5f1d3a6e-2b7c-4e0a-9c1d-a11ce0a9e1de',
+      authority: 'https://login.microsoftonline.com',
+    });
   });
 
   it('treats blank values as unset, as Azure app settings often are', () => {
@@ -162,10 +175,11 @@ describe('loadSettings errors name the setting', () => {
     ['AML_WARDEN_SECRET_TTL_SECONDS', { AML_WARDEN_SECRET_TTL_SECONDS: '999999' }, 'AML_WARDEN_SECRET_TTL_SECONDS: must be a whole number'],
     ['APPLICATIONINSIGHTS_CONNECTION_STRING', { APPLICATIONINSIGHTS_CONNECTION_STRING: 'secret-garbage' }, 'APPLICATIONINSIGHTS_CONNECTION_STRING: must be an Application Insights connection string'],
     ['AML_WARDEN_SWEEP_SCHEDULE', { AML_WARDEN_SWEEP_SCHEDULE: '0 */6 * * *' }, 'AML_WARDEN_SWEEP_SCHEDULE: must be an NCRONTAB expression with six fields'],
-    ['AML_WARDEN_AUTH_ISSUER', { AML_WARDEN_AUTH_ISSUER: 'issuer' }, 'AML_WARDEN_AUTH_ISSUER: must be an https URL'],
-    ['AML_WARDEN_AUTH_AUDIENCE', { AML_WARDEN_AUTH_ISSUER: 'https://login.microsoftonline.com/t/v2.0' }, 'AML_WARDEN_AUTH_AUDIENCE: is required'],
-    ['AML_WARDEN_AUTH_ISSUER', { AML_WARDEN_AUTH_AUDIENCE: 'api://aml-warden' }, 'AML_WARDEN_AUTH_ISSUER: is required'],
-    ['AML_WARDEN_AUTH_JWKS_URL', { AML_WARDEN_AUTH_JWKS_URL: 'http://keys' }, 'AML_WARDEN_AUTH_JWKS_URL: must be an https URL'],
+    ['AML_WARDEN_AUTH_TENANT_ID', { AML_WARDEN_AUTH_TENANT_ID: 'contoso.onmicrosoft.com', AML_WARDEN_AUTH_CLIENT_ID: '5f1d3a6e-2b7c-4e0a-9c1d-a11ce0a9e1de' }, "AML_WARDEN_AUTH_TENANT_ID: must be the tenant's ID (a GUID)"],
+    ['AML_WARDEN_AUTH_CLIENT_ID', { AML_WARDEN_AUTH_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47' }, 'AML_WARDEN_AUTH_CLIENT_ID: is required'],
+    ['AML_WARDEN_AUTH_TENANT_ID', { AML_WARDEN_AUTH_CLIENT_ID: '5f1d3a6e-2b7c-4e0a-9c1d-a11ce0a9e1de' }, 'AML_WARDEN_AUTH_TENANT_ID: is required'],
+    ['AML_WARDEN_AUTH_CLIENT_ID', { AML_WARDEN_AUTH_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47', AML_WARDEN_AUTH_CLIENT_ID: 'api://aml-warden' }, 'AML_WARDEN_AUTH_CLIENT_ID: must be'],
+    ['AML_WARDEN_AUTH_AUTHORITY', { AML_WARDEN_AUTH_AUTHORITY: 'http://login.microsoftonline.com' }, 'AML_WARDEN_AUTH_AUTHORITY: must be an https URL'],
     ['AML_WARDEN_EVENTS_SECRET_NAME', { AML_WARDEN_EVENTS_SECRET_NAME: 'no_underscores' }, 'AML_WARDEN_EVENTS_SECRET_NAME: must be a Key Vault secret name'],
     ['AML_WARDEN_STUDIO_URL', { AML_WARDEN_STUDIO_URL: 'ml.azure.com' }, 'AML_WARDEN_STUDIO_URL: must be an https URL'],
     ['AML_WARDEN_HTTP_TIMEOUT_MS', { AML_WARDEN_HTTP_TIMEOUT_MS: 'fast' }, 'AML_WARDEN_HTTP_TIMEOUT_MS: must be a whole number'],

@@ -11,7 +11,7 @@ const sampleValues = {
   AML_WARDEN_STATE_CONNECTION_STRING:
     'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=k;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;',
   AML_WARDEN_KEYVAULT_URL: 'https://127.0.0.1:7443',
-  AML_WARDEN_AUTH_ISSUER: 'https://127.0.0.1:7443/idp',
+  AML_WARDEN_AUTH_AUTHORITY: 'https://127.0.0.1:7443/idp',
   AML_WARDEN_STUDIO_URL: 'https://ml.azure.com',
 };
 
@@ -28,7 +28,7 @@ describe('playgroundEnvironment', () => {
     const env = playgroundEnvironment(sampleValues, endpoints);
     expect(env['AML_WARDEN_ARM_ENDPOINT']).toBe('https://127.0.0.1:9443');
     expect(env['AML_WARDEN_LOCAL_IDP_URL']).toBe('https://127.0.0.1:9443/idp');
-    expect(env['AML_WARDEN_AUTH_ISSUER']).toBe('https://127.0.0.1:9443/idp');
+    expect(env['AML_WARDEN_AUTH_AUTHORITY']).toBe('https://127.0.0.1:9443/idp');
     expect(env['AML_WARDEN_KEYVAULT_URL']).toBe('https://127.0.0.1:9443');
     expect(env['AML_WARDEN_STATE_CONNECTION_STRING']).toBe(endpoints.azuriteConnectionString);
   });

@@ -1,25 +1,17 @@
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
-import { randomUUID } from 'node:crypto';
-import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createComputeRequestsHandlers, type ComputeRequestsDeps } from '../../../src/functions/computeRequests.js';
+import { fakeTenant, type FakeTenant } from '../../helpers/fakeTenant.js';
 
-const audience = 'api://aml-warden';
-const issuer = `https://127.0.0.1:7443/idp-${randomUUID()}`;
-let signingKey: CryptoKey;
+let tenant: FakeTenant;
 let deps: ComputeRequestsDeps;
 let useCasesLoaded = 0;
 
 beforeAll(async () => {
-  const pair = await generateKeyPair('RS256');
-  signingKey = pair.privateKey;
-  const jwks = { keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1' }] };
+  tenant = await fakeTenant();
   deps = {
-    auth: { issuer, audience, jwksUrl: `${issuer}/keys` },
-    fetchJson: async (url) => {
-      if (url === `${issuer}/keys`) return jwks;
-      throw new Error(`unexpected fetch ${url}`);
-    },
+    auth: tenant.auth,
+    fetchJson: tenant.fetchJson,
     useCases: async () => {
       useCasesLoaded += 1;
       throw new Error('the use cases are not reached in these tests');
@@ -27,13 +19,7 @@ beforeAll(async () => {
   };
 });
 
-const tokenFor = (user: string, roles: string[], expiresAt: number | string = '10m') =>
-  new SignJWT({ oid: `oid-${user}`, preferred_username: user, roles })
-    .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-    .setIssuer(issuer)
-    .setAudience(audience)
-    .setExpirationTime(expiresAt)
-    .sign(signingKey);
+const tokenFor = (user: string, roles: string[], expiresAt: number | string = '10m') => tenant.userToken(user, roles, { expiresAt });
 
 const quietContext = () => new InvocationContext({ logHandler: () => undefined });
 
@@ -111,6 +97,6 @@ describe('computeRequests routes', () => {
     const handlers = createComputeRequestsHandlers(async () => ({ ...deps, auth: undefined }));
     const response = await handlers.byId(request('GET', 'compute-requests/r1', 'anything'), quietContext());
     expect(response.status).toBe(500);
-    expect(errorOf(response)).toMatchObject({ code: 'ConfigurationError', message: expect.stringContaining('AML_WARDEN_AUTH_ISSUER') });
+    expect(errorOf(response)).toMatchObject({ code: 'ConfigurationError', message: expect.stringContaining('AML_WARDEN_AUTH_TENANT_ID') });
   });
 });

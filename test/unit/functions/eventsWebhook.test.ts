@@ -1,13 +1,13 @@
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routeEvent, type EventOutcome } from '../../../src/app/routeEvent.js';
 import { AppError } from '../../../src/errors.js';
 import type { DomainEvent } from '../../../src/events/domainEvent.js';
 import type { DroppedEvent } from '../../../src/events/droppedEvent.js';
 import { createEventsWebhookHandler, type EventsWebhookDeps } from '../../../src/functions/eventsWebhook.js';
+import { FAKE_CLIENT_ID, FAKE_TENANT_ID, fakeTenant, type FakeTenant } from '../../helpers/fakeTenant.js';
 import { publishedFixtureUrl } from '../../helpers/publishedFixtures.js';
 
 const fixturesDir = publishedFixtureUrl('events/');
@@ -21,25 +21,14 @@ const firstEventOf = (name: string): Record<string, unknown> => {
 };
 
 const webhookKey = 'k3y-' + randomUUID();
-const audience = 'api://aml-warden';
-const issuer = `https://127.0.0.1:7443/idp-${randomUUID()}`;
-let signingKey: CryptoKey;
-let jwks: { keys: unknown[] };
+let tenant: FakeTenant;
 
 beforeAll(async () => {
-  const pair = await generateKeyPair('RS256');
-  signingKey = pair.privateKey;
-  jwks = { keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256' }] };
+  tenant = await fakeTenant();
 });
 
 const token = (options: { audience?: string; expiresAt?: number } = {}) =>
-  new SignJWT({ sub: 'eventgrid', oid: 'eventgrid-oid', roles: [] })
-    .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-    .setIssuer(issuer)
-    .setAudience(options.audience ?? audience)
-    .setIssuedAt()
-    .setExpirationTime(options.expiresAt ?? '10m')
-    .sign(signingKey);
+  tenant.sign({ sub: 'eventgrid', oid: 'eventgrid-oid', roles: [], idtyp: 'app', azp: 'eventgrid' }, options);
 
 interface Harness {
   readonly handler: ReturnType<typeof createEventsWebhookHandler>;
@@ -63,7 +52,7 @@ function harness(overrides: HarnessOptions = {}): Harness {
   const secretName = 'sharedKeySecretName' in overrides ? overrides.sharedKeySecretName : 'events-webhook-key';
   const deps: EventsWebhookDeps = {
     auth: {
-      bearer: { issuer, audience },
+      bearer: tenant.auth,
       sharedKeySecretName: secretName,
       getSecret:
         overrides.getSecret ??
@@ -71,11 +60,7 @@ function harness(overrides: HarnessOptions = {}): Harness {
           if (name === 'events-webhook-key') return webhookKey;
           throw new AppError('NotFound', `secret ${name} not found`);
         }),
-      fetchJson: async (url) => {
-        if (url === `${issuer}/.well-known/openid-configuration`) return { issuer, jwks_uri: `${issuer}/keys` };
-        if (url === `${issuer}/keys`) return jwks;
-        throw new Error(`unexpected fetch ${url}`);
-      },
+      fetchJson: (url) => tenant.fetchJson(url),
     },
     route:
       overrides.route ??
@@ -213,7 +198,7 @@ describe('eventsWebhook: authentication', () => {
     const expired = await token({ expiresAt: Math.floor(Date.now() / 1000) - 3600 });
     const otherAudience = await token({ audience: 'api://someone-else' });
     const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-    const unsigned = `${b64({ alg: 'none' })}.${b64({ sub: 'x', iss: issuer, aud: audience, exp: Math.floor(Date.now() / 1000) + 600 })}.`;
+    const unsigned = `${b64({ alg: 'none' })}.${b64({ sub: 'x', iss: `https://login.microsoftonline.com/${FAKE_TENANT_ID}/v2.0`, aud: FAKE_CLIENT_ID, exp: Math.floor(Date.now() / 1000) + 600 })}.`;
     const cases: [string, string][] = [
       [expired, 'token has expired'],
       [otherAudience, 'token audience is not accepted'],

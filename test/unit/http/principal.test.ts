@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/errors.js';
 import { requireRole } from '../../../src/http/principal.js';
 
-const approver = { id: 'oid-a', name: 'approver@contoso.com', roles: ['ComputeApprover'] };
+const approver = { id: 'oid-a', name: 'approver@contoso.com', roles: ['ComputeApprover'], kind: 'user' as const, tenantId: 't', appId: undefined };
 
 describe('requireRole', () => {
   it('lets a principal with the role through', () => {
