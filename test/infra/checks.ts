@@ -244,6 +244,65 @@ export function checkAppSettings(model: InfraModel, code: CodeFacts, optional: R
   return findings;
 }
 
+const hostStorageSetting = 'AzureWebJobsStorage';
+
+/** A write of the whole `Microsoft.Web/sites/config` `appsettings` of `app`, by azapi (action or update). */
+function appSettingsWriters(model: InfraModel, app: ResourceBlock): ResourceBlock[] {
+  const appId = `${functionAppType}.${app.name}.id`;
+  return [...resourcesOfType(model, 'azapi_resource_action'), ...resourcesOfType(model, 'azapi_update_resource')].filter((writer) => {
+    if (writer.module !== app.module || typeof writer.body.type !== 'string' || !writer.body.type.startsWith('Microsoft.Web/sites/config@')) return false;
+    if (writer.type === 'azapi_resource_action') {
+      const target = typeof writer.body.resource_id === 'string' ? writer.body.resource_id : '';
+      return target.includes(appId) && target.endsWith('/config/appsettings');
+    }
+    return typeof writer.body.parent_id === 'string' && writer.body.parent_id.includes(appId) && writer.body.name === 'appsettings';
+  });
+}
+
+/**
+ * No `AzureWebJobsStorage` connection string on the deployed app. azurerm_function_app_flex_consumption writes one
+ * with an empty AccountKey on every create and update, even with identity-based storage
+ * (hashicorp/terraform-provider-azurerm #29693, #30732), so a PUT of `config/appsettings` must follow it: with
+ * the complete intended set (a PUT replaces the whole set) and without `AzureWebJobsStorage`, run again on every
+ * update of the app (`replace_triggered_by`), and, for an action, with method PUT.
+ */
+export function checkHostStorageSetting(model: InfraModel): Findings {
+  const apps = resourcesOfType(model, functionAppType);
+  if (apps.length !== 1) return [`expected exactly one ${functionAppType}, found ${apps.length}`];
+  const [app] = apps as [ResourceBlock];
+  const intended = functionAppSettings(model, app);
+  if (intended === undefined) return [`${address(app)}: app_settings must resolve to a map (literal, var, local or merge of those)`];
+  const writers = appSettingsWriters(model, app);
+  if (writers.length === 0) {
+    return [
+      `${address(app)}: the provider leaves ${hostStorageSetting} with an empty AccountKey on the app (#29693); PUT the intended settings to <app id>/config/appsettings after it (azapi)`,
+    ];
+  }
+  const findings: Findings = [];
+  for (const writer of writers) {
+    const where = address(writer);
+    if (writer.type === 'azapi_resource_action' && writer.body.method !== 'PUT') findings.push(`${where}: method must be "PUT" (a PUT replaces the whole set)`);
+    const written = resolve(model, writer.module, isObject(writer.body.body) ? writer.body.body.properties : undefined);
+    if (!isObject(written)) {
+      findings.push(`${where}: body.properties must resolve to the settings map (literal, var, local or merge of those)`);
+      continue;
+    }
+    for (const name of Object.keys(written)) {
+      if (name.toLowerCase() === hostStorageSetting.toLowerCase()) findings.push(`${where}: writes ${name}; the deployed app must hold no host-storage connection string`);
+      else if (!intended.has(name)) findings.push(`${where}: writes ${name}, which ${address(app)} does not set`);
+      else if (written[name] !== intended.get(name)) findings.push(`${where}: writes ${name} = ${JSON.stringify(written[name])}, but ${address(app)} sets ${JSON.stringify(intended.get(name))}`);
+    }
+    for (const name of intended.keys()) {
+      if (!(name in written)) findings.push(`${where}: leaves out ${name}, so its PUT would delete it (a PUT of appsettings replaces the whole set)`);
+    }
+    const triggers = blocks(writer.body, 'lifecycle').flatMap((lifecycle) => stringsOf(lifecycle.replace_triggered_by));
+    if (!triggers.some((trigger) => trigger === `\${${functionAppType}.${app.name}}`)) {
+      findings.push(`${where}: must run again on every update of ${address(app)}, which writes ${hostStorageSetting} back (lifecycle replace_triggered_by = [${functionAppType}.${app.name}])`);
+    }
+  }
+  return findings;
+}
+
 /**
  * The custom role grants exactly the actions the code performs: none missing, none extra, no wildcards, no
  * deletes, no data actions; and it is assigned.
@@ -341,6 +400,7 @@ export const untaggableTypes: ReadonlySet<string> = new Set([
   'azurerm_storage_container',
   'azurerm_eventgrid_system_topic_event_subscription',
   'azapi_update_resource',
+  'azapi_resource_action',
 ]);
 
 /**

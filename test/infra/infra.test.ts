@@ -12,6 +12,7 @@ import {
   checkEnvironments,
   checkEventSubscriptions,
   checkGovernanceRole,
+  checkHostStorageSetting,
   checkResourceEventFilter,
   checkSecurityBaseline,
   checkTags,
@@ -214,6 +215,51 @@ describe('app settings', () => {
     expect(findings).toContainEqual(expect.stringMatching(/AzureWebJobsStorage must not be set/));
     expect(findings).toContainEqual(expect.stringMatching(/AzureWebJobsStorage holds a secret value/));
     expect(findings).toContainEqual(expect.stringMatching(/FUNCTIONS_WORKER_RUNTIME must not be set \(Flex Consumption rejects it\)/));
+  });
+});
+
+describe('host storage on the deployed app', () => {
+  /** The PUT of the app's `config/appsettings` that follows the provider, in a copy of the parsed HCL. */
+  function settingsWriter(model: InfraModel): ResourceBlock {
+    const [writer] = resourcesOfType(model, 'azapi_resource_action');
+    if (writer === undefined) throw new Error('no azapi_resource_action');
+    return writer;
+  }
+
+  it('holds no AzureWebJobsStorage connection string: the full intended set is PUT after the provider writes one', () => {
+    expect(checkHostStorageSetting(infra)).toEqual([]);
+    const writer = settingsWriter(infra);
+    const written = resolve(infra, writer.module, isObject(writer.body.body) ? writer.body.body.properties : undefined);
+    expect(isObject(written) ? Object.keys(written).sort() : written).toEqual(
+      expect.arrayContaining(['AzureWebJobsStorage__accountName', 'AzureWebJobsStorage__credential', 'AzureWebJobsStorage__clientId', 'APPLICATIONINSIGHTS_CONNECTION_STRING']),
+    );
+    expect(isObject(written) && 'AzureWebJobsStorage' in written).toBe(false);
+  });
+
+  it('without the PUT, the provider\u2019s empty-key connection string stays on the app', () => {
+    const broken = structuredClone(infra);
+    const module = broken.modules.get(settingsWriter(broken).module);
+    if (module === undefined) throw new Error('no module');
+    module.resources.splice(module.resources.indexOf(settingsWriter(broken)), 1);
+    expect(checkHostStorageSetting(broken)).toEqual([expect.stringMatching(/leaves AzureWebJobsStorage with an empty AccountKey on the app \(#29693\)/)]);
+  });
+
+  it('a PUT that writes AzureWebJobsStorage, or leaves a setting out, is reported', () => {
+    const broken = structuredClone(infra);
+    const writer = settingsWriter(broken);
+    const written = resolve(broken, writer.module, isObject(writer.body.body) ? writer.body.body.properties : undefined);
+    if (!isObject(written)) throw new Error('settings do not resolve');
+    const { APPLICATIONINSIGHTS_CONNECTION_STRING: _dropped, ...rest } = written;
+    writer.body.body = { properties: { ...rest, AzureWebJobsStorage: '' } };
+    const findings = checkHostStorageSetting(broken);
+    expect(findings).toContainEqual(expect.stringMatching(/writes AzureWebJobsStorage; the deployed app must hold no host-storage connection string/));
+    expect(findings).toContainEqual(expect.stringMatching(/leaves out APPLICATIONINSIGHTS_CONNECTION_STRING, so its PUT would delete it/));
+  });
+
+  it('a PUT that does not run again when the app is updated is reported', () => {
+    const broken = structuredClone(infra);
+    delete settingsWriter(broken).body.lifecycle;
+    expect(checkHostStorageSetting(broken)).toEqual([expect.stringMatching(/must run again on every update of .*azurerm_function_app_flex_consumption\.this/)]);
   });
 });
 
