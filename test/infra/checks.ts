@@ -141,6 +141,38 @@ export function checkResourceEventFilter(model: InfraModel): Findings {
   return findings;
 }
 
+const runStatusChanged = 'Microsoft.MachineLearningServices.RunStatusChanged';
+
+/**
+ * RunStatusChanged reaches the app only for failed runs: Azure ML raises it on every status change of a run
+ * (MicrosoftDocs/azure-docs articles/event-grid/event-schema-machine-learning.md), the app acts on failures only.
+ * So it is subscribed, each subscription to it filters with string_in on `data.runStatus` to exactly Failed
+ * (Event Grid compares strings ignoring case), and carries no other event type: an event without the key never
+ * matches StringIn (articles/event-grid/event-filtering.md), so the filter would drop the others.
+ */
+export function checkFailedRunFilter(model: InfraModel): Findings {
+  const findings: Findings = [];
+  const subscriptions = resourcesOfType(model, eventSubscriptionType).filter((subscription) =>
+    stringsOf(resolve(model, subscription.module, subscription.body.included_event_types)).includes(runStatusChanged),
+  );
+  if (subscriptions.length === 0) findings.push(`no ${eventSubscriptionType} delivers ${runStatusChanged} (failed-run notifications)`);
+  for (const subscription of subscriptions) {
+    const where = address(subscription);
+    const others = stringsOf(resolve(model, subscription.module, subscription.body.included_event_types)).filter((type) => type !== runStatusChanged);
+    if (others.length > 0) {
+      findings.push(`${where}: ${runStatusChanged} must have a subscription of its own; its data.runStatus filter would drop ${others.join(', ')} (a missing key never matches StringIn)`);
+    }
+    const onStatus = blocks(subscription.body, 'advanced_filter')
+      .flatMap((filter) => blocks(filter, 'string_in'))
+      .filter((condition) => condition.key === 'data.runStatus');
+    const values = onStatus.flatMap((condition) => stringsOf(condition.values).map((value) => value.toLowerCase()));
+    if (onStatus.length === 0 || values.length === 0 || !values.every((value) => value === 'failed')) {
+      findings.push(`${where}: must filter with string_in on data.runStatus to ["Failed"] (${runStatusChanged} is raised on every status change of a run)`);
+    }
+  }
+  return findings;
+}
+
 function variablesReferenced(expression: HclValue | undefined): string[] {
   if (typeof expression !== 'string') return [];
   return [...expression.matchAll(/\bvar\.([A-Za-z0-9_]+)/g)].flatMap((match) => (match[1] ? [match[1]] : []));

@@ -11,6 +11,7 @@ import {
   checkAppSettings,
   checkEnvironments,
   checkEventSubscriptions,
+  checkFailedRunFilter,
   checkGovernanceRole,
   checkHostStorageSetting,
   checkResourceEventFilter,
@@ -89,11 +90,30 @@ function mutate(type: string, change: (body: HclObject, resource: ResourceBlock)
   return copy;
 }
 
-function subscriptionTo(model: InfraModel, functionName: string): ResourceBlock {
-  const found = resourcesOfType(model, 'azurerm_eventgrid_system_topic_event_subscription').find((subscription) =>
+function subscriptionsTo(model: InfraModel, functionName: string): ResourceBlock[] {
+  return resourcesOfType(model, 'azurerm_eventgrid_system_topic_event_subscription').filter((subscription) =>
     String(block(subscription.body, 'azure_function_endpoint')?.function_id).endsWith(`/functions/${functionName}`),
   );
+}
+
+function subscriptionTo(model: InfraModel, functionName: string): ResourceBlock {
+  const [found] = subscriptionsTo(model, functionName);
   if (found === undefined) throw new Error(`no subscription delivers to ${functionName}`);
+  return found;
+}
+
+function eventTypesOf(model: InfraModel, subscription: ResourceBlock): string[] {
+  const types = resolve(model, subscription.module, subscription.body.included_event_types);
+  return Array.isArray(types) ? types.filter((type): type is string => typeof type === 'string') : [];
+}
+
+const runStatusChanged = 'Microsoft.MachineLearningServices.RunStatusChanged';
+
+function failedRunSubscription(model: InfraModel): ResourceBlock {
+  const found = resourcesOfType(model, 'azurerm_eventgrid_system_topic_event_subscription').find((subscription) =>
+    eventTypesOf(model, subscription).includes(runStatusChanged),
+  );
+  if (found === undefined) throw new Error('no subscription delivers RunStatusChanged');
   return found;
 }
 
@@ -131,10 +151,12 @@ describe('Event Grid subscriptions', () => {
   });
 
   it('a subscription naming a function that does not exist is reported', () => {
-    const broken = mutate('azurerm_eventgrid_system_topic_event_subscription', () => undefined);
-    const endpoint = block(subscriptionTo(broken, 'amlEvents').body, 'azure_function_endpoint');
-    if (endpoint === undefined) throw new Error('no endpoint');
-    endpoint.function_id = '${var.function_app_id}/functions/amlEvent';
+    const broken = structuredClone(infra);
+    for (const subscription of subscriptionsTo(broken, 'amlEvents')) {
+      const endpoint = block(subscription.body, 'azure_function_endpoint');
+      if (endpoint === undefined) throw new Error('no endpoint');
+      endpoint.function_id = '${var.function_app_id}/functions/amlEvent';
+    }
     const findings = checkEventSubscriptions(broken, code, sampleEvents);
     expect(findings).toContainEqual(expect.stringMatching(/targets function 'amlEvent', which the code does not register/));
     expect(findings).toContainEqual(expect.stringMatching(/function 'amlEvents' .* no subscription delivers to it/));
@@ -172,6 +194,47 @@ describe('Event Grid subscriptions', () => {
     expect(checkEventSubscriptions(broken, code, sampleEvents)).toContainEqual(
       expect.stringMatching(/key 'data\.operation' does not exist in a real Microsoft\.Resources\.ResourceWriteSuccess event/),
     );
+  });
+
+  it('amlEvents receives every Azure ML event type the code handles, across its subscriptions', () => {
+    const delivered = subscriptionsTo(infra, 'amlEvents').flatMap((subscription) => eventTypesOf(infra, subscription));
+    const handled = [...code.handledEventTypes].filter((type) => type.startsWith('Microsoft.MachineLearningServices.'));
+    expect([...delivered].sort()).toEqual([...handled].sort());
+  });
+
+  it('RunStatusChanged reaches amlEvents only for failed runs, on a subscription of its own', () => {
+    expect(checkFailedRunFilter(infra)).toEqual([]);
+    const subscription = failedRunSubscription(infra);
+    expect(eventTypesOf(infra, subscription)).toEqual([runStatusChanged]);
+    expect(blocks(subscription.body, 'advanced_filter').flatMap((filter) => blocks(filter, 'string_in'))).toEqual([
+      { key: 'data.runStatus', values: ['Failed'] },
+    ]);
+  });
+
+  it('RunStatusChanged without the Failed filter, or sharing its subscription, is reported', () => {
+    const unfiltered = structuredClone(infra);
+    delete failedRunSubscription(unfiltered).body.advanced_filter;
+    expect(checkFailedRunFilter(unfiltered)).toEqual([expect.stringMatching(/aml_failed_runs: must filter with string_in on data\.runStatus to \["Failed"\]/)]);
+
+    const widened = structuredClone(infra);
+    const [condition] = blocks(failedRunSubscription(widened).body, 'advanced_filter').flatMap((filter) => blocks(filter, 'string_in'));
+    if (condition === undefined) throw new Error('no string_in filter');
+    condition.values = ['Failed', 'Completed'];
+    expect(checkFailedRunFilter(widened)).toEqual([expect.stringMatching(/must filter with string_in on data\.runStatus/)]);
+
+    const shared = structuredClone(infra);
+    const amlEvents = subscriptionTo(shared, 'amlEvents');
+    amlEvents.body.included_event_types = [...eventTypesOf(shared, amlEvents), runStatusChanged];
+    amlEvents.body.advanced_filter = [{ string_in: [{ key: 'data.runStatus', values: ['Failed'] }] }];
+    expect(checkFailedRunFilter(shared)).toContainEqual(
+      expect.stringMatching(/aml_events: Microsoft\.MachineLearningServices\.RunStatusChanged must have a subscription of its own; its data\.runStatus filter would drop .*ModelRegistered/),
+    );
+
+    const unsubscribed = structuredClone(infra);
+    const failedRuns = failedRunSubscription(unsubscribed);
+    const module = unsubscribed.modules.get(failedRuns.module);
+    module?.resources.splice(module.resources.indexOf(failedRuns), 1);
+    expect(checkFailedRunFilter(unsubscribed)).toEqual([expect.stringMatching(/no azurerm_eventgrid_system_topic_event_subscription delivers .*RunStatusChanged/)]);
   });
 
   it('subscriptions wait for the second apply (deploy_event_subscriptions, default false)', () => {
