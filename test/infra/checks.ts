@@ -425,6 +425,45 @@ export function checkSecurityBaseline(model: InfraModel): Findings {
   return findings;
 }
 
+/** Resources that write data into a storage account (blobs, entities, files): each needs a data role for the deployer. */
+const storageDataResourceTypes = [
+  'azurerm_storage_blob',
+  'azurerm_storage_table_entity',
+  'azurerm_storage_share_file',
+  'azurerm_storage_share_directory',
+  'azurerm_storage_data_lake_gen2_path',
+];
+
+/** Storage sub-resources that go through Resource Manager with `storage_account_id`, and the data plane with `storage_account_name`. */
+const storageSubResourceTypes = ['azurerm_storage_container', 'azurerm_storage_queue', 'azurerm_storage_table', 'azurerm_storage_share'];
+
+/**
+ * The deploying identity needs no Storage data role (infra/README.md, "Storage access for the deploying
+ * identity"): shared keys are off, so the azurerm provider must reach the storage data plane with Entra ID
+ * (`storage_use_azuread`; otherwise reading the account fails, #27752); every container, queue, table or share is
+ * created through Resource Manager (`storage_account_id`), and no resource writes data.
+ */
+export function checkDeployerStorageAccess(model: InfraModel): Findings {
+  const findings: Findings = [];
+  const azurerm = model.modules.get('.')?.providers.get('azurerm') ?? [];
+  if (azurerm.length === 0 || !azurerm.every((config) => config.storage_use_azuread === true)) {
+    findings.push('provider "azurerm" must set storage_use_azuread = true: shared-key access is off, and the provider reads each storage account over the data plane');
+  }
+  for (const type of storageSubResourceTypes) {
+    for (const resource of resourcesOfType(model, type)) {
+      if (resource.body.storage_account_id === undefined || resource.body.storage_account_name !== undefined) {
+        findings.push(`${address(resource)}: must name its account by storage_account_id (Resource Manager), not storage_account_name (data plane, a data role for the deployer)`);
+      }
+    }
+  }
+  for (const type of storageDataResourceTypes) {
+    for (const resource of resourcesOfType(model, type)) {
+      findings.push(`${address(resource)}: writes data into a storage account, which needs a Storage data role for whoever runs terraform apply; see infra/README.md`);
+    }
+  }
+  return findings;
+}
+
 /** Resource types Azure cannot tag (sub-resources, RBAC objects, extension resources). */
 export const untaggableTypes: ReadonlySet<string> = new Set([
   'azurerm_role_definition',

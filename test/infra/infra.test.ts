@@ -9,6 +9,7 @@ import type { CodeFacts } from './codeFacts.js';
 import { parseOptionalSettings, readCodeFacts } from './codeFacts.js';
 import {
   checkAppSettings,
+  checkDeployerStorageAccess,
   checkEnvironments,
   checkEventSubscriptions,
   checkFailedRunFilter,
@@ -396,6 +397,28 @@ describe('security baseline', () => {
     expect(findings).toContainEqual(expect.stringMatching(/shared_access_key_enabled must be false/));
     expect(findings).toContainEqual(expect.stringMatching(/rbac_authorization_enabled must be true/));
     expect(findings).toContainEqual(expect.stringMatching(/FTP publishing must be off/));
+  });
+});
+
+describe('storage access of the deploying identity', () => {
+  it('needs no Storage data role: Entra ID on the data plane, sub-resources through Resource Manager, no data written', () => {
+    expect(checkDeployerStorageAccess(infra)).toEqual([]);
+  });
+
+  it('key-based data-plane access, a container named by account name, or a blob written by Terraform is reported', () => {
+    const broken = structuredClone(infra);
+    const [azurerm] = broken.modules.get('.')?.providers.get('azurerm') ?? [];
+    const [container] = resourcesOfType(broken, 'azurerm_storage_container');
+    const storage = broken.modules.get(container?.module ?? '');
+    if (azurerm === undefined || container === undefined || storage === undefined) throw new Error('missing provider or container');
+    delete azurerm.storage_use_azuread;
+    delete container.body.storage_account_id;
+    container.body.storage_account_name = '${azurerm_storage_account.this.name}';
+    storage.resources.push({ module: storage.dir, file: 'main.tf', type: 'azurerm_storage_blob', name: 'seed', body: {} });
+    const findings = checkDeployerStorageAccess(broken);
+    expect(findings).toContainEqual(expect.stringMatching(/provider "azurerm" must set storage_use_azuread = true/));
+    expect(findings).toContainEqual(expect.stringMatching(/azurerm_storage_container\.[a-z_]+: must name its account by storage_account_id/));
+    expect(findings).toContainEqual(expect.stringMatching(/azurerm_storage_blob\.seed: writes data into a storage account/));
   });
 });
 
