@@ -434,14 +434,17 @@ const storageDataResourceTypes = [
   'azurerm_storage_data_lake_gen2_path',
 ];
 
-/** Storage sub-resources that go through Resource Manager with `storage_account_id`, and the data plane with `storage_account_name`. */
-const storageSubResourceTypes = ['azurerm_storage_container', 'azurerm_storage_queue', 'azurerm_storage_table', 'azurerm_storage_share'];
+/**
+ * Storage sub-resources that go through Resource Manager with `storage_account_id`, and the data plane with
+ * `storage_account_name` (azurerm docs of storage_container, storage_queue, storage_share).
+ */
+const storageSubResourceTypes = ['azurerm_storage_container', 'azurerm_storage_queue', 'azurerm_storage_share'];
 
 /**
  * The deploying identity needs no Storage data role (infra/README.md, "Storage access for the deploying
  * identity"): shared keys are off, so the azurerm provider must reach the storage data plane with Entra ID
- * (`storage_use_azuread`; otherwise reading the account fails, #27752); every container, queue, table or share is
- * created through Resource Manager (`storage_account_id`), and no resource writes data.
+ * (`storage_use_azuread`; otherwise reading the account fails, #27752); every container, queue or share is created
+ * through Resource Manager (`storage_account_id`), and no resource writes data.
  */
 export function checkDeployerStorageAccess(model: InfraModel): Findings {
   const findings: Findings = [];
