@@ -35,10 +35,11 @@ variable "tags" {
   default     = {}
 }
 
+# Flex Consumption runs Node.js 20 and 22 (MicrosoftDocs/azure-docs articles/azure-functions/flex-consumption-plan.md).
 variable "node_version" {
-  description = "Node.js major version of the Functions runtime."
+  description = "Node.js major version of the Functions runtime: 22, or 20 (still supported)."
   type        = string
-  default     = "20"
+  default     = "22"
 
   validation {
     condition     = contains(["20", "22"], var.node_version)

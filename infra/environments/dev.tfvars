@@ -8,8 +8,8 @@ tags = {
   "cost-center" = "cc-1234"
 }
 
-policy_path   = "policy/default.yaml"
-auth_audience = "api://aml-warden-dev"
+policy_path     = "policy/default.yaml"
+auth_app_id_uri = "api://aml-warden-dev"
 
 ml_workspaces = {
   mlw-demo = {

@@ -9,7 +9,7 @@ tags = {
 }
 
 policy_path            = "policy/default.yaml"
-auth_audience          = "api://aml-warden"
+auth_app_id_uri        = "api://aml-warden"
 maximum_instance_count = 100
 log_retention_days     = 90
 

@@ -8,9 +8,9 @@ tags = {
   "cost-center" = "cc-1234"
 }
 
-policy_path    = "policy/default.yaml"
-auth_audience  = "api://aml-warden-test"
-sweep_schedule = "0 0 */2 * * *"
+policy_path     = "policy/default.yaml"
+auth_app_id_uri = "api://aml-warden-test"
+sweep_schedule  = "0 0 */2 * * *"
 
 ml_workspaces = {
   mlw-test = {

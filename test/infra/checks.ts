@@ -141,6 +141,38 @@ export function checkResourceEventFilter(model: InfraModel): Findings {
   return findings;
 }
 
+const runStatusChanged = 'Microsoft.MachineLearningServices.RunStatusChanged';
+
+/**
+ * RunStatusChanged reaches the app only for failed runs: Azure ML raises it on every status change of a run
+ * (MicrosoftDocs/azure-docs articles/event-grid/event-schema-machine-learning.md), the app acts on failures only.
+ * So it is subscribed, each subscription to it filters with string_in on `data.runStatus` to exactly Failed
+ * (Event Grid compares strings ignoring case), and carries no other event type: an event without the key never
+ * matches StringIn (articles/event-grid/event-filtering.md), so the filter would drop the others.
+ */
+export function checkFailedRunFilter(model: InfraModel): Findings {
+  const findings: Findings = [];
+  const subscriptions = resourcesOfType(model, eventSubscriptionType).filter((subscription) =>
+    stringsOf(resolve(model, subscription.module, subscription.body.included_event_types)).includes(runStatusChanged),
+  );
+  if (subscriptions.length === 0) findings.push(`no ${eventSubscriptionType} delivers ${runStatusChanged} (failed-run notifications)`);
+  for (const subscription of subscriptions) {
+    const where = address(subscription);
+    const others = stringsOf(resolve(model, subscription.module, subscription.body.included_event_types)).filter((type) => type !== runStatusChanged);
+    if (others.length > 0) {
+      findings.push(`${where}: ${runStatusChanged} must have a subscription of its own; its data.runStatus filter would drop ${others.join(', ')} (a missing key never matches StringIn)`);
+    }
+    const onStatus = blocks(subscription.body, 'advanced_filter')
+      .flatMap((filter) => blocks(filter, 'string_in'))
+      .filter((condition) => condition.key === 'data.runStatus');
+    const values = onStatus.flatMap((condition) => stringsOf(condition.values).map((value) => value.toLowerCase()));
+    if (onStatus.length === 0 || values.length === 0 || !values.every((value) => value === 'failed')) {
+      findings.push(`${where}: must filter with string_in on data.runStatus to ["Failed"] (${runStatusChanged} is raised on every status change of a run)`);
+    }
+  }
+  return findings;
+}
+
 function variablesReferenced(expression: HclValue | undefined): string[] {
   if (typeof expression !== 'string') return [];
   return [...expression.matchAll(/\bvar\.([A-Za-z0-9_]+)/g)].flatMap((match) => (match[1] ? [match[1]] : []));
@@ -244,6 +276,65 @@ export function checkAppSettings(model: InfraModel, code: CodeFacts, optional: R
   return findings;
 }
 
+const hostStorageSetting = 'AzureWebJobsStorage';
+
+/** A write of the whole `Microsoft.Web/sites/config` `appsettings` of `app`, by azapi (action or update). */
+function appSettingsWriters(model: InfraModel, app: ResourceBlock): ResourceBlock[] {
+  const appId = `${functionAppType}.${app.name}.id`;
+  return [...resourcesOfType(model, 'azapi_resource_action'), ...resourcesOfType(model, 'azapi_update_resource')].filter((writer) => {
+    if (writer.module !== app.module || typeof writer.body.type !== 'string' || !writer.body.type.startsWith('Microsoft.Web/sites/config@')) return false;
+    if (writer.type === 'azapi_resource_action') {
+      const target = typeof writer.body.resource_id === 'string' ? writer.body.resource_id : '';
+      return target.includes(appId) && target.endsWith('/config/appsettings');
+    }
+    return typeof writer.body.parent_id === 'string' && writer.body.parent_id.includes(appId) && writer.body.name === 'appsettings';
+  });
+}
+
+/**
+ * No `AzureWebJobsStorage` connection string on the deployed app. azurerm_function_app_flex_consumption writes one
+ * with an empty AccountKey on every create and update, even with identity-based storage
+ * (hashicorp/terraform-provider-azurerm #29693, #30732), so a PUT of `config/appsettings` must follow it: with
+ * the complete intended set (a PUT replaces the whole set) and without `AzureWebJobsStorage`, run again on every
+ * update of the app (`replace_triggered_by`), and, for an action, with method PUT.
+ */
+export function checkHostStorageSetting(model: InfraModel): Findings {
+  const apps = resourcesOfType(model, functionAppType);
+  if (apps.length !== 1) return [`expected exactly one ${functionAppType}, found ${apps.length}`];
+  const [app] = apps as [ResourceBlock];
+  const intended = functionAppSettings(model, app);
+  if (intended === undefined) return [`${address(app)}: app_settings must resolve to a map (literal, var, local or merge of those)`];
+  const writers = appSettingsWriters(model, app);
+  if (writers.length === 0) {
+    return [
+      `${address(app)}: the provider leaves ${hostStorageSetting} with an empty AccountKey on the app (#29693); PUT the intended settings to <app id>/config/appsettings after it (azapi)`,
+    ];
+  }
+  const findings: Findings = [];
+  for (const writer of writers) {
+    const where = address(writer);
+    if (writer.type === 'azapi_resource_action' && writer.body.method !== 'PUT') findings.push(`${where}: method must be "PUT" (a PUT replaces the whole set)`);
+    const written = resolve(model, writer.module, isObject(writer.body.body) ? writer.body.body.properties : undefined);
+    if (!isObject(written)) {
+      findings.push(`${where}: body.properties must resolve to the settings map (literal, var, local or merge of those)`);
+      continue;
+    }
+    for (const name of Object.keys(written)) {
+      if (name.toLowerCase() === hostStorageSetting.toLowerCase()) findings.push(`${where}: writes ${name}; the deployed app must hold no host-storage connection string`);
+      else if (!intended.has(name)) findings.push(`${where}: writes ${name}, which ${address(app)} does not set`);
+      else if (written[name] !== intended.get(name)) findings.push(`${where}: writes ${name} = ${JSON.stringify(written[name])}, but ${address(app)} sets ${JSON.stringify(intended.get(name))}`);
+    }
+    for (const name of intended.keys()) {
+      if (!(name in written)) findings.push(`${where}: leaves out ${name}, so its PUT would delete it (a PUT of appsettings replaces the whole set)`);
+    }
+    const triggers = blocks(writer.body, 'lifecycle').flatMap((lifecycle) => stringsOf(lifecycle.replace_triggered_by));
+    if (!triggers.some((trigger) => trigger === `\${${functionAppType}.${app.name}}`)) {
+      findings.push(`${where}: must run again on every update of ${address(app)}, which writes ${hostStorageSetting} back (lifecycle replace_triggered_by = [${functionAppType}.${app.name}])`);
+    }
+  }
+  return findings;
+}
+
 /**
  * The custom role grants exactly the actions the code performs: none missing, none extra, no wildcards, no
  * deletes, no data actions; and it is assigned.
@@ -334,6 +425,48 @@ export function checkSecurityBaseline(model: InfraModel): Findings {
   return findings;
 }
 
+/** Resources that write data into a storage account (blobs, entities, files): each needs a data role for the deployer. */
+const storageDataResourceTypes = [
+  'azurerm_storage_blob',
+  'azurerm_storage_table_entity',
+  'azurerm_storage_share_file',
+  'azurerm_storage_share_directory',
+  'azurerm_storage_data_lake_gen2_path',
+];
+
+/**
+ * Storage sub-resources that go through Resource Manager with `storage_account_id`, and the data plane with
+ * `storage_account_name` (azurerm docs of storage_container, storage_queue, storage_share).
+ */
+const storageSubResourceTypes = ['azurerm_storage_container', 'azurerm_storage_queue', 'azurerm_storage_share'];
+
+/**
+ * The deploying identity needs no Storage data role (infra/README.md, "Storage access for the deploying
+ * identity"): shared keys are off, so the azurerm provider must reach the storage data plane with Entra ID
+ * (`storage_use_azuread`; otherwise reading the account fails, #27752); every container, queue or share is created
+ * through Resource Manager (`storage_account_id`), and no resource writes data.
+ */
+export function checkDeployerStorageAccess(model: InfraModel): Findings {
+  const findings: Findings = [];
+  const azurerm = model.modules.get('.')?.providers.get('azurerm') ?? [];
+  if (azurerm.length === 0 || !azurerm.every((config) => config.storage_use_azuread === true)) {
+    findings.push('provider "azurerm" must set storage_use_azuread = true: shared-key access is off, and the provider reads each storage account over the data plane');
+  }
+  for (const type of storageSubResourceTypes) {
+    for (const resource of resourcesOfType(model, type)) {
+      if (resource.body.storage_account_id === undefined || resource.body.storage_account_name !== undefined) {
+        findings.push(`${address(resource)}: must name its account by storage_account_id (Resource Manager), not storage_account_name (data plane, a data role for the deployer)`);
+      }
+    }
+  }
+  for (const type of storageDataResourceTypes) {
+    for (const resource of resourcesOfType(model, type)) {
+      findings.push(`${address(resource)}: writes data into a storage account, which needs a Storage data role for whoever runs terraform apply; see infra/README.md`);
+    }
+  }
+  return findings;
+}
+
 /** Resource types Azure cannot tag (sub-resources, RBAC objects, extension resources). */
 export const untaggableTypes: ReadonlySet<string> = new Set([
   'azurerm_role_definition',
@@ -341,6 +474,7 @@ export const untaggableTypes: ReadonlySet<string> = new Set([
   'azurerm_storage_container',
   'azurerm_eventgrid_system_topic_event_subscription',
   'azapi_update_resource',
+  'azapi_resource_action',
 ]);
 
 /**

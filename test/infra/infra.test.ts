@@ -9,9 +9,12 @@ import type { CodeFacts } from './codeFacts.js';
 import { parseOptionalSettings, readCodeFacts } from './codeFacts.js';
 import {
   checkAppSettings,
+  checkDeployerStorageAccess,
   checkEnvironments,
   checkEventSubscriptions,
+  checkFailedRunFilter,
   checkGovernanceRole,
+  checkHostStorageSetting,
   checkResourceEventFilter,
   checkSecurityBaseline,
   checkTags,
@@ -88,11 +91,30 @@ function mutate(type: string, change: (body: HclObject, resource: ResourceBlock)
   return copy;
 }
 
-function subscriptionTo(model: InfraModel, functionName: string): ResourceBlock {
-  const found = resourcesOfType(model, 'azurerm_eventgrid_system_topic_event_subscription').find((subscription) =>
+function subscriptionsTo(model: InfraModel, functionName: string): ResourceBlock[] {
+  return resourcesOfType(model, 'azurerm_eventgrid_system_topic_event_subscription').filter((subscription) =>
     String(block(subscription.body, 'azure_function_endpoint')?.function_id).endsWith(`/functions/${functionName}`),
   );
+}
+
+function subscriptionTo(model: InfraModel, functionName: string): ResourceBlock {
+  const [found] = subscriptionsTo(model, functionName);
   if (found === undefined) throw new Error(`no subscription delivers to ${functionName}`);
+  return found;
+}
+
+function eventTypesOf(model: InfraModel, subscription: ResourceBlock): string[] {
+  const types = resolve(model, subscription.module, subscription.body.included_event_types);
+  return Array.isArray(types) ? types.filter((type): type is string => typeof type === 'string') : [];
+}
+
+const runStatusChanged = 'Microsoft.MachineLearningServices.RunStatusChanged';
+
+function failedRunSubscription(model: InfraModel): ResourceBlock {
+  const found = resourcesOfType(model, 'azurerm_eventgrid_system_topic_event_subscription').find((subscription) =>
+    eventTypesOf(model, subscription).includes(runStatusChanged),
+  );
+  if (found === undefined) throw new Error('no subscription delivers RunStatusChanged');
   return found;
 }
 
@@ -130,10 +152,12 @@ describe('Event Grid subscriptions', () => {
   });
 
   it('a subscription naming a function that does not exist is reported', () => {
-    const broken = mutate('azurerm_eventgrid_system_topic_event_subscription', () => undefined);
-    const endpoint = block(subscriptionTo(broken, 'amlEvents').body, 'azure_function_endpoint');
-    if (endpoint === undefined) throw new Error('no endpoint');
-    endpoint.function_id = '${var.function_app_id}/functions/amlEvent';
+    const broken = structuredClone(infra);
+    for (const subscription of subscriptionsTo(broken, 'amlEvents')) {
+      const endpoint = block(subscription.body, 'azure_function_endpoint');
+      if (endpoint === undefined) throw new Error('no endpoint');
+      endpoint.function_id = '${var.function_app_id}/functions/amlEvent';
+    }
     const findings = checkEventSubscriptions(broken, code, sampleEvents);
     expect(findings).toContainEqual(expect.stringMatching(/targets function 'amlEvent', which the code does not register/));
     expect(findings).toContainEqual(expect.stringMatching(/function 'amlEvents' .* no subscription delivers to it/));
@@ -171,6 +195,47 @@ describe('Event Grid subscriptions', () => {
     expect(checkEventSubscriptions(broken, code, sampleEvents)).toContainEqual(
       expect.stringMatching(/key 'data\.operation' does not exist in a real Microsoft\.Resources\.ResourceWriteSuccess event/),
     );
+  });
+
+  it('amlEvents receives every Azure ML event type the code handles, across its subscriptions', () => {
+    const delivered = subscriptionsTo(infra, 'amlEvents').flatMap((subscription) => eventTypesOf(infra, subscription));
+    const handled = [...code.handledEventTypes].filter((type) => type.startsWith('Microsoft.MachineLearningServices.'));
+    expect([...delivered].sort()).toEqual([...handled].sort());
+  });
+
+  it('RunStatusChanged reaches amlEvents only for failed runs, on a subscription of its own', () => {
+    expect(checkFailedRunFilter(infra)).toEqual([]);
+    const subscription = failedRunSubscription(infra);
+    expect(eventTypesOf(infra, subscription)).toEqual([runStatusChanged]);
+    expect(blocks(subscription.body, 'advanced_filter').flatMap((filter) => blocks(filter, 'string_in'))).toEqual([
+      { key: 'data.runStatus', values: ['Failed'] },
+    ]);
+  });
+
+  it('RunStatusChanged without the Failed filter, or sharing its subscription, is reported', () => {
+    const unfiltered = structuredClone(infra);
+    delete failedRunSubscription(unfiltered).body.advanced_filter;
+    expect(checkFailedRunFilter(unfiltered)).toEqual([expect.stringMatching(/aml_failed_runs: must filter with string_in on data\.runStatus to \["Failed"\]/)]);
+
+    const widened = structuredClone(infra);
+    const [condition] = blocks(failedRunSubscription(widened).body, 'advanced_filter').flatMap((filter) => blocks(filter, 'string_in'));
+    if (condition === undefined) throw new Error('no string_in filter');
+    condition.values = ['Failed', 'Completed'];
+    expect(checkFailedRunFilter(widened)).toEqual([expect.stringMatching(/must filter with string_in on data\.runStatus/)]);
+
+    const shared = structuredClone(infra);
+    const amlEvents = subscriptionTo(shared, 'amlEvents');
+    amlEvents.body.included_event_types = [...eventTypesOf(shared, amlEvents), runStatusChanged];
+    amlEvents.body.advanced_filter = [{ string_in: [{ key: 'data.runStatus', values: ['Failed'] }] }];
+    expect(checkFailedRunFilter(shared)).toContainEqual(
+      expect.stringMatching(/aml_events: Microsoft\.MachineLearningServices\.RunStatusChanged must have a subscription of its own; its data\.runStatus filter would drop .*ModelRegistered/),
+    );
+
+    const unsubscribed = structuredClone(infra);
+    const failedRuns = failedRunSubscription(unsubscribed);
+    const module = unsubscribed.modules.get(failedRuns.module);
+    module?.resources.splice(module.resources.indexOf(failedRuns), 1);
+    expect(checkFailedRunFilter(unsubscribed)).toEqual([expect.stringMatching(/no azurerm_eventgrid_system_topic_event_subscription delivers .*RunStatusChanged/)]);
   });
 
   it('subscriptions wait for the second apply (deploy_event_subscriptions, default false)', () => {
@@ -214,6 +279,51 @@ describe('app settings', () => {
     expect(findings).toContainEqual(expect.stringMatching(/AzureWebJobsStorage must not be set/));
     expect(findings).toContainEqual(expect.stringMatching(/AzureWebJobsStorage holds a secret value/));
     expect(findings).toContainEqual(expect.stringMatching(/FUNCTIONS_WORKER_RUNTIME must not be set \(Flex Consumption rejects it\)/));
+  });
+});
+
+describe('host storage on the deployed app', () => {
+  /** The PUT of the app's `config/appsettings` that follows the provider, in a copy of the parsed HCL. */
+  function settingsWriter(model: InfraModel): ResourceBlock {
+    const [writer] = resourcesOfType(model, 'azapi_resource_action');
+    if (writer === undefined) throw new Error('no azapi_resource_action');
+    return writer;
+  }
+
+  it('holds no AzureWebJobsStorage connection string: the full intended set is PUT after the provider writes one', () => {
+    expect(checkHostStorageSetting(infra)).toEqual([]);
+    const writer = settingsWriter(infra);
+    const written = resolve(infra, writer.module, isObject(writer.body.body) ? writer.body.body.properties : undefined);
+    expect(isObject(written) ? Object.keys(written).sort() : written).toEqual(
+      expect.arrayContaining(['AzureWebJobsStorage__accountName', 'AzureWebJobsStorage__credential', 'AzureWebJobsStorage__clientId', 'APPLICATIONINSIGHTS_CONNECTION_STRING']),
+    );
+    expect(isObject(written) && 'AzureWebJobsStorage' in written).toBe(false);
+  });
+
+  it('without the PUT, the provider\u2019s empty-key connection string stays on the app', () => {
+    const broken = structuredClone(infra);
+    const module = broken.modules.get(settingsWriter(broken).module);
+    if (module === undefined) throw new Error('no module');
+    module.resources.splice(module.resources.indexOf(settingsWriter(broken)), 1);
+    expect(checkHostStorageSetting(broken)).toEqual([expect.stringMatching(/leaves AzureWebJobsStorage with an empty AccountKey on the app \(#29693\)/)]);
+  });
+
+  it('a PUT that writes AzureWebJobsStorage, or leaves a setting out, is reported', () => {
+    const broken = structuredClone(infra);
+    const writer = settingsWriter(broken);
+    const written = resolve(broken, writer.module, isObject(writer.body.body) ? writer.body.body.properties : undefined);
+    if (!isObject(written)) throw new Error('settings do not resolve');
+    const { APPLICATIONINSIGHTS_CONNECTION_STRING: _dropped, ...rest } = written;
+    writer.body.body = { properties: { ...rest, AzureWebJobsStorage: '' } };
+    const findings = checkHostStorageSetting(broken);
+    expect(findings).toContainEqual(expect.stringMatching(/writes AzureWebJobsStorage; the deployed app must hold no host-storage connection string/));
+    expect(findings).toContainEqual(expect.stringMatching(/leaves out APPLICATIONINSIGHTS_CONNECTION_STRING, so its PUT would delete it/));
+  });
+
+  it('a PUT that does not run again when the app is updated is reported', () => {
+    const broken = structuredClone(infra);
+    delete settingsWriter(broken).body.lifecycle;
+    expect(checkHostStorageSetting(broken)).toEqual([expect.stringMatching(/must run again on every update of .*azurerm_function_app_flex_consumption\.this/)]);
   });
 });
 
@@ -287,6 +397,28 @@ describe('security baseline', () => {
     expect(findings).toContainEqual(expect.stringMatching(/shared_access_key_enabled must be false/));
     expect(findings).toContainEqual(expect.stringMatching(/rbac_authorization_enabled must be true/));
     expect(findings).toContainEqual(expect.stringMatching(/FTP publishing must be off/));
+  });
+});
+
+describe('storage access of the deploying identity', () => {
+  it('needs no Storage data role: Entra ID on the data plane, sub-resources through Resource Manager, no data written', () => {
+    expect(checkDeployerStorageAccess(infra)).toEqual([]);
+  });
+
+  it('key-based data-plane access, a container named by account name, or a blob written by Terraform is reported', () => {
+    const broken = structuredClone(infra);
+    const [azurerm] = broken.modules.get('.')?.providers.get('azurerm') ?? [];
+    const [container] = resourcesOfType(broken, 'azurerm_storage_container');
+    const storage = broken.modules.get(container?.module ?? '');
+    if (azurerm === undefined || container === undefined || storage === undefined) throw new Error('missing provider or container');
+    delete azurerm.storage_use_azuread;
+    delete container.body.storage_account_id;
+    container.body.storage_account_name = '${azurerm_storage_account.this.name}';
+    storage.resources.push({ module: storage.dir, file: 'main.tf', type: 'azurerm_storage_blob', name: 'seed', body: {} });
+    const findings = checkDeployerStorageAccess(broken);
+    expect(findings).toContainEqual(expect.stringMatching(/provider "azurerm" must set storage_use_azuread = true/));
+    expect(findings).toContainEqual(expect.stringMatching(/azurerm_storage_container\.[a-z_]+: must name its account by storage_account_id/));
+    expect(findings).toContainEqual(expect.stringMatching(/azurerm_storage_blob\.seed: writes data into a storage account/));
   });
 });
 

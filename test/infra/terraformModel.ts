@@ -43,6 +43,8 @@ export interface TerraformModule {
   readonly variables: Map<string, HclObject>;
   readonly locals: Map<string, HclValue>;
   readonly terraformBlocks: HclObject[];
+  /** `provider "<name>" { ... }` configurations by provider name. */
+  readonly providers: Map<string, HclObject[]>;
 }
 
 export interface InfraModel {
@@ -98,7 +100,7 @@ async function parseFile(file: string): Promise<HclObject> {
 }
 
 function emptyModule(dir: string): TerraformModule {
-  return { dir, files: [], resources: [], moduleCalls: [], variables: new Map(), locals: new Map(), terraformBlocks: [] };
+  return { dir, files: [], resources: [], moduleCalls: [], variables: new Map(), locals: new Map(), terraformBlocks: [], providers: new Map() };
 }
 
 function addDocument(module: TerraformModule, file: string, document: HclObject): void {
@@ -132,6 +134,12 @@ function addDocument(module: TerraformModule, file: string, document: HclObject)
     for (const [name, value] of Object.entries(localsBlock)) module.locals.set(name, value);
   }
   module.terraformBlocks.push(...blocks(document, 'terraform'));
+  const providers = document.provider;
+  if (isObject(providers)) {
+    for (const [name, bodies] of Object.entries(providers)) {
+      module.providers.set(name, [...(module.providers.get(name) ?? []), ...blocks({ b: bodies }, 'b')]);
+    }
+  }
 }
 
 /** Parses every `.tf` / `.tfvars` file under `root` (the `infra/` directory). */

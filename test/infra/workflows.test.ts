@@ -4,12 +4,20 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { loadInfra } from './terraformModel.js';
 
-const workflowsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.github/workflows');
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const workflowsDir = path.join(repoRoot, '.github/workflows');
 
-const step = z.looseObject({ run: z.string().optional(), uses: z.string().optional(), with: z.record(z.string(), z.unknown()).optional() });
+const step = z.looseObject({
+  run: z.string().optional(),
+  uses: z.string().optional(),
+  if: z.string().optional(),
+  with: z.record(z.string(), z.unknown()).optional(),
+});
 const job = z.looseObject({
   needs: z.string().optional(),
+  strategy: z.looseObject({ matrix: z.record(z.string(), z.unknown()).optional() }).optional(),
   uses: z.string().optional(),
   with: z.record(z.string(), z.unknown()).optional(),
   steps: z.array(step).optional(),
@@ -30,10 +38,16 @@ function runCommands(parsed: Workflow): string[] {
   return Object.values(parsed.jobs).flatMap((j) => (j.steps ?? []).flatMap((s) => (s.run === undefined ? [] : [s.run])));
 }
 
-function usesOf(parsed: Workflow): { uses: string; with: Record<string, unknown> }[] {
+function usesOf(parsed: Workflow): { uses: string; if?: string | undefined; with: Record<string, unknown> }[] {
   return Object.values(parsed.jobs).flatMap((j) =>
-    (j.steps ?? []).flatMap((s) => (s.uses === undefined ? [] : [{ uses: s.uses, with: s.with ?? {} }])),
+    (j.steps ?? []).flatMap((s) => (s.uses === undefined ? [] : [{ uses: s.uses, if: s.if, with: s.with ?? {} }])),
   );
+}
+
+/** `node_version`'s default in infra/variables.tf: the Node.js line the app runs on in Azure unless told otherwise. */
+async function deployedNodeVersion(): Promise<unknown> {
+  const infra = await loadInfra(path.join(repoRoot, 'infra'));
+  return infra.modules.get('.')?.variables.get('node_version')?.default;
 }
 
 describe('the app\u2019s own pipeline', () => {
@@ -44,6 +58,23 @@ describe('the app\u2019s own pipeline', () => {
     expect(commands).toEqual(expect.arrayContaining(['npm ci', 'npm test', 'npm run package']));
     const upload = usesOf(parsed).find((step) => step.uses.startsWith('actions/upload-artifact@'));
     expect(upload?.with.path).toBe('out/aml-warden.zip');
+  });
+
+  it('CI tests on Node.js 20 and 22 and keeps the zip built on the line infra deploys', async () => {
+    const { parsed } = await workflow('ci.yml');
+    const [job] = Object.values(parsed.jobs);
+    expect(job?.strategy?.matrix?.['node-version']).toEqual([20, 22]);
+    const setupNode = usesOf(parsed).find((step) => step.uses.startsWith('actions/setup-node@'));
+    expect(setupNode?.with['node-version']).toBe('${{ matrix.node-version }}');
+    const upload = usesOf(parsed).find((step) => step.uses.startsWith('actions/upload-artifact@'));
+    expect(upload?.if).toBe(`matrix.node-version == ${String(await deployedNodeVersion())}`);
+  });
+
+  it('the deployed zip is built on the Node.js line infra deploys by default (22)', async () => {
+    expect(await deployedNodeVersion()).toBe('22');
+    const { parsed } = await workflow('deploy.yml');
+    const setupNode = usesOf(parsed).find((step) => step.uses.startsWith('actions/setup-node@'));
+    expect(String(setupNode?.with['node-version'])).toBe(await deployedNodeVersion());
   });
 
   it('deployment signs in with OIDC federated credentials and no client secret', async () => {

@@ -15,6 +15,16 @@ locals {
     AzureWebJobsStorage__credential  = "managedidentity"
     AzureWebJobsStorage__clientId    = var.identity_client_id
   }
+
+  app_settings = merge(var.app_settings, local.identity_settings)
+
+  # The provider turns site_config's connection string into this setting.
+  site_config_settings = {
+    APPLICATIONINSIGHTS_CONNECTION_STRING = var.app_insights_connection_string
+  }
+
+  # Every setting the app should hold in Azure, and nothing else.
+  deployed_app_settings = merge(local.app_settings, local.site_config_settings)
 }
 
 resource "azurerm_function_app_flex_consumption" "this" {
@@ -52,7 +62,7 @@ resource "azurerm_function_app_flex_consumption" "this" {
     application_insights_connection_string = var.app_insights_connection_string
   }
 
-  app_settings = merge(var.app_settings, local.identity_settings)
+  app_settings = local.app_settings
 
   tags = var.tags
 }
@@ -67,5 +77,31 @@ resource "azapi_update_resource" "ftp_publishing_off" {
     properties = {
       allow = false
     }
+  }
+}
+
+# The provider writes `AzureWebJobsStorage` = "DefaultEndpointsProtocol=https;AccountName=<account>;AccountKey=;..."
+# on every create and update, even with identity-based storage, and the host then tries that empty key
+# (hashicorp/terraform-provider-azurerm #29693, #30732, #29149; the fix, PR #29099, is open). Its read drops the
+# setting from state, so no plan shows it (#33211).
+# - `AzureWebJobsStorage = ""` in app_settings wins over the provider's value (MergeUserAppSettings) but still
+#   leaves an empty connection string, which the host has tripped on (Azure/azure-functions-host #11796), and a
+#   diff on every plan (#33211).
+# - Building the site with azapi would give up the provider's handling of runtime, scale and deployment storage.
+# So the complete intended set is PUT after the provider: a PUT of config/appsettings replaces the whole set,
+# which drops `AzureWebJobsStorage` alone. An action, not azapi_update_resource: a GET of config/appsettings
+# returns no values (Azure/terraform-provider-azapi #1167), so there is no drift to track. It runs again when the
+# settings change and, through replace_triggered_by, on every update of the app, since each writes it back.
+resource "azapi_resource_action" "app_settings" {
+  type        = "Microsoft.Web/sites/config@2023-12-01"
+  resource_id = "${azurerm_function_app_flex_consumption.this.id}/config/appsettings"
+  method      = "PUT"
+
+  body = {
+    properties = local.deployed_app_settings
+  }
+
+  lifecycle {
+    replace_triggered_by = [azurerm_function_app_flex_consumption.this]
   }
 }
