@@ -15,7 +15,8 @@ export type AuditSource = 'event' | 'sweep';
 export type AuditOutcome =
   | 'violations' // findings recorded, nothing written (audit mode, or nothing fixable)
   | 'remediated' // the patch was written
-  | 'deferred' // a fix waits (unfinished jobs, a compute mid-operation)
+  | 'ineffective' // Azure accepted the patch and did not apply it; it is not written again
+  | 'deferred' // a fix waits (unfinished jobs, a compute mid-operation, the same fix being written)
   | 'failed'; // the write failed
 
 export interface AuditEntry {
@@ -45,7 +46,7 @@ const entitySchema = z.object({
   resourceType: z.enum(['workspace', 'compute']),
   source: z.enum(['event', 'sweep']),
   correlationId: z.string(),
-  outcome: z.enum(['violations', 'remediated', 'deferred', 'failed']),
+  outcome: z.enum(['violations', 'remediated', 'ineffective', 'deferred', 'failed']),
   rules: z.string(),
   findingsJson: z.string(),
   changeJson: z.string().optional(),

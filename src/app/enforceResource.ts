@@ -6,18 +6,25 @@
  * Loops cannot happen: a patch goes out as one write, and the event that write raises re-reads a
  * resource that is now compliant, so it writes nothing.
  */
+import { createHash } from 'node:crypto';
 import type { ResourceWriteSuccessEvent } from '../events/domainEvent.js';
 import { parseResourceReference } from '../events/resourceReference.js';
 import { isAppError } from '../errors.js';
 import { ArmRequester, type ArmPacing } from '../azure/armRequest.js';
 import { createRemediationAdapter, type AppliedChange, type RemediationAdapter } from '../azure/remediation.js';
+import type { Notification } from '../integrations/notifiers/notification.js';
 import type { Telemetry } from '../integrations/telemetry.js';
-import { evaluate, describePatch, isEmptyPatch, mergePatches, type Evaluation, type Finding, type Patch } from '../policy/evaluate.js';
+import { channelFor } from '../policy/notificationRoutes.js';
+import { evaluate, describeFinding, describePatch, isEmptyPatch, mergePatches, type Evaluation, type Finding, type Patch } from '../policy/evaluate.js';
+import { toKey } from '../integrations/tableState.js';
 import type { Mode, Policy } from '../policy/policySchema.js';
 import type { GovernedResource, WorkspaceResource } from '../policy/resources.js';
 import { scopeOf } from '../policy/scope.js';
 import { tagValueOf } from '../policy/tags.js';
-import { createAuditTrail, type AuditSource, type AuditTrail } from './auditTrail.js';
+import { createAuditTrail, type AuditEntry, type AuditOutcome, type AuditSource, type AuditTrail } from './auditTrail.js';
+import { createOnceLedger, type OnceLedger } from './eventDedup.js';
+import { createRemediationLedger, type RemediationLedger } from './remediationLedger.js';
+import { sendNotification } from './notify.js';
 import type { EventOutcome } from './routeEvent.js';
 import type { Services } from './services.js';
 import type { UseCaseContext } from './useCaseContext.js';
@@ -29,8 +36,15 @@ export interface GovernanceDeps {
   readonly policy: Policy;
   readonly arm: RemediationAdapter;
   readonly audit: AuditTrail;
+  readonly remediations: RemediationLedger;
+  /** Tells a resource's owner what needs a person (on the policy's violations channel); absent when none is set. */
+  readonly notifyOwner?: (notice: OwnerNotice) => Promise<void>;
+  /** Findings already told to an owner, so the same ones are not told again on every write event. */
+  readonly notices?: OnceLedger;
   readonly telemetry: Telemetry;
   readonly now: () => Date;
+  /** How long a write's long-running update is followed before it counts as accepted and unconfirmed. */
+  readonly confirmWithinMs?: number;
   /** Resource-group tags for inheritance; a sweep caches them per group. Default: read through `arm`. */
   readonly resourceGroupTags?: (subscriptionId: string, resourceGroup: string) => Promise<Readonly<Record<string, string>>>;
 }
@@ -51,7 +65,8 @@ export type GovernOutcome =
   | 'outOfScope'
   | 'violations' // findings, nothing to write (audit mode or not fixable in place)
   | 'remediated'
-  | 'deferred' // fixes held back: unfinished jobs or a compute mid-operation
+  | 'ineffective' // Azure accepted the fix and did not apply it: recorded and told once, not written again
+  | 'deferred' // fixes held back: unfinished jobs, a compute mid-operation, the same fix being written
   | 'wouldChange' // what-if: the patch enforce mode would write
   | 'failed';
 
@@ -120,31 +135,128 @@ export async function governResource(
   if (options.dryRun) {
     return { ...base, outcome: isEmptyPatch(patch) ? (deferred ? 'deferred' : 'violations') : 'wouldChange', patch, deferred, note: noteOf() };
   }
+  // What no write will fix goes to the owner, once per set of findings; the sweep reports its own summary instead.
+  const leftToPeople = evaluation.findings.filter((finding) => !fixes.includes(finding));
+  if (options.source === 'event') await tellOwnerOnce(resource, workspace, leftToPeople, deps, options, base.owner);
   if (isEmptyPatch(patch)) {
     const outcome = deferred ? 'deferred' : 'violations';
     await deps.audit.record({ ...auditBase(resource, options, deps), outcome, findings: evaluation.findings, deferred, note: noteOf() });
     return { ...base, outcome, deferred, note: noteOf() };
   }
 
+  const gate = await deps.remediations.open(resource.id, patch, options.correlationId);
+  const audited = (outcome: AuditOutcome, extra: Partial<AuditEntry>) =>
+    deps.audit.record({ ...auditBase(resource, options, deps), outcome, findings: evaluation.findings, deferred, note: noteOf(), ...extra });
+  if (gate.kind === 'inFlight') {
+    const note = `the same change is being written for ${gate.correlationId}; its completion event is evaluated again`;
+    await audited('deferred', { note });
+    return { ...base, outcome: 'deferred', note };
+  }
+  if (gate.kind === 'ineffective') return recordIneffective(resource, workspace, deps, options, base, patch, gate.firstSeen, audited);
+
   let applied: AppliedChange | undefined;
   try {
-    applied = await deps.arm.apply(resource, patch);
+    applied = await deps.arm.apply(resource, patch, { waitMs: deps.confirmWithinMs ?? DEFAULT_CONFIRM_WITHIN_MS });
   } catch (error) {
+    await deps.remediations.release(gate.claim);
     if (!isAppError(error) || error.transient) throw error;
-    await deps.audit.record({ ...auditBase(resource, options, deps), outcome: 'failed', findings: evaluation.findings, deferred, note: error.message });
+    await audited('failed', { note: error.message });
     return { ...base, outcome: 'failed', patch, deferred, note: error.message };
   }
+  if (applied?.result === 'ignored') {
+    await deps.remediations.settle(gate.claim, 'ineffective', 'the read-back shows no change');
+    return recordIneffective(resource, workspace, deps, options, base, patch, true, audited, applied);
+  }
+  await deps.remediations.settle(gate.claim, applied?.result === 'unconfirmed' ? 'written' : 'applied');
   const rules = writing.map((finding) => finding.rule);
-  await deps.audit.record({
-    ...auditBase(resource, options, deps),
-    outcome: 'remediated',
-    findings: evaluation.findings,
-    change: applied === undefined ? undefined : { ...applied, rules },
-    deferred,
-    note: noteOf(),
-  });
+  const pending = applied?.result === 'unconfirmed' ? 'accepted; Azure is still applying it, and its completion event checks it' : undefined;
+  const note = [noteOf(), pending].filter((part) => part !== undefined).join('; ') || undefined;
+  await audited('remediated', { change: applied === undefined ? undefined : { ...applied, rules }, note });
   deps.telemetry.trackEvent('ResourceRemediated', { resourceType: resource.resourceType, rules: rules.join(','), source: options.source, via: applied?.via });
-  return { ...base, outcome: 'remediated', patch, applied, deferred, note: noteOf() };
+  return { ...base, outcome: 'remediated', patch, applied, deferred, note };
+}
+
+/** Follows a long-running update for this long before returning it unconfirmed (Event Grid waits about 30 s for an answer). */
+const DEFAULT_CONFIRM_WITHIN_MS = 20_000;
+
+type GovernBase = Omit<GovernResult, 'outcome'>;
+
+/** A fix Azure accepted and did not apply: audited and told to the owner the first time, never written again. */
+async function recordIneffective(
+  resource: GovernedResource,
+  workspace: WorkspaceResource | undefined,
+  deps: GovernanceDeps,
+  options: GovernOptions,
+  base: GovernBase,
+  patch: Patch,
+  firstSeen: boolean,
+  audited: (outcome: AuditOutcome, extra: Partial<AuditEntry>) => Promise<void>,
+  applied?: AppliedChange,
+): Promise<GovernResult> {
+  const note = firstSeen
+    ? `Azure accepted ${describePatch(patch)} and did not apply it; it is not written again`
+    : `${describePatch(patch)} did not take when it was written before; not written again`;
+  if (firstSeen) {
+    await audited('ineffective', { note, ...(applied === undefined ? {} : { change: { ...applied, rules: base.findings.filter((f) => f.fixable).map((f) => f.rule) } }) });
+    deps.telemetry.trackEvent('RemediationIneffective', { resourceType: resource.resourceType, source: options.source, change: describePatch(patch) });
+    await tellOwner(deps, {
+      resource,
+      workspace,
+      owner: base.owner,
+      title: `A fix did not take on ${resource.resourceType} ${resource.name}`,
+      text: `Azure accepted the change ${describePatch(patch)} and the ${resource.resourceType} still shows the old values. aml-warden will not write it again; please make the change by hand or exempt the resource.`,
+      correlationId: options.correlationId,
+    });
+  }
+  return { ...base, outcome: 'ineffective', patch, applied, note };
+}
+
+async function tellOwner(deps: GovernanceDeps, notice: OwnerNotice): Promise<void> {
+  if (deps.notifyOwner === undefined) return;
+  try {
+    await deps.notifyOwner(notice);
+  } catch (error) {
+    // The outcome is recorded; a lost notice must not fail (and so repeat) the evaluation.
+    deps.telemetry.trackEvent('OwnerNoticeFailed', { resourceId: notice.resource.id, reason: error instanceof Error ? error.message : 'unknown' });
+  }
+}
+
+/** What a resource's owner is told: which resource, and what needs them. */
+export interface OwnerNotice {
+  readonly resource: GovernedResource;
+  readonly workspace: WorkspaceResource | undefined;
+  readonly owner: string | undefined;
+  readonly title: string;
+  readonly text: string;
+  readonly findings?: readonly Finding[];
+  readonly correlationId: string;
+}
+
+/**
+ * Findings this evaluation leaves to a person (not fixable in place, or not in enforce mode), told to the owner
+ * once per resource and set of findings: a write event that changes nothing about them tells nothing again.
+ */
+async function tellOwnerOnce(resource: GovernedResource, workspace: WorkspaceResource | undefined, findings: readonly Finding[], deps: GovernanceDeps, options: GovernOptions, owner: string | undefined): Promise<void> {
+  if (findings.length === 0 || deps.notices === undefined || deps.notifyOwner === undefined) return;
+  const told = findings.map((finding) => `${finding.rule}=${JSON.stringify(finding.actual)}`).sort().join('|');
+  const keys = { partitionKey: toKey(resource.id.toLowerCase()), rowKey: createHash('sha256').update(told).digest('hex').slice(0, 40) };
+  const claim = await deps.notices.claim(keys, options.correlationId);
+  if (claim.kind !== 'claimed') return;
+  try {
+    await deps.notifyOwner({
+      resource,
+      workspace,
+      owner,
+      title: `${resource.resourceType === 'compute' ? 'Compute' : 'Workspace'} ${resource.name} needs a person`,
+      text: findings.map((finding) => describeFinding(finding)).join('\n'),
+      findings,
+      correlationId: options.correlationId,
+    });
+    await deps.notices.complete(claim, { correlationId: options.correlationId });
+  } catch (error) {
+    await deps.notices.release(claim, error instanceof Error ? error.message : 'unknown');
+    deps.telemetry.trackEvent('OwnerNoticeFailed', { resourceId: resource.id, reason: error instanceof Error ? error.message : 'unknown' });
+  }
 }
 
 function patchOf(findings: readonly Finding[]): Patch {
@@ -189,10 +301,16 @@ export function governanceDepsFor(services: Services, options: { readonly pacing
   const cached = options.pacing === undefined ? depsByServices.get(services) : undefined;
   if (cached) return cached;
   const requester = new ArmRequester({ clientFor: (subscriptionId) => services.arm(subscriptionId), pacing: options.pacing });
+  const channel = channelFor('violations', services.config.policy);
   const deps: GovernanceDeps = {
     policy: services.config.policy,
     arm: createRemediationAdapter({ armEndpoint: services.config.settings.armEndpoint, requester }),
     audit: createAuditTrail(services.state),
+    remediations: createRemediationLedger(services.state),
+    notices: createOnceLedger(services.state, OWNER_NOTICE_TABLE),
+    ...(channel === undefined
+      ? {}
+      : { notifyOwner: (notice: OwnerNotice) => sendNotification({ services, log: console, dryRun: false }, channel, 'violations', ownerNotification(notice, services.config.settings.studioUrl)) }),
     telemetry: services.telemetry,
     now: () => new Date(),
   };
@@ -214,6 +332,32 @@ async function reread(
     if (isAppError(error) && (error.code === 'NotFound' || error.code === 'Forbidden')) return { gone: error.message };
     throw error;
   }
+}
+
+/** Findings told to owners (one entity per resource and set of findings). */
+export const OWNER_NOTICE_TABLE = 'ownernotices';
+
+/** The notice as people read it: the resource, its owner, what is wrong and what to do, and a link to it in the studio. */
+export function ownerNotification(notice: OwnerNotice, studioUrl: string): Notification {
+  const { resource } = notice;
+  const workspaceId = resource.resourceType === 'compute' ? resource.id.replace(/\/computes\/[^/]+$/i, '') : resource.id;
+  const link =
+    resource.resourceType === 'compute'
+      ? `${studioUrl}/compute/${encodeURIComponent(resource.name)}/details?wsid=${encodeURIComponent(workspaceId)}`
+      : `${studioUrl}/?wsid=${encodeURIComponent(workspaceId)}`;
+  return {
+    title: notice.title,
+    text: notice.text,
+    severity: 'warning',
+    facts: [
+      { name: 'Owner', value: notice.owner ?? 'unknown (no owner tag)' },
+      { name: 'Workspace', value: resource.workspaceName },
+      { name: resource.resourceType === 'compute' ? 'Compute' : 'Workspace', value: resource.name },
+      ...(notice.findings ?? []).map((finding) => ({ name: finding.rule, value: finding.advice ?? `expected ${String(finding.expected)}` })),
+    ],
+    link: { title: 'Open in Azure ML studio', url: link },
+    eventId: notice.correlationId,
+  };
 }
 
 const NOT_GOVERNED: EventOutcome = { handled: false, reason: 'not an Azure ML workspace or compute' };
@@ -263,6 +407,7 @@ function describeResult(result: GovernResult): string {
   const what = `${result.resourceType} ${result.name}`;
   switch (result.outcome) {
     case 'remediated':
+    case 'ineffective':
     case 'wouldChange':
       return `${what}: ${result.outcome} (${describePatch(result.patch)})${result.note ? `; ${result.note}` : ''}`;
     case 'violations':

@@ -28,6 +28,8 @@ export interface OutcomeCounts {
   outOfScope: number;
   violations: number;
   remediated: number;
+  /** Fixes Azure accepted and did not apply (recorded once, not written again). */
+  ineffective: number;
   deferred: number;
   wouldChange: number;
   failed: number;
@@ -73,7 +75,7 @@ export interface SweepReport extends ReportMeta {
 export const NO_OWNER = '(no owner)';
 
 export function emptyCounts(): OutcomeCounts {
-  return { resources: 0, compliant: 0, exempt: 0, outOfScope: 0, violations: 0, remediated: 0, deferred: 0, wouldChange: 0, failed: 0 };
+  return { resources: 0, compliant: 0, exempt: 0, outOfScope: 0, violations: 0, remediated: 0, ineffective: 0, deferred: 0, wouldChange: 0, failed: 0 };
 }
 
 export function buildSweepReport(meta: ReportMeta, results: readonly WorkspaceSweepResult[]): SweepReport {
@@ -83,7 +85,8 @@ export function buildSweepReport(meta: ReportMeta, results: readonly WorkspaceSw
   const lines: ReportLine[] = [];
   const problems: { workspaceId: string; status: string; error: string }[] = [];
   for (const result of results) {
-    for (const key of Object.keys(totals) as (keyof OutcomeCounts)[]) totals[key] += result.counts[key];
+    // Reports stored before a count existed lack it.
+    for (const key of Object.keys(totals) as (keyof OutcomeCounts)[]) totals[key] += result.counts[key] ?? 0;
     for (const [rule, count] of Object.entries(result.byRule)) byRule[rule] = (byRule[rule] ?? 0) + count;
     for (const line of result.lines) {
       lines.push(line);

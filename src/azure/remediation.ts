@@ -1,24 +1,38 @@
 /**
  * The governance adapter towards ARM: reads the resources policy is about (fresh, never from an event's
- * payload) and writes the minimal patch evaluation asked for.
+ * payload) and writes the minimal patch evaluation asked for, in the one call Azure applies for it:
  *
- * - Computes are read with api-version 2023-04-01: older versions (and `@azure/arm-machinelearning` 2.1.1)
- *   drop a compute instance's `idleTimeBeforeShutdown`, which would make a compliant instance look
- *   non-compliant forever.
- * - A compute's patch goes out as ONE write: scale settings, idle shutdown and tags in a single PATCH of the
- *   compute (the SDK's `ClusterUpdateParameters` cannot carry tags or idle shutdown, so it is sent through
- *   the client's pipeline). One write means one ResourceWriteSuccess, which then finds the compute compliant.
- * - Tags alone (computes and workspaces) are merged through the Tags API (`operation: Merge`): nothing the
- *   patch does not name is touched. Nothing is ever deleted.
+ * - a cluster's scale settings: Compute_Update (`PATCH .../computes/{name}`), whose body is
+ *   `ClusterUpdateParameters` — scale settings and nothing else (azure-rest-api-specs
+ *   `Microsoft.MachineLearningServices/stable/2024-04-01/machineLearningServices.json`). It is long-running
+ *   (`examples/Compute/patch.json`: 200 `Updating` + `Azure-AsyncOperation`), so it is polled to its end
+ *   (`@azure/core-lro`), and the compute read afterwards says whether the change took;
+ * - a compute instance's idle shutdown: `POST .../updateIdleShutdownSetting` with `{idleTimeBeforeShutdown}`
+ *   (MicrosoftDocs/azure-ai-docs `how-to-create-compute-instance.md`; examples
+ *   `stable/2023-04-01|2025-12-01/examples/Compute/updateIdleShutdownSetting.json`: 200, no body), then read back;
+ * - a workspace's tags: the Tags API (`operation: Merge`), which touches nothing the patch does not name.
+ *   A compute's tags are never written: ARM's tag-support table lists `workspaces / computes` as not supporting
+ *   tags (they are set when the compute is created), so evaluation reports them and proposes no fix.
+ *
+ * Nothing is ever deleted. Every change comes back with the fields before and after, and whether Azure applied it.
  */
-import { AppError } from '../errors.js';
+import type { SimplePollerLike, OperationState } from '@azure/core-lro';
+import { AppError, isAppError } from '../errors.js';
 import type { Patch, ScaleSettingsPatch } from '../policy/findings.js';
 import { parseCompute, parseWorkspace, type ComputeResource, type GovernedResource, type WorkspaceResource } from '../policy/resources.js';
 import { tagKeyOf } from '../policy/tags.js';
-import { armUrl, encodeArmPath, type ArmRequester } from './armRequest.js';
+import { armUrl, encodeArmPath, type ArmAnswer, type ArmRequester } from './armRequest.js';
 
-/** api-version for reading and writing computes: the first that keeps compute-instance idle shutdown. */
-export const COMPUTE_API_VERSION = '2023-04-01';
+/**
+ * Compute reads and idle shutdown: the first stable version whose compute instance declares `idleTimeBeforeShutdown`
+ * (stable 2022-10-01 to 2025-09-01 do not, so a compliant instance would read as having none; Azure/bicep-types-az
+ * `microsoft.machinelearningservices/2025-12-01/types.md`) and whose examples hold `Compute_UpdateIdleShutdownSetting`
+ * (azure-rest-api-specs `stable/2025-12-01/examples/Compute/updateIdleShutdownSetting.json`).
+ */
+export const COMPUTE_API_VERSION = '2025-12-01';
+/** Compute_Update, as the vendored spec declares it. */
+export const CLUSTER_UPDATE_API_VERSION = '2024-04-01';
+export const IDLE_SHUTDOWN_API_VERSION = COMPUTE_API_VERSION;
 export const WORKSPACE_API_VERSION = '2022-10-01';
 export const JOBS_API_VERSION = '2022-10-01';
 export const TAGS_API_VERSION = '2021-04-01';
@@ -33,12 +47,20 @@ export interface WorkspaceLocation {
   readonly workspaceName: string;
 }
 
-/** What one write did: which call, and the resource's relevant state before and after. */
+/** What one write did: which call, the resource's relevant state before and after, and whether Azure applied it. */
 export interface AppliedChange {
-  readonly via: 'computePatch' | 'tagsMerge';
+  readonly via: 'clusterUpdate' | 'idleShutdownSetting' | 'tagsMerge';
   readonly patch: Patch;
   readonly before: PatchedFields;
-  readonly after: PatchedFields;
+  /** As read back once the write ended; `undefined` when it had not ended within the wait. */
+  readonly after: PatchedFields | undefined;
+  /** `applied`: the read-back shows the patch; `ignored`: Azure accepted the write and changed nothing it names; `unconfirmed`: still running. */
+  readonly result: 'applied' | 'ignored' | 'unconfirmed';
+}
+
+export interface ApplyOptions {
+  /** How long to follow a long-running update before returning it `unconfirmed`. */
+  readonly waitMs: number;
 }
 
 /** The fields a patch can touch, as they were / are. */
@@ -57,8 +79,8 @@ export interface RemediationAdapter {
   readResourceGroupTags(subscriptionId: string, resourceGroup: string): Promise<Readonly<Record<string, string>>>;
   /** Whether the workspace has a job in a non-terminal status that runs on this compute. */
   hasUnfinishedJobs(compute: ComputeResource): Promise<boolean>;
-  /** Writes the patch in one call; an empty patch writes nothing and returns `undefined`. */
-  apply(resource: GovernedResource, patch: Patch): Promise<AppliedChange | undefined>;
+  /** Writes the patch in one call and reads the result back; an empty patch writes nothing and returns `undefined`. */
+  apply(resource: GovernedResource, patch: Patch, options: ApplyOptions): Promise<AppliedChange | undefined>;
 }
 
 export function createRemediationAdapter(options: { readonly armEndpoint: string; readonly requester: ArmRequester }): RemediationAdapter {
@@ -142,33 +164,83 @@ class ArmRemediationAdapter implements RemediationAdapter {
     });
   }
 
-  async apply(resource: GovernedResource, patch: Patch): Promise<AppliedChange | undefined> {
+  async apply(resource: GovernedResource, patch: Patch, options: ApplyOptions): Promise<AppliedChange | undefined> {
     const tags = patch.tags ?? {};
     const hasTags = Object.keys(tags).length > 0;
-    const computeFields = patch.scaleSettings !== undefined || patch.idleTimeBeforeShutdown !== undefined;
-    if (!hasTags && !computeFields) return undefined;
-    if (resource.resourceType === 'workspace' && computeFields) {
-      throw new AppError('Internal', 'A workspace has no scale settings or idle shutdown to write', { module: MODULE });
+    const hasScale = patch.scaleSettings !== undefined;
+    const hasIdle = patch.idleTimeBeforeShutdown !== undefined;
+    if (!hasTags && !hasScale && !hasIdle) return undefined;
+    if ([hasTags, hasScale, hasIdle].filter(Boolean).length > 1) {
+      throw new AppError('Internal', `A patch for ${resource.resourceType} '${resource.name}' needs more than one call: ${Object.keys(patch).join(', ')}`, { module: MODULE });
     }
     const before = fieldsOf(resource, patch);
-    if (resource.resourceType === 'compute' && computeFields) {
-      const answer = await this.#requester.send({
-        subscriptionId: resource.subscriptionId,
-        method: 'PATCH',
-        url: armUrl(this.#endpoint, encodeArmPath(resource.id), COMPUTE_API_VERSION),
-        body: computePatchBody(resource, patch),
-        what: `Updating compute '${resource.name}'`,
-      });
-      return { via: 'computePatch', patch, before, after: fieldsOf(parseCompute(answer.body), patch) };
+    if (resource.resourceType === 'compute') {
+      if (hasTags) throw new AppError('Internal', `A compute's tags are set when it is created; '${resource.name}' gets none written`, { module: MODULE });
+      if (hasScale) return this.#updateCluster(resource, patch, before, options);
+      return this.#setIdleShutdown(resource, patch, before);
     }
+    if (!hasTags) throw new AppError('Internal', 'A workspace has no scale settings or idle shutdown to write', { module: MODULE });
     const answer = await this.#requester.send({
       subscriptionId: resource.subscriptionId,
       method: 'PATCH',
       url: armUrl(this.#endpoint, `${encodeArmPath(resource.id)}/providers/Microsoft.Resources/tags/default`, TAGS_API_VERSION),
       body: { operation: 'Merge', properties: { tags } },
-      what: `Merging tags into ${resource.resourceType} '${resource.name}'`,
+      what: `Merging tags into workspace '${resource.name}'`,
     });
-    return { via: 'tagsMerge', patch, before, after: { tags: pick(tagsOfTagsResource(answer.body), Object.keys(tags)) } };
+    const after = { tags: pick(tagsOfTagsResource(answer.body), Object.keys(tags)) };
+    return { via: 'tagsMerge', patch, before, after, result: shows(after, patch) ? 'applied' : 'ignored' };
+  }
+
+  /** Compute_Update with the complete scale settings, followed to its end and read back. */
+  async #updateCluster(compute: ComputeResource, patch: Patch, before: PatchedFields, options: ApplyOptions): Promise<AppliedChange> {
+    const url = armUrl(this.#endpoint, encodeArmPath(compute.id), CLUSTER_UPDATE_API_VERSION);
+    const what = `Updating compute '${compute.name}'`;
+    const body = clusterUpdateBody(compute, patch);
+    const toLro = (answer: ArmAnswer) => ({ flatResponse: answer.body, rawResponse: { statusCode: answer.status, headers: { ...answer.headers }, body: answer.body } });
+    const { createHttpPoller } = await import('@azure/core-lro');
+    const poller: SimplePollerLike<OperationState<unknown>, unknown> = await createHttpPoller(
+      {
+        requestMethod: 'PATCH',
+        requestPath: url,
+        sendInitialRequest: async () => toLro(await this.#requester.send({ subscriptionId: compute.subscriptionId, method: 'PATCH', url, body, what })),
+        sendPollRequest: async (path) => toLro(await this.#requester.send({ subscriptionId: compute.subscriptionId, method: 'GET', url: path, what: `Following the update of compute '${compute.name}'` })),
+      },
+      { intervalInMs: 1000 },
+    );
+    const finished = await this.#followFor(poller, options.waitMs, compute.name);
+    if (!finished) return { via: 'clusterUpdate', patch, before, after: undefined, result: 'unconfirmed' };
+    const after = fieldsOf(await this.readCompute(compute, compute.name), patch);
+    return { via: 'clusterUpdate', patch, before, after, result: shows(after, patch) ? 'applied' : 'ignored' };
+  }
+
+  /** Polls until the operation ends or `waitMs` passes; an operation that failed is a permanent error. */
+  async #followFor(poller: SimplePollerLike<OperationState<unknown>, unknown>, waitMs: number, computeName: string): Promise<boolean> {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), waitMs);
+    try {
+      await poller.pollUntilDone({ abortSignal: abort.signal });
+      return true;
+    } catch (error) {
+      if (abort.signal.aborted && !poller.isDone()) return false;
+      if (isAppError(error)) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      throw new AppError('UpstreamPermanent', `Updating compute '${computeName}' failed: ${message}`, { module: MODULE });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** updateIdleShutdownSetting (synchronous: 200 with no body), then the instance read back. */
+  async #setIdleShutdown(compute: ComputeResource, patch: Patch, before: PatchedFields): Promise<AppliedChange> {
+    await this.#requester.send({
+      subscriptionId: compute.subscriptionId,
+      method: 'POST',
+      url: armUrl(this.#endpoint, `${encodeArmPath(compute.id)}/updateIdleShutdownSetting`, IDLE_SHUTDOWN_API_VERSION),
+      body: { idleTimeBeforeShutdown: patch.idleTimeBeforeShutdown },
+      what: `Setting the idle shutdown of compute instance '${compute.name}'`,
+    });
+    const after = fieldsOf(await this.readCompute(compute, compute.name), patch);
+    return { via: 'idleShutdownSetting', patch, before, after, result: shows(after, patch) ? 'applied' : 'ignored' };
   }
 
   async #listAll(subscriptionId: string, firstUrl: string, what: string): Promise<unknown[]> {
@@ -186,26 +258,29 @@ class ArmRemediationAdapter implements RemediationAdapter {
 }
 
 /**
- * The compute PATCH body: the changed scale settings (with `maxNodeCount`, which ARM requires in every
- * scale settings object), idle shutdown, and — when tags change too — the full tag set, because a resource
- * PATCH replaces tags: current tags plus the patch's, so none is lost.
+ * The Compute_Update body: `ClusterUpdateParameters` with the complete scale settings — the patch's fields over the
+ * cluster's current ones — because the update overwrites them (`maxNodeCount` is required, `minNodeCount` defaults to
+ * 0, and an idle time left out would not be kept).
  */
-export function computePatchBody(compute: ComputeResource, patch: Patch): Record<string, unknown> {
-  const inner: Record<string, unknown> = {};
-  if (patch.scaleSettings !== undefined) {
-    const maxNodeCount = patch.scaleSettings.maxNodeCount ?? compute.scaleSettings?.maxNodeCount;
-    inner['scaleSettings'] = { ...(maxNodeCount === undefined ? {} : { maxNodeCount }), ...patch.scaleSettings };
-  }
-  if (patch.idleTimeBeforeShutdown !== undefined) inner['idleTimeBeforeShutdown'] = patch.idleTimeBeforeShutdown;
-  const tags = patch.tags === undefined || Object.keys(patch.tags).length === 0 ? undefined : mergedTags(compute.tags, patch.tags);
-  return { ...(tags === undefined ? {} : { tags }), properties: { properties: inner } };
+export function clusterUpdateBody(compute: ComputeResource, patch: Patch): Record<string, unknown> {
+  const current: ScaleSettingsPatch = compute.scaleSettings ?? {};
+  const scaleSettings: Record<string, string | number> = {};
+  const maxNodeCount = patch.scaleSettings?.maxNodeCount ?? current.maxNodeCount;
+  if (maxNodeCount === undefined) throw new AppError('UpstreamPermanent', `Compute '${compute.name}' reports no maxNodeCount to keep`, { module: MODULE });
+  scaleSettings['maxNodeCount'] = maxNodeCount;
+  const minNodeCount = patch.scaleSettings?.minNodeCount ?? current.minNodeCount;
+  if (minNodeCount !== undefined) scaleSettings['minNodeCount'] = minNodeCount;
+  const idle = patch.scaleSettings?.nodeIdleTimeBeforeScaleDown ?? current.nodeIdleTimeBeforeScaleDown;
+  if (idle !== undefined) scaleSettings['nodeIdleTimeBeforeScaleDown'] = idle;
+  return { properties: { properties: { scaleSettings } } };
 }
 
-/** Patch tags over current tags; a name already present in another case keeps its key. */
-export function mergedTags(current: Readonly<Record<string, string>>, changes: Readonly<Record<string, string>>): Record<string, string> {
-  const merged: Record<string, string> = { ...current };
-  for (const [name, value] of Object.entries(changes)) merged[tagKeyOf(merged, name) ?? name] = value;
-  return merged;
+/** Whether the fields read back hold every value the patch asked for. */
+function shows(after: PatchedFields, patch: Patch): boolean {
+  const scale = Object.entries(patch.scaleSettings ?? {}).every(([field, value]) => after.scaleSettings?.[field as keyof ScaleSettingsPatch] === value);
+  const idle = patch.idleTimeBeforeShutdown === undefined || after.idleTimeBeforeShutdown === patch.idleTimeBeforeShutdown;
+  const tags = Object.entries(patch.tags ?? {}).every(([name, value]) => after.tags?.[name] === value);
+  return scale && idle && tags;
 }
 
 function fieldsOf(resource: GovernedResource, patch: Patch): PatchedFields {

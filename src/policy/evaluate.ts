@@ -127,12 +127,18 @@ function tagFindings(resource: GovernedResource, rules: EffectiveRules, context:
       workspaceTags: context.workspace?.tags,
       resourceGroupTags: context.resourceGroupTags,
     });
-    const fixable = source !== undefined && source.value !== current;
+    // A compute's tags are set when it is created: Azure does not change them afterwards (ARM's tag-support
+    // table lists workspaces/computes as not supporting tags), so no fix is proposed for one.
+    const inheritable = source !== undefined && source.value !== current;
+    const fixable = inheritable && subject !== 'compute';
     const fix: Patch | undefined = fixable ? { tags: { [key ?? rule.name]: source.value } } : undefined;
     const allowed = rule.allowedValues ? ` (one of ${rule.allowedValues.join(', ')})` : '';
-    const advice = fixable
-      ? `value from ${source.from}`
-      : `set tag ${rule.name}${allowed} on the resource${inheritanceGap(rule, subject)}`;
+    const advice =
+      subject === 'compute'
+        ? `a compute's tags are set when it is created and cannot be changed afterwards: recreate it with tag ${rule.name}${inheritable ? `=${source.value} (from ${source.from})` : allowed}, or exempt it`
+        : fixable
+          ? `value from ${source.from}`
+          : `set tag ${rule.name}${allowed} on the resource${inheritanceGap(rule, subject)}`;
     findings.push({
       rule: missing ? `tags.required:${rule.name}` : `tags.allowedValues:${rule.name}`,
       severity: 'medium',

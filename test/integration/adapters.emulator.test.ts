@@ -214,8 +214,8 @@ describe('services root', () => {
   });
 
   it('fetches JSON from the emulator through the CA-trusting HTTP client', async () => {
-    const discovery = await services.http.getJson(`${emulator.url}/idp/.well-known/openid-configuration`);
-    expect(discovery).toMatchObject({ issuer: `${emulator.url}/idp` });
+    const discovery = await services.http.getJson(`${emulator.url}/idp/${emulator.idp.tenantId}/v2.0/.well-known/openid-configuration`);
+    expect(discovery).toMatchObject({ issuer: emulator.idp.issuerFor(2) });
   });
 });
 

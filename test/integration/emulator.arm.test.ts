@@ -194,7 +194,7 @@ describe('ARM for Azure ML through the real @azure/arm-machinelearning client', 
     const after = (await arm('GET', path, { apiVersion: '2024-04-01' })).json<{ tags: Record<string, string>; properties: { properties: Record<string, unknown> } }>();
     expect(after.tags).toEqual(before.tags);
     expect(after.properties.properties['vmSize']).toBe(before.properties.properties['vmSize']);
-    expect(after.properties.properties).not.toHaveProperty('idleTimeBeforeShutdown');
+    expect((await arm('GET', path, { apiVersion: '2025-12-01' })).json<{ properties: { properties: Record<string, unknown> } }>().properties.properties).not.toHaveProperty('idleTimeBeforeShutdown');
     // The update overwrites scale settings with what was sent; minNodeCount takes the spec's default, 0.
     expect(after.properties.properties['scaleSettings']).toEqual({ minNodeCount: 0, maxNodeCount: 4 });
   });
@@ -229,18 +229,18 @@ describe('ARM for Azure ML through the real @azure/arm-machinelearning client', 
       { updateIntervalInMs: 10 },
     );
     const path = `${workspacePath}/computes/idle-instance`;
-    const set = await arm('POST', `${path}/updateIdleShutdownSetting`, { apiVersion: '2023-04-01', body: { idleTimeBeforeShutdown: 'PT45M' } });
+    const set = await arm('POST', `${path}/updateIdleShutdownSetting`, { apiVersion: '2025-12-01', body: { idleTimeBeforeShutdown: 'PT45M' } });
     expect(set.status).toBe(200);
     expect(set.text).toBe('');
-    const instance = (await arm('GET', path, { apiVersion: '2024-04-01' })).json<{ properties: { properties: Record<string, unknown> } }>();
+    const instance = (await arm('GET', path, { apiVersion: '2025-12-01' })).json<{ properties: { properties: Record<string, unknown> } }>();
     expect(instance.properties.properties['idleTimeBeforeShutdown']).toBe('PT45M');
     await emulator.events.idle();
     expect(capture.events.some((e) => e.eventType === 'Microsoft.Resources.ResourceActionSuccess' && e.subject === path)).toBe(true);
 
-    const tooShort = await arm('POST', `${path}/updateIdleShutdownSetting`, { apiVersion: '2023-04-01', body: { idleTimeBeforeShutdown: 'PT5M' } });
+    const tooShort = await arm('POST', `${path}/updateIdleShutdownSetting`, { apiVersion: '2025-12-01', body: { idleTimeBeforeShutdown: 'PT5M' } });
     expect(tooShort.status).toBe(400);
     expect(tooShort.text).toContain('between 15 minutes and 3 days');
-    const onCluster = await arm('POST', `${workspacePath}/computes/cpu-cluster/updateIdleShutdownSetting`, { apiVersion: '2023-04-01', body: { idleTimeBeforeShutdown: 'PT45M' } });
+    const onCluster = await arm('POST', `${workspacePath}/computes/cpu-cluster/updateIdleShutdownSetting`, { apiVersion: '2025-12-01', body: { idleTimeBeforeShutdown: 'PT45M' } });
     expect(onCluster.status).toBe(400);
   });
 
@@ -418,10 +418,10 @@ describe('what ARM checks before the provider', () => {
 });
 
 describe('newer api-versions, Tags API and Resource Graph', () => {
-  it('keeps what a 2023-04-01 compute instance PUT sends and returns it only to 2023-04-01 reads', async () => {
+  it("keeps a compute instance's idle shutdown and returns it only to versions that declare it: stable 2025-12-01 on, and previews", async () => {
     const path = `${workspacePath}/computes/ci-alice`;
     const put = await arm('PUT', path, {
-      apiVersion: '2023-04-01',
+      apiVersion: '2025-12-01',
       body: {
         location: 'eastus',
         properties: {
@@ -436,10 +436,11 @@ describe('newer api-versions, Tags API and Resource Graph', () => {
     });
     expect(put.status).toBe(201);
     type Body = { properties: { properties: Record<string, unknown> } };
-    const newer = (await arm('GET', path, { apiVersion: '2023-04-01' })).json<Body>();
-    expect(newer.properties.properties['idleTimeBeforeShutdown']).toBe('PT45M');
+    const idleAt = async (apiVersion: string) => (await arm('GET', path, { apiVersion })).json<Body>().properties.properties['idleTimeBeforeShutdown'];
+    expect(await idleAt('2025-12-01')).toBe('PT45M');
+    expect(await idleAt('2024-10-01-preview')).toBe('PT45M');
+    for (const stable of ['2022-10-01', '2023-04-01', '2024-04-01', '2025-09-01']) expect(await idleAt(stable), stable).toBeUndefined();
     const older = (await arm('GET', path, { apiVersion: '2022-10-01' })).json<Body>();
-    expect(older.properties.properties['idleTimeBeforeShutdown']).toBeUndefined();
     expect(older.properties.properties['schedules']).toMatchObject({ computeStartStop: [{ action: 'Stop' }] });
   });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAuditTrail } from '../../src/app/auditTrail.js';
-import { enforceResource } from '../../src/app/enforceResource.js';
+import { enforceResource, governanceDepsFor } from '../../src/app/enforceResource.js';
 import type { Services } from '../../src/app/services.js';
 import { AppError } from '../../src/errors.js';
 import { request } from '../helpers/emulatorServices.js';
@@ -42,26 +42,51 @@ async function putCluster(name: string, properties: Record<string, unknown>, tag
   return id;
 }
 
+const tagged = { owner: 'mlops-team@contoso.com', 'cost-center': 'cc-1234', environment: 'dev' };
 const wasteful = { vmSize: 'Standard_DS3_v2', remoteLoginPortPublicAccess: 'Disabled', scaleSettings: { minNodeCount: 2, maxNodeCount: 4, nodeIdleTimeBeforeScaleDown: 'PT2H' } };
 
 const context = (services: Services, dryRun = false) => ({ services, log: quietLog, dryRun });
 
 describe('ResourceWriteSuccess on a compute, enforce mode', () => {
-  it('scales a new cluster to zero, shortens its idle time and inherits the workspace tags in exactly one write', async () => {
+  it('scales a new cluster to zero and shortens its idle time with one update that reaches Succeeded, and writes no tags', async () => {
     const id = await putCluster('wasteful', wasteful);
     kit.emulator.resetCalls();
 
     const outcome = await enforceResource(writeEventFor(id), context(enforcing));
 
     expect(outcome.handled).toBe(true);
-    expect(writesTo(kit.emulator, id)).toHaveLength(1);
+    const writes = writesTo(kit.emulator, id);
+    expect(writes.map((call) => `${call.method} ${call.query}`)).toEqual(['PATCH ?api-version=2024-04-01']);
+    // ClusterUpdateParameters: the complete scale settings and nothing else.
+    expect(writes[0]?.body).toEqual({ properties: { properties: { scaleSettings: { maxNodeCount: 4, minNodeCount: 0, nodeIdleTimeBeforeScaleDown: 'PT30M' } } } });
     const after = (await armJson('GET', id, '2022-10-01')).body;
+    expect(after.properties.provisioningState).toBe('Succeeded');
     expect(after.properties.properties.scaleSettings).toMatchObject({ minNodeCount: 0, maxNodeCount: 4, nodeIdleTimeBeforeScaleDown: 'PT30M' });
-    expect(after.tags).toEqual({ owner: 'mlops-team@contoso.com', 'cost-center': 'cc-1234', environment: 'dev' });
+    expect(after.tags).toEqual({});
+    expect(kit.emulator.calls().filter((call) => call.method !== 'GET' && call.path.includes('/providers/Microsoft.Resources/tags/'))).toHaveLength(0);
+  });
+
+  it('reports a cluster created without tags as non-compliant with the reason, and tells its owner once', async () => {
+    const id = await putCluster('untagged', { vmSize: 'Standard_DS3_v2', remoteLoginPortPublicAccess: 'Disabled', scaleSettings: { minNodeCount: 0, maxNodeCount: 4, nodeIdleTimeBeforeScaleDown: 'PT30M' } });
+    kit.emulator.resetCalls();
+
+    const outcome = await enforceResource(writeEventFor(id), context(enforcing));
+    await enforceResource(writeEventFor(id), context(enforcing));
+
+    expect(outcome.reason).toContain('tags.required:owner');
+    expect(writesTo(kit.emulator, id)).toHaveLength(0);
+    const [entry] = await createAuditTrail(enforcing.state).history(id);
+    expect(entry?.outcome).toBe('violations');
+    const finding = entry?.findings.find((f) => f.rule === 'tags.required:cost-center');
+    expect(finding).toMatchObject({ fixable: false });
+    expect(finding?.advice).toContain("a compute's tags are set when it is created");
+    const notices = kit.emulator.sinks.deliveries('teams').filter((delivery) => JSON.stringify(delivery.body).includes('untagged'));
+    expect(notices).toHaveLength(1);
+    expect(JSON.stringify(notices[0]?.body)).toContain('mlops-team@contoso.com');
   });
 
   it('finds the resource compliant on the event its own write raises, and writes nothing (no loop)', async () => {
-    const id = await putCluster('wasteful', wasteful);
+    const id = await putCluster('wasteful', wasteful, tagged);
     await enforceResource(writeEventFor(id), context(enforcing));
     kit.emulator.resetCalls();
 
@@ -77,9 +102,10 @@ describe('ResourceWriteSuccess on a compute, enforce mode', () => {
 
     const [entry] = await createAuditTrail(enforcing.state).history(id);
     expect(entry?.outcome).toBe('remediated');
-    expect(entry?.change?.rules).toEqual(expect.arrayContaining(['scaling.minNodeCount', 'scaling.nodeIdleTimeBeforeScaleDown', 'tags.required:owner']));
+    expect(entry?.change?.rules).toEqual(expect.arrayContaining(['scaling.minNodeCount', 'scaling.nodeIdleTimeBeforeScaleDown']));
+    expect(entry?.change?.result).toBe('applied');
     expect(entry?.change?.before.scaleSettings).toMatchObject({ minNodeCount: 2, nodeIdleTimeBeforeScaleDown: 'PT2H' });
-    expect(entry?.change?.after.scaleSettings).toMatchObject({ minNodeCount: 0, nodeIdleTimeBeforeScaleDown: 'PT30M' });
+    expect(entry?.change?.after?.scaleSettings).toMatchObject({ minNodeCount: 0, nodeIdleTimeBeforeScaleDown: 'PT30M' });
   });
 
   it('holds back lowering maxNodeCount while a job runs on the cluster, and fixes the rest', async () => {
@@ -123,20 +149,101 @@ describe('ResourceWriteSuccess on a compute, enforce mode', () => {
     expect(writesTo(kit.emulator, id)).toHaveLength(0);
   });
 
-  it('sets a compute instance idle shutdown through api-version 2023-04-01', async () => {
+  it("shortens a compute instance's idle shutdown through updateIdleShutdownSetting, never a PATCH", async () => {
     const id = computeIdOf('ci-alice');
-    await armJson('PUT', id, '2023-04-01', { location: 'eastus', tags: { owner: 'alice@contoso.com', 'cost-center': 'cc-1', environment: 'dev' }, properties: { computeType: 'ComputeInstance', properties: { vmSize: 'Standard_DS3_v2' } } });
+    await armJson('PUT', id, '2025-12-01', { location: 'eastus', tags: { owner: 'alice@contoso.com', 'cost-center': 'cc-1', environment: 'dev' }, properties: { computeType: 'ComputeInstance', properties: { vmSize: 'Standard_DS3_v2', idleTimeBeforeShutdown: 'PT4H' } } });
     kit.emulator.resetCalls();
 
     await enforceResource(writeEventFor(id), context(enforcing));
 
-    const writes = writesTo(kit.emulator, id);
-    expect(writes).toHaveLength(1);
-    expect(writes[0]?.query).toContain('api-version=2023-04-01');
-    expect((await armJson('GET', id, '2023-04-01')).body.properties.properties.idleTimeBeforeShutdown).toBe('PT60M');
+    const writes = kit.emulator.calls().filter((call) => call.method !== 'GET' && call.path.toLowerCase().startsWith(id.toLowerCase()));
+    expect(writes.map((call) => `${call.method} ${call.path.slice(id.length)}${call.query}`)).toEqual(['POST /updateIdleShutdownSetting?api-version=2025-12-01']);
+    expect(writes[0]?.body).toEqual({ idleTimeBeforeShutdown: 'PT60M' });
+    expect((await armJson('GET', id, '2025-12-01')).body.properties.properties.idleTimeBeforeShutdown).toBe('PT60M');
     kit.emulator.resetCalls();
     await enforceResource(writeEventFor(id), context(enforcing));
     expect(writesTo(kit.emulator, id)).toHaveLength(0);
+  });
+
+  it('records a fix Azure accepted and did not apply as ineffective, tells the owner once, and never writes it again', async () => {
+    const id = await putCluster('stubborn', wasteful, { owner: 'dana@contoso.com', 'cost-center': 'cc-1', environment: 'dev' });
+    kit.emulator.resetCalls();
+    kit.emulator.sinks.clear('teams');
+    kit.emulator.injectFault({ kind: 'ignore-write', method: 'PATCH', path: '/computes/stubborn$', times: 100 });
+
+    const first = await enforceResource(writeEventFor(id), context(enforcing));
+    // The write's own completion event, and one more for good measure: nothing is written again.
+    const second = await enforceResource(writeEventFor(id), context(enforcing));
+    const third = await enforceResource(writeEventFor(id), context(enforcing));
+
+    expect(first.reason).toContain('ineffective');
+    expect(second.reason).toContain('ineffective');
+    expect(third.reason).toContain('ineffective');
+    expect(writesTo(kit.emulator, id)).toHaveLength(1);
+    const [entry] = await createAuditTrail(enforcing.state).history(id);
+    expect(entry?.outcome).toBe('ineffective');
+    expect(entry?.change?.result).toBe('ignored');
+    const notices = kit.emulator.sinks.deliveries('teams').filter((delivery) => JSON.stringify(delivery.body).includes('did not take'));
+    expect(notices).toHaveLength(1);
+    expect(JSON.stringify(notices[0]?.body)).toContain('dana@contoso.com');
+  });
+});
+
+describe('a long update that is still running when the wait ends', () => {
+  let slow: GovernanceKit;
+  beforeAll(async () => {
+    slow = await startGovernanceKit({ lroPolls: 1_000_000, lroCompleteAfterMs: 300 });
+  });
+  afterAll(async () => {
+    await slow?.close();
+  });
+
+  it('counts the accepted write as written, and on its completion event finds whether it took: applied, nothing more to do', async () => {
+    const services = slow.services();
+    const deps = { ...governanceDepsFor(services), confirmWithinMs: 50 };
+    const token = await services.credential.getToken('https://management.azure.com/.default');
+    const id = computeIdOf('slow-cluster');
+    await request(`${slow.emulator.url}${id}?api-version=2022-10-01`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token?.token ?? ''}` },
+      body: { location: 'eastus', tags: tagged, properties: { computeType: 'AmlCompute', properties: wasteful } },
+      ca: slow.emulator.caPem,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    slow.emulator.resetCalls();
+
+    const first = await enforceResource(writeEventFor(id), context(services), deps);
+    expect(first.reason).toContain('still applying');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const second = await enforceResource(writeEventFor(id), context(services), deps);
+
+    expect(second.reason).toContain('compliant');
+    expect(writesTo(slow.emulator, id)).toHaveLength(1);
+  });
+
+  it('calls a written fix ineffective when its completion event finds the compute still needing exactly it', async () => {
+    const services = slow.services();
+    const deps = { ...governanceDepsFor(services), confirmWithinMs: 50 };
+    const token = await services.credential.getToken('https://management.azure.com/.default');
+    const id = computeIdOf('slow-stubborn');
+    await request(`${slow.emulator.url}${id}?api-version=2022-10-01`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token?.token ?? ''}` },
+      body: { location: 'eastus', properties: { computeType: 'AmlCompute', properties: wasteful } },
+      ca: slow.emulator.caPem,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    slow.emulator.resetCalls();
+    slow.emulator.injectFault({ kind: 'ignore-write', method: 'PATCH', path: '/computes/slow-stubborn$', times: 100 });
+
+    await enforceResource(writeEventFor(id), context(services), deps);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const followUp = await enforceResource(writeEventFor(id), context(services), deps);
+    const again = await enforceResource(writeEventFor(id), context(services), deps);
+
+    expect(followUp.reason).toContain('ineffective');
+    expect(again.reason).toContain('ineffective');
+    expect(writesTo(slow.emulator, id)).toHaveLength(1);
   });
 });
 

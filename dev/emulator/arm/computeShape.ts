@@ -99,19 +99,27 @@ export function computeTypeDefaults(computeType: string, sent: Record<string, un
 }
 
 /**
- * Fields that exist only from a newer api-version: stored whatever version wrote them, returned only to
- * callers asking with that version or later, as ARM serialises per api-version.
+ * Fields that exist only in some api-versions: stored whatever version wrote them, returned only to callers asking
+ * with a version whose model declares them, as ARM serialises per api-version.
+ *
+ * A compute instance's `idleTimeBeforeShutdown` is declared by the previews from 2022-06-01-preview and by stable
+ * 2025-12-01 on — not by stable 2022-10-01 to 2025-09-01 (azure-rest-api-specs
+ * `preview/2024-10-01-preview/machineLearningServices.json`, `ComputeInstanceProperties`; Azure/bicep-types-az
+ * `generated/machinelearningservices/microsoft.machinelearningservices/<version>/types.md`, generated from the
+ * spec's main branch). `customServices` and `osImageMetadata` are declared from 2023-04-01.
  */
-const NEWER_TYPE_FIELDS: readonly { readonly computeType: string; readonly field: string; readonly since: string }[] = [
-  { computeType: 'ComputeInstance', field: 'idleTimeBeforeShutdown', since: '2023-04-01' },
-  { computeType: 'ComputeInstance', field: 'customServices', since: '2023-04-01' },
-  { computeType: 'ComputeInstance', field: 'osImageMetadata', since: '2023-04-01' },
+const NEWER_TYPE_FIELDS: readonly { readonly computeType: string; readonly field: string; readonly stableSince: string; readonly previewSince: string }[] = [
+  { computeType: 'ComputeInstance', field: 'idleTimeBeforeShutdown', stableSince: '2025-12-01', previewSince: '2022-06-01' },
+  { computeType: 'ComputeInstance', field: 'customServices', stableSince: '2023-04-01', previewSince: '2023-04-01' },
+  { computeType: 'ComputeInstance', field: 'osImageMetadata', stableSince: '2023-04-01', previewSince: '2023-04-01' },
 ];
 
 export function forApiVersion(body: Record<string, unknown>, apiVersion: string): Record<string, unknown> {
   const properties = body['properties'];
   if (!isRecord(properties) || !isRecord(properties['properties'])) return body;
-  const hidden = NEWER_TYPE_FIELDS.filter((f) => f.computeType === properties['computeType'] && apiVersion.slice(0, 10) < f.since);
+  const date = apiVersion.slice(0, 10);
+  const preview = apiVersion.toLowerCase().endsWith('-preview');
+  const hidden = NEWER_TYPE_FIELDS.filter((f) => f.computeType === properties['computeType'] && date < (preview ? f.previewSince : f.stableSince));
   if (hidden.length === 0) return body;
   const typeProperties = { ...properties['properties'] };
   for (const { field } of hidden) delete typeProperties[field];

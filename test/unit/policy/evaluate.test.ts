@@ -49,11 +49,10 @@ describe('the playground', () => {
     expect(evaluation.findings.every((finding) => finding.mode === 'enforce')).toBe(true);
   });
 
-  test('the patch for gpu-cluster is the minimal difference: scale settings and the inherited tags only', () => {
+  test('the patch for gpu-cluster is the minimal difference: scale settings only, since a compute keeps the tags it was created with', () => {
     const evaluation = evaluate(gpuCluster(), { policy: playgroundPolicy, workspace, now });
     expect(evaluation.patch).toEqual({
       scaleSettings: { maxNodeCount: 4, minNodeCount: 0, nodeIdleTimeBeforeScaleDown: 'PT30M' },
-      tags: playground.workspaceTags,
     });
     expect(evaluation.proposedPatch).toEqual(evaluation.patch);
   });
@@ -179,15 +178,30 @@ describe('compute instances', () => {
 });
 
 describe('required tags', () => {
-  test('a compute inherits missing tags from its workspace; an existing allowed tag is left as it is', () => {
+  test("a compute's missing tag is reported, not fixed: it names the value it would inherit and says to recreate the compute", () => {
     const evaluation = evaluate(cpuCluster({ tags: { owner: 'someone-else@contoso.com' } }), { policy: playgroundPolicy, workspace, now });
-    expect(evaluation.patch).toEqual({ tags: { 'cost-center': 'cc-1234', environment: 'dev' } });
+    expect(rules(evaluation.findings)).toEqual(['tags.required:cost-center', 'tags.required:environment']);
+    expect(evaluation.findings.every((finding) => !finding.fixable && finding.fix === undefined)).toBe(true);
+    expect(evaluation.patch).toEqual({});
+    expect(evaluation.proposedPatch).toEqual({});
+    expect(evaluation.findings[0]?.advice).toBe(
+      "a compute's tags are set when it is created and cannot be changed afterwards: recreate it with tag cost-center=cc-1234 (from the workspace), or exempt it",
+    );
+  });
+
+  test('a workspace inherits a missing tag from its resource group; an existing allowed tag is left as it is', () => {
+    const evaluation = evaluate(playgroundWorkspace({ owner: 'someone-else@contoso.com', environment: 'dev' }), {
+      policy: playgroundPolicy,
+      resourceGroupTags: { owner: 'rg@contoso.com', 'cost-center': 'cc-rg' },
+      now,
+    });
+    expect(evaluation.patch).toEqual({ tags: { 'cost-center': 'cc-rg' } });
   });
 
   test('tag names match without regard to case and the patch keeps the spelling already on the resource', () => {
-    const evaluation = evaluate(cpuCluster({ tags: { Owner: 'a@contoso.com', 'Cost-Center': 'cc-1', Environment: 'staging' } }), {
+    const evaluation = evaluate(playgroundWorkspace({ Owner: 'a@contoso.com', 'Cost-Center': 'cc-1', Environment: 'staging' }), {
       policy: playgroundPolicy,
-      workspace,
+      resourceGroupTags: { environment: 'dev' },
       now,
     });
     expect(rules(evaluation.findings)).toEqual(['tags.allowedValues:environment']);
@@ -203,23 +217,23 @@ describe('required tags', () => {
       mode: 'enforce',
       requiredTags: [{ name: 'environment', allowedValues: ['dev', 'prod'], inheritFrom: ['resourceGroup', 'workspace'], default: 'dev' }],
     });
-    const compute = cpuCluster({ tags: {} });
-    const fromGroup = evaluate(compute, { policy, workspace: playgroundWorkspace({ environment: 'dev' }), resourceGroupTags: { environment: 'prod' }, now });
-    expect(fromGroup.patch.tags).toEqual({ environment: 'prod' });
-    const groupInvalid = evaluate(compute, { policy, workspace: playgroundWorkspace({ environment: 'dev' }), resourceGroupTags: { environment: 'qa' }, now });
-    expect(groupInvalid.patch.tags).toEqual({ environment: 'dev' });
-    const noSource = evaluate(compute, { policy, workspace: playgroundWorkspace({}), now });
+    const bare = playgroundWorkspace({});
+    expect(evaluate(bare, { policy, resourceGroupTags: { environment: 'prod' }, now }).patch.tags).toEqual({ environment: 'prod' });
+    expect(evaluate(bare, { policy, resourceGroupTags: { environment: 'qa' }, now }).patch.tags).toEqual({ environment: 'dev' });
+    const noSource = evaluate(bare, { policy, now });
     expect(noSource.patch.tags).toEqual({ environment: 'dev' });
     expect(noSource.findings[0]?.advice).toBe('value from the policy default');
+    const compute = evaluate(cpuCluster({ tags: {} }), { policy, workspace: playgroundWorkspace({ environment: 'dev' }), resourceGroupTags: { environment: 'prod' }, now });
+    expect(compute.findings[0]?.advice).toContain('environment=prod (from the resource group)');
   });
 
   test('with nowhere to inherit from, the finding is not fixable and says where to set the tag', () => {
-    const policy = policyWith({ mode: 'enforce', requiredTags: [{ name: 'owner', inheritFrom: ['workspace'] }] });
-    const evaluation = evaluate(cpuCluster({ tags: {} }), { policy, workspace: playgroundWorkspace({}), now });
+    const policy = policyWith({ mode: 'enforce', requiredTags: [{ name: 'owner', inheritFrom: ['resourceGroup'] }] });
+    const evaluation = evaluate(playgroundWorkspace({}), { policy, now });
     expect(evaluation.findings).toEqual([
       expect.objectContaining({ rule: 'tags.required:owner', fixable: false, actual: null, relation: 'present' }),
     ]);
-    expect(evaluation.findings[0]?.advice).toBe('set tag owner on the resource or on the workspace to inherit from');
+    expect(evaluation.findings[0]?.advice).toBe('set tag owner on the resource or on the resource group to inherit from');
     expect(evaluation.patch).toEqual({});
   });
 
@@ -258,18 +272,22 @@ describe('modes', () => {
   test('a rule’s own mode overrides the global mode: enforce tags while auditing scaling', () => {
     const policy = policyWith({
       mode: 'audit',
-      requiredTags: [{ name: 'owner', inheritFrom: ['workspace'], mode: 'enforce' }],
+      requiredTags: [{ name: 'owner', inheritFrom: ['resourceGroup'], mode: 'enforce' }],
       scaling: { clusters: { maxNodeCount: 4 } },
     });
-    const evaluation = evaluate(gpuCluster(), { policy, workspace, now });
-    expect(evaluation.patch).toEqual({ tags: { owner: playground.workspaceTags.owner } });
-    expect(evaluation.findings.find((f) => f.rule === 'scaling.minNodeCount')?.mode).toBe('audit');
+    expect(evaluate(playgroundWorkspace({}), { policy, resourceGroupTags: { owner: 'rg@contoso.com' }, now }).patch).toEqual({ tags: { owner: 'rg@contoso.com' } });
+    const cluster = evaluate(gpuCluster(), { policy, workspace, now });
+    expect(cluster.patch).toEqual({});
+    expect(cluster.findings.find((f) => f.rule === 'scaling.minNodeCount')?.mode).toBe('audit');
+    expect(cluster.findings.find((f) => f.rule === 'tags.required:owner')?.mode).toBe('enforce');
   });
 
   test('scaling.clusters.mode overrides the global mode for cluster rules only', () => {
     const policy = policyWith({ mode: 'enforce', scaling: { clusters: { mode: 'audit' } }, requiredTags: [{ name: 'owner', inheritFrom: ['workspace'] }] });
     const evaluation = evaluate(gpuCluster(), { policy, workspace, now });
-    expect(evaluation.patch).toEqual({ tags: { owner: playground.workspaceTags.owner } });
+    expect(evaluation.findings.filter((f) => f.rule.startsWith('scaling.')).every((f) => f.mode === 'audit')).toBe(true);
+    expect(evaluation.findings.find((f) => f.rule === 'tags.required:owner')?.mode).toBe('enforce');
+    expect(evaluation.patch).toEqual({});
   });
 });
 
@@ -296,7 +314,8 @@ describe('environment overrides', () => {
     expect(evaluation.mode).toBe('audit');
     expect(rules(evaluation.findings)).not.toContain('scaling.maxNodeCount');
     expect(rules(evaluation.findings)).not.toContain('scaling.vmSize');
-    expect(evaluation.patch).toEqual({ tags: { owner: 'ml@contoso.com' } });
+    expect(evaluation.findings.find((f) => f.rule === 'tags.required:owner')).toMatchObject({ mode: 'enforce', fixable: false });
+    expect(evaluation.patch).toEqual({});
   });
 
   test('tag rules merge by name: the prod override adds on-call and keeps owner’s inheritance', () => {
@@ -415,9 +434,9 @@ describe('describing findings and patches for what-if reports', () => {
     expect(idle && describeFinding(idle)).toBe(
       '[enforce] scaling.nodeIdleTimeBeforeScaleDown: expected at most PT30M, found PT2H — fix: scaleSettings.nodeIdleTimeBeforeScaleDown → PT30M',
     );
-    const owner = evaluation.findings.find((f) => f.rule === 'tags.required:owner');
+    const owner = evaluate(playgroundWorkspace({ environment: 'dev', 'cost-center': 'cc' }), { policy: playgroundPolicy, resourceGroupTags: { owner: 'rg@contoso.com' }, now }).findings[0];
     expect(owner && describeFinding(owner)).toBe(
-      '[enforce] tags.required:owner: expected a value, found nothing — fix: tag owner → "mlops-team@contoso.com" (value from the workspace)',
+      '[enforce] tags.required:owner: expected a value, found nothing — fix: tag owner → "rg@contoso.com" (value from the resource group)',
     );
   });
 

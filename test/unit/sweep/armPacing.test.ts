@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ArmTokenBucketPacer, armFailure, retryAfterMs } from '../../../src/azure/armRequest.js';
-import { computePatchBody, mergedTags } from '../../../src/azure/remediation.js';
+import { clusterUpdateBody } from '../../../src/azure/remediation.js';
 import { parseQuotaResetsAfter } from '../../../src/azure/resourceGraph.js';
 import { parseCompute } from '../../../src/policy/resources.js';
 import { readPublishedFixture } from '../../helpers/publishedFixtures.js';
@@ -55,21 +55,29 @@ describe('ARM pacing', () => {
   });
 });
 
-describe('the compute PATCH body', () => {
+describe('the Compute_Update body', () => {
   const fixture = JSON.parse(readPublishedFixture('arm/2022-10-01/Compute/get/AmlCompute.json')) as { responses: { '200': { body: unknown } } };
   const cluster = parseCompute(fixture.responses['200'].body);
 
-  it('carries only the changed scale settings plus the maxNodeCount ARM requires', () => {
-    const body = computePatchBody(cluster, { scaleSettings: { minNodeCount: 0 } });
-    expect(body).toEqual({ properties: { properties: { scaleSettings: { maxNodeCount: cluster.scaleSettings?.maxNodeCount, minNodeCount: 0 } } } });
+  it('carries the complete scale settings, the patch over what the cluster has, and nothing else', () => {
+    const body = clusterUpdateBody(cluster, { scaleSettings: { minNodeCount: 0 } });
+    expect(body).toEqual({
+      properties: {
+        properties: {
+          scaleSettings: { maxNodeCount: cluster.scaleSettings?.maxNodeCount, minNodeCount: 0, nodeIdleTimeBeforeScaleDown: cluster.scaleSettings?.nodeIdleTimeBeforeScaleDown },
+        },
+      },
+    });
   });
 
-  it('sends tags as the full set, so a PATCH that replaces tags loses none', () => {
-    const body = computePatchBody({ ...cluster, tags: { Owner: 'a', keep: 'me' } }, { scaleSettings: { minNodeCount: 0 }, tags: { owner: 'b', 'cost-center': 'cc' } });
-    expect(body['tags']).toEqual({ Owner: 'b', keep: 'me', 'cost-center': 'cc' });
+  it('never carries tags or idle shutdown, which Compute_Update does not apply', () => {
+    const body = clusterUpdateBody({ ...cluster, tags: { Owner: 'a' } }, { scaleSettings: { minNodeCount: 0 }, tags: { owner: 'b' }, idleTimeBeforeShutdown: 'PT30M' });
+    expect(Object.keys(body)).toEqual(['properties']);
+    expect(JSON.stringify(body)).not.toContain('owner');
+    expect(JSON.stringify(body)).not.toContain('idleTimeBeforeShutdown');
   });
 
-  it('merges tag names case-insensitively, keeping the key as written', () => {
-    expect(mergedTags({ Environment: 'dev' }, { environment: 'prod' })).toEqual({ Environment: 'prod' });
+  it('refuses to guess a maxNodeCount the cluster does not report', () => {
+    expect(() => clusterUpdateBody({ ...cluster, scaleSettings: undefined }, { scaleSettings: { minNodeCount: 0 } })).toThrow(/maxNodeCount/);
   });
 });
