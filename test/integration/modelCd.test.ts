@@ -18,6 +18,12 @@ cd:
       project: mlops
       pipelineId: 1
       auth: { kind: pat, secretName: ado-pat }
+    model-cd-retired-pat:
+      kind: azureDevOps
+      organizationUrl: ${url}/ado/contoso
+      project: mlops
+      pipelineId: 1
+      auth: { kind: pat, secretName: retired-ado-pat }
     model-cd-identity:
       kind: azureDevOps
       organizationUrl: ${url}/ado/contoso
@@ -43,6 +49,10 @@ cd:
       experiments: ['retrain*']
       modelTags: { retrained: 'true' }
       match: any
+    - name: retired-pat
+      target: model-cd-retired-pat
+      models: ['retired-*']
+      experiments: ['retrain*']
     - name: identity
       target: model-cd-identity
       models: ['identity-*']
@@ -184,6 +194,34 @@ describe('ModelRegistered → model CD through amlEvents', () => {
     expect(skip?.properties['reason']).toContain('failed permanently');
   });
 
+  it('Azure DevOps answering a wrong PAT with its 203 sign-in page is a permanent failure naming the secret to check', async () => {
+    const model = await seedModelVersion(await bed.arm(), { name: 'churn-pat', version: '1', experiment: 'retrain-pat' });
+    const before = (await bed.sink('teams')).length;
+    // A service that answers the sign-in page although the app asked for a 401 is refused the same way.
+    bed.emulator.injectFault({ method: 'POST', path: '^/ado/contoso/mlops/_apis/pipelines/1/runs$', status: 203, headers: { 'content-type': 'text/html; charset=utf-8' }, body: '<html><title>Azure DevOps Services | Sign In</title></html>' });
+    expect(await bed.deliver([modelRegisteredEvent('mr-churn-pat-1', model)])).toBe(200);
+
+    expect(await runsFor('churn-pat')).toEqual([]);
+    const failure = bed.telemetryEvents('CdFailed').find((item) => item.properties['eventId'] === 'mr-churn-pat-1');
+    expect(failure?.properties).toMatchObject({ retry: 'false', code: 'UpstreamPermanent' });
+    expect(failure?.properties['reason']).toContain('did not accept the credentials (it answered 203 with a sign-in page)');
+    expect(failure?.properties['reason']).toContain("Key Vault secret 'ado-pat'");
+    const notices = (await bed.sink('teams')).slice(before);
+    expect(JSON.stringify(notices[0]?.body)).toContain("'ado-pat'");
+  });
+
+  it('a PAT Azure DevOps no longer accepts is a 401, as the app asks it to suppress its sign-in page, naming the secret', async () => {
+    bed.emulator.vault.set('retired-ado-pat', 'a-pat-that-was-revoked');
+    const model = await seedModelVersion(await bed.arm(), { name: 'retired-a', version: '1', experiment: 'retrain-pat' });
+    expect(await bed.deliver([modelRegisteredEvent('mr-retired-a-1', model)])).toBe(200);
+
+    const failure = bed.telemetryEvents('CdFailed').find((item) => item.properties['eventId'] === 'mr-retired-a-1');
+    expect(failure?.properties['reason']).toContain('did not accept the credentials (it answered 401)');
+    expect(failure?.properties['reason']).toContain("Key Vault secret 'retired-ado-pat'");
+    const call = bed.emulator.calls().find((item) => item.method === 'POST' && item.path.endsWith('/pipelines/1/runs') && item.status === 401);
+    expect(call).toBeDefined();
+  });
+
   it("a target using the app's identity authenticates to Azure DevOps with a bearer token", async () => {
     const model = await seedModelVersion(await bed.arm(), { name: 'identity-a', version: '1', experiment: 'retrain-identity' });
     expect(await bed.deliver([modelRegisteredEvent('mr-identity-a-1', model)])).toBe(200);
@@ -201,9 +239,13 @@ describe('ModelRegistered → model CD through amlEvents', () => {
       ca: bed.emulator.caPem,
       headers: { authorization: 'Bearer ghp_playgroundGitHubToken' },
     });
-    const runs = response.json<{ workflow_runs: { inputs: Record<string, string>; head_branch: string }[] }>().workflow_runs;
+    const runs = response.json<{ workflow_runs: { id: number; inputs: Record<string, string>; head_branch: string }[] }>().workflow_runs;
     const mine = runs.filter((run) => run.inputs['model_name'] === 'gh-a');
     expect(mine).toEqual([expect.objectContaining({ head_branch: 'main', inputs: { model_name: 'gh-a', model_version: '12', workspace_id: WORKSPACE_ID } })]);
+    // Asked with return_run_details, GitHub names the run: the ledger records its id and page.
+    const triggered = bed.telemetryEvents('CdTriggered').find((item) => item.properties['eventId'] === 'mr-gh-a-12');
+    const runId = String(mine[0]?.id);
+    expect(triggered?.properties).toMatchObject({ runId, link: `https://github.com/contoso/mlops-cd/actions/runs/${runId}` });
   });
 
   it('a signed webhook target receives the model with a valid HMAC-SHA256 signature', async () => {

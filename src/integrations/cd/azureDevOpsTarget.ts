@@ -65,11 +65,19 @@ export class AzureDevOpsCdTarget implements CdTargetAdapter {
     const response = await this.#deps.http.request({
       method: 'POST',
       url: call.url,
-      headers: { 'content-type': 'application/json', accept: 'application/json', authorization: await this.#authorization() },
+      // Asks for a 401 rather than the sign-in page Azure DevOps otherwise answers a refused credential with.
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'x-tfs-fedauthredirect': 'Suppress', authorization: await this.#authorization() },
       body: call.body,
     });
-    assertTargetAccepted(response, this.description);
+    assertTargetAccepted(response, this.description, this.#credentialHint());
     return parseAzureDevOpsRun(response.json());
+  }
+
+  #credentialHint(): string {
+    const auth = this.#target.auth;
+    return auth.kind === 'pat'
+      ? `check the personal access token in Key Vault secret '${auth.secretName}' (expired, revoked, or without the Build "Read & execute" scope)`
+      : "check that the app's identity is a user of the Azure DevOps organization, allowed to queue this pipeline";
   }
 
   async #authorization(): Promise<string> {

@@ -1,10 +1,13 @@
 /**
  * GitHub Actions `workflow_dispatch`: `POST {api}/repos/{owner}/{repo}/actions/workflows/{workflow}/dispatches`
- * with `ref` and string `inputs`, authenticated by a token read from Key Vault. GitHub answers 204 without
- * a run id, so the run is reported by the workflow's runs page.
+ * with `ref`, string `inputs` and `return_run_details: true`, authenticated by a token read from Key Vault. GitHub
+ * then answers 200 with the run's id and URLs (GitHub changelog 2026-02-19; REST "Create a workflow dispatch event",
+ * "Workflow Dispatch Response"); a server that predates it answers 204, and the run is reported by the workflow's
+ * runs page.
  */
+import { z } from 'zod';
 import type { GithubActionsTarget } from '../../policy/policySchema.js';
-import type { HttpClient } from '../httpClient.js';
+import type { HttpClient, HttpResponse } from '../httpClient.js';
 import type { SecretStore } from '../secrets.js';
 import type { CdRunRequest, CdRunStarted, CdTargetAdapter } from './cdTarget.js';
 import { assertTargetAccepted, stringifyParameters } from './targetResponse.js';
@@ -26,7 +29,7 @@ export function githubDispatchCall(target: GithubActionsTarget, request: CdRunRe
   const web = api === 'https://api.github.com' ? 'https://github.com' : api.replace(/\/api\/v3$/, '');
   return {
     url: `${api}/repos/${repository}/actions/workflows/${workflow}/dispatches`,
-    body: JSON.stringify({ ref: target.ref, inputs: stringifyParameters(request.parameters) }),
+    body: JSON.stringify({ ref: target.ref, inputs: stringifyParameters(request.parameters), return_run_details: true }),
     link: `${web}/${repository}/actions/workflows/${workflow}`,
   };
 }
@@ -62,7 +65,17 @@ export class GithubActionsCdTarget implements CdTargetAdapter {
       },
       body: call.body,
     });
-    assertTargetAccepted(response, this.description);
-    return { runId: undefined, link: call.link };
+    assertTargetAccepted(response, this.description, `check the token in Key Vault secret '${this.#target.tokenSecretName}' (expired, or without "Actions: write" on the repository)`);
+    return runDetailsOf(response, call.link);
   }
+}
+
+const runDetails = z.object({ workflow_run_id: z.number().int(), html_url: z.string().min(1), run_url: z.string().optional() });
+
+/** The run GitHub reports when it returns run details; the workflow's runs page when it answers 204. */
+export function runDetailsOf(response: HttpResponse, workflowPage: string): CdRunStarted {
+  if (response.status === 204 || response.bodyText.trim() === '') return { runId: undefined, link: workflowPage };
+  const parsed = runDetails.safeParse(response.json());
+  if (!parsed.success) return { runId: undefined, link: workflowPage };
+  return { runId: String(parsed.data.workflow_run_id), link: parsed.data.html_url };
 }

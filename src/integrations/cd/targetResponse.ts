@@ -5,11 +5,25 @@ const MODULE = 'cd';
 const MAX_MESSAGE_LENGTH = 300;
 
 /**
- * Throws the AppError a CD target's non-2xx answer means: 408/429/5xx are transient (the claim is released and
- * Event Grid redelivers), anything else permanent. The target's own error message is kept (shortened) because
- * it is what a person needs to fix a refused run; request headers, which hold credentials, are never included.
+ * Throws the AppError a CD target's answer means when it did not accept the run: 408/429/5xx are transient (the
+ * claim is released and Event Grid redelivers), anything else permanent. The target's own error message is kept
+ * (shortened) because it is what a person needs to fix a refused run; request headers, which hold credentials, are
+ * never included.
+ *
+ * A refused credential is named with what to check (`credentialHint`): a 401/403, and what Azure DevOps answers a
+ * wrong or expired PAT — `203 Non-Authoritative Information` with its HTML sign-in page, which is not an error
+ * status (MicrosoftDocs/vsts-rest-api-specs #97, #574; microsoft/azure-devops-auth-samples#52) — or any other
+ * HTML page where JSON was expected.
  */
-export function assertTargetAccepted(response: HttpResponse, description: string): void {
+export function assertTargetAccepted(response: HttpResponse, description: string, credentialHint?: string): void {
+  const html = /^text\/html/i.test(response.headers['content-type'] ?? '') || /^\s*</.test(response.bodyText);
+  if (response.status === 203 || response.status === 401 || response.status === 403 || (html && response.status < 300)) {
+    const answered = response.status === 203 || html ? `${response.status} with a sign-in page` : String(response.status);
+    throw new AppError('UpstreamPermanent', `${description} did not accept the credentials (it answered ${answered})${credentialHint === undefined ? '' : `: ${credentialHint}`}`, {
+      module: MODULE,
+      details: [{ target: 'status', message: String(response.status) }],
+    });
+  }
   if (response.status >= 200 && response.status < 300) return;
   const transient = response.status === 408 || response.status === 429 || response.status >= 500;
   const detail = targetMessage(response);

@@ -3,7 +3,7 @@ import { cdLedgerKeys, idempotencyKeyOf, modelSubject } from '../../../src/app/c
 import { modelParameters } from '../../../src/app/onModelRegistered.js';
 import { AppError } from '../../../src/errors.js';
 import { azureDevOpsRunCall, parseAzureDevOpsRun } from '../../../src/integrations/cd/azureDevOpsTarget.js';
-import { githubDispatchCall } from '../../../src/integrations/cd/githubActionsTarget.js';
+import { githubDispatchCall, runDetailsOf } from '../../../src/integrations/cd/githubActionsTarget.js';
 import { signWebhookBody, webhookBody } from '../../../src/integrations/cd/signedWebhookTarget.js';
 import { assertTargetAccepted } from '../../../src/integrations/cd/targetResponse.js';
 import type { HttpResponse } from '../../../src/integrations/httpClient.js';
@@ -12,8 +12,8 @@ import { fromKey } from '../../../src/integrations/tableState.js';
 const WORKSPACE_ID = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-mlops-demo/providers/Microsoft.MachineLearningServices/workspaces/mlw-demo';
 const request = { eventId: 'evt-1', idempotencyKey: 'k', parameters: { modelName: 'churn', modelVersion: '3', workspaceId: WORKSPACE_ID, retries: 2, dryRun: false } };
 
-function response(status: number, bodyText = ''): HttpResponse {
-  return { status, headers: {}, bodyText, json: () => JSON.parse(bodyText) as unknown };
+function response(status: number, bodyText = '', headers: Record<string, string> = {}): HttpResponse {
+  return { status, headers, bodyText, json: () => JSON.parse(bodyText) as unknown };
 }
 
 function thrown(action: () => void): AppError {
@@ -55,7 +55,11 @@ describe('GitHub workflow_dispatch request', () => {
       request,
     );
     expect(call.url).toBe('https://api.github.com/repos/contoso/mlops-cd/actions/workflows/model-cd.yml/dispatches');
-    expect(JSON.parse(call.body)).toEqual({ ref: 'release', inputs: { modelName: 'churn', modelVersion: '3', workspaceId: WORKSPACE_ID, retries: '2', dryRun: 'false' } });
+    expect(JSON.parse(call.body)).toEqual({
+      ref: 'release',
+      inputs: { modelName: 'churn', modelVersion: '3', workspaceId: WORKSPACE_ID, retries: '2', dryRun: 'false' },
+      return_run_details: true,
+    });
     expect(call.link).toBe('https://github.com/contoso/mlops-cd/actions/workflows/model-cd.yml');
   });
 });
@@ -110,5 +114,37 @@ describe('model CD parameters and ledger keys', () => {
     expect(fromKey(partitionKey)).toBe(WORKSPACE_ID.toLowerCase());
     expect(fromKey(rowKey)).toBe('model:churn:3|model-cd');
     expect(idempotencyKeyOf(key)).toBe(`${WORKSPACE_ID.toLowerCase()}|model:churn:3|model-cd`);
+  });
+});
+
+describe('refused credentials', () => {
+  const hint = "check the personal access token in Key Vault secret 'ado-pat'";
+
+  it("treats Azure DevOps' 203 sign-in page as a refused credential, not a started run, and names what to check", () => {
+    const error = thrown(() => assertTargetAccepted(response(203, '<html><title>Sign In</title></html>', { 'content-type': 'text/html; charset=utf-8' }), 'Azure DevOps contoso/mlops pipeline 1', hint));
+    expect(error.code).toBe('UpstreamPermanent');
+    expect(error.transient).toBe(false);
+    expect(error.message).toBe(`Azure DevOps contoso/mlops pipeline 1 did not accept the credentials (it answered 203 with a sign-in page): ${hint}`);
+  });
+
+  it('treats an HTML page answered with 200, and a 401 or 403, the same way', () => {
+    expect(thrown(() => assertTargetAccepted(response(200, '<!DOCTYPE html><p>sign in</p>'), 'Azure DevOps x', hint)).message).toContain('with a sign-in page');
+    expect(thrown(() => assertTargetAccepted(response(401, '{"message":"TF400813"}'), 'Azure DevOps x', hint)).message).toContain('(it answered 401)');
+    expect(thrown(() => assertTargetAccepted(response(403), 'GitHub x', 'check the token')).message).toBe('GitHub x did not accept the credentials (it answered 403): check the token');
+  });
+
+  it('keeps a 5xx error page transient, whatever it is written in', () => {
+    expect(thrown(() => assertTargetAccepted(response(502, '<html>Bad gateway</html>', { 'content-type': 'text/html' }), 'Azure DevOps x', hint)).transient).toBe(true);
+  });
+});
+
+describe('GitHub run details', () => {
+  it("records the run GitHub reports, with its page on github.com", () => {
+    const details = response(200, JSON.stringify({ workflow_run_id: 1234, run_url: 'https://api.github.com/repos/o/r/actions/runs/1234', html_url: 'https://github.com/o/r/actions/runs/1234' }));
+    expect(runDetailsOf(details, 'https://github.com/o/r/actions/workflows/cd.yml')).toEqual({ runId: '1234', link: 'https://github.com/o/r/actions/runs/1234' });
+  });
+
+  it("falls back to the workflow's runs page when the server answers 204, as one that predates run details does", () => {
+    expect(runDetailsOf(response(204), 'https://github.com/o/r/actions/workflows/cd.yml')).toEqual({ runId: undefined, link: 'https://github.com/o/r/actions/workflows/cd.yml' });
   });
 });
