@@ -30,7 +30,7 @@ export async function onRunFailed(event: RunStatusChangedEvent, context: UseCase
     return { handled: false, reason };
   };
 
-  // Documented to fire on failure only; not relied upon.
+  // Azure raises RunStatusChanged on every status change; only a failure is worth an ARM read.
   if (event.data.runStatus !== undefined && event.data.runStatus !== 'Failed') return ignore(`run status is ${event.data.runStatus}`);
   const workspace = event.workspace;
   if (workspace === null) return ignore('the event names no workspace');

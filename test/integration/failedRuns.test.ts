@@ -153,6 +153,21 @@ describe('RunStatusChanged (failed) → notification through amlEvents', () => {
     expect(all.filter((delivery) => mentions(delivery.body, 'scratch-1') || mentions(delivery.body, 'rerun-1'))).toEqual([]);
   });
 
+  it('RunStatusChanged for any other status (Azure raises it on every change) costs no ARM read and sends nothing', async () => {
+    const before = (await bed.sink('teams')).length;
+    bed.emulator.resetCalls();
+    for (const runStatus of ['Queued', 'Running', 'Finalizing', 'Completed', 'canceled']) {
+      const event = fixtureEvent('eventgrid-RunStatusChanged.json', {
+        id: `run-status-${runStatus}`,
+        subject: 'experiments/00000000-0000-0000-0000-000000000001/runs/steady-1',
+        data: { experimentId: '00000000-0000-0000-0000-000000000001', experimentName: 'churn-training', runId: 'steady-1', runType: null, runTags: {}, runProperties: {}, runStatus },
+      });
+      expect(await bed.deliver([event])).toBe(200);
+    }
+    expect(bed.emulator.calls().filter((call) => call.path.startsWith('/subscriptions/'))).toEqual([]);
+    expect(await bed.sink('teams')).toHaveLength(before);
+  });
+
   it('the docs sample, whose topic holds placeholders, is acknowledged and sends nothing', async () => {
     const before = (await bed.sink('teams')).length;
     const sample = readPublishedFixture('events/eventgrid-RunStatusChanged.json');
