@@ -63,4 +63,49 @@ describe('resource events delivered by Event Grid to the Functions host', () => 
     expect(deliveries.length).toBe(2);
     expect(deliveries.every((delivery) => delivery.succeeded)).toBe(true);
   });
+
+  it("brings a compute instance's PT4H idle shutdown down to PT60M through updateIdleShutdownSetting, with no PATCH carrying it", async () => {
+    const id = computeIdOf('ci-long-idle');
+    const token = await services.credential.getToken('https://management.azure.com/.default');
+    const auth = { authorization: `Bearer ${token?.token ?? ''}` };
+    const put = await request(`${kit.emulator.url}${id}?api-version=2025-12-01`, {
+      method: 'PUT',
+      headers: auth,
+      body: { location: 'eastus', tags: { owner: 'alice@contoso.com', 'cost-center': 'cc-1234', environment: 'dev' }, properties: { computeType: 'ComputeInstance', properties: { vmSize: 'Standard_DS3_v2', idleTimeBeforeShutdown: 'PT4H' } } },
+      ca: kit.emulator.caPem,
+    });
+    expect(put.status).toBeLessThan(300);
+    kit.emulator.resetCalls();
+
+    await settled();
+
+    const instance = (await request(`${kit.emulator.url}${id}?api-version=2025-12-01`, { headers: auth, ca: kit.emulator.caPem })).json<any>();
+    expect(instance.properties.properties.idleTimeBeforeShutdown).toBe('PT60M');
+    const writes = kit.emulator.calls().filter((call) => call.method !== 'GET' && call.path.toLowerCase().startsWith(id.toLowerCase()));
+    expect(writes.map((call) => `${call.method} ${call.path.slice(id.length)}`)).toEqual(['POST /updateIdleShutdownSetting']);
+    expect(kit.emulator.calls().filter((call) => call.method === 'PATCH' && JSON.stringify(call.body ?? {}).includes('idleTimeBeforeShutdown'))).toEqual([]);
+  });
+
+  it('reports a cluster created without tags and writes none, fixing its scale settings with one update that reaches Succeeded', async () => {
+    const id = computeIdOf('untagged-by-user');
+    const token = await services.credential.getToken('https://management.azure.com/.default');
+    const auth = { authorization: `Bearer ${token?.token ?? ''}` };
+    await request(`${kit.emulator.url}${id}?api-version=2024-04-01`, {
+      method: 'PUT',
+      headers: auth,
+      body: { location: 'eastus', properties: { computeType: 'AmlCompute', properties: { vmSize: 'Standard_DS3_v2', remoteLoginPortPublicAccess: 'Disabled', scaleSettings: { minNodeCount: 1, maxNodeCount: 4, nodeIdleTimeBeforeScaleDown: 'PT30M' } } } },
+      ca: kit.emulator.caPem,
+    });
+    kit.emulator.resetCalls();
+
+    await settled();
+
+    const compute = (await request(`${kit.emulator.url}${id}?api-version=2024-04-01`, { headers: auth, ca: kit.emulator.caPem })).json<any>();
+    expect(compute.tags).toEqual({});
+    expect(compute.properties.provisioningState).toBe('Succeeded');
+    expect(compute.properties.properties.scaleSettings.minNodeCount).toBe(0);
+    expect(writesTo(kit.emulator, id).map((call) => call.method)).toEqual(['PATCH']);
+    const notice = kit.emulator.sinks.deliveries('teams').find((delivery) => JSON.stringify(delivery.body).includes('untagged-by-user'));
+    expect(JSON.stringify(notice?.body)).toContain('tags.required:owner');
+  });
 });

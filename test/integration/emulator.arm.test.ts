@@ -440,6 +440,9 @@ describe('newer api-versions, Tags API and Resource Graph', () => {
     expect(await idleAt('2025-12-01')).toBe('PT45M');
     expect(await idleAt('2024-10-01-preview')).toBe('PT45M');
     for (const stable of ['2022-10-01', '2023-04-01', '2024-04-01', '2025-09-01']) expect(await idleAt(stable), stable).toBeUndefined();
+    // Written at a version that does not declare it, the idle time is ignored, as the service's model drops it.
+    await arm('PUT', `${workspacePath}/computes/ci-bob`, { apiVersion: '2024-04-01', body: { location: 'eastus', properties: { computeType: 'ComputeInstance', properties: { vmSize: 'Standard_DS3_v2', idleTimeBeforeShutdown: 'PT45M' } } } });
+    expect((await arm('GET', `${workspacePath}/computes/ci-bob`, { apiVersion: '2025-12-01' })).json<Body>().properties.properties['idleTimeBeforeShutdown']).toBeUndefined();
     const older = (await arm('GET', path, { apiVersion: '2022-10-01' })).json<Body>();
     expect(older.properties.properties['schedules']).toMatchObject({ computeStartStop: [{ action: 'Stop' }] });
   });

@@ -114,14 +114,27 @@ const NEWER_TYPE_FIELDS: readonly { readonly computeType: string; readonly field
   { computeType: 'ComputeInstance', field: 'osImageMetadata', stableSince: '2023-04-01', previewSince: '2023-04-01' },
 ];
 
+/** The type properties an api-version does not declare for a compute type. */
+function undeclaredAt(computeType: unknown, apiVersion: string): string[] {
+  const date = apiVersion.slice(0, 10);
+  const preview = apiVersion.toLowerCase().endsWith('-preview');
+  return NEWER_TYPE_FIELDS.filter((f) => f.computeType === computeType && date < (preview ? f.previewSince : f.stableSince)).map((f) => f.field);
+}
+
+/** A compute as an api-version serialises it: what that version does not declare is left out. */
 export function forApiVersion(body: Record<string, unknown>, apiVersion: string): Record<string, unknown> {
   const properties = body['properties'];
   if (!isRecord(properties) || !isRecord(properties['properties'])) return body;
-  const date = apiVersion.slice(0, 10);
-  const preview = apiVersion.toLowerCase().endsWith('-preview');
-  const hidden = NEWER_TYPE_FIELDS.filter((f) => f.computeType === properties['computeType'] && date < (preview ? f.previewSince : f.stableSince));
+  const hidden = undeclaredAt(properties['computeType'], apiVersion);
   if (hidden.length === 0) return body;
   const typeProperties = { ...properties['properties'] };
-  for (const { field } of hidden) delete typeProperties[field];
+  for (const field of hidden) delete typeProperties[field];
   return { ...body, properties: { ...properties, properties: typeProperties } };
+}
+
+/** What a write at an api-version applies: a property that version does not declare is ignored, as the service's model drops it. */
+export function declaredAt(computeType: string, typeProperties: Record<string, unknown>, apiVersion: string): Record<string, unknown> {
+  const ignored = undeclaredAt(computeType, apiVersion);
+  if (ignored.length === 0) return typeProperties;
+  return Object.fromEntries(Object.entries(typeProperties).filter(([field]) => !ignored.includes(field)));
 }

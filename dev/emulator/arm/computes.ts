@@ -3,7 +3,7 @@ import type { EmulatorRequest, EmulatorResponse, Router } from '../router.js';
 import { COMPUTE_TYPE, computeId, type ArmResource, type AsyncOperation } from '../state.js';
 import { armHandler, badRequest, isRecord, readJsonObject, readOptionalObject, readTags, refuse } from './armErrors.js';
 import type { ArmServices } from './armServices.js';
-import { computeTypeDefaults, forApiVersion, isoDurationMs, readComputePut, validateScaleSettings } from './computeShape.js';
+import { computeTypeDefaults, declaredAt, forApiVersion, isoDurationMs, readComputePut, validateScaleSettings } from './computeShape.js';
 import { requireCompute, requireWorkspace } from './lookup.js';
 import { encodePath, listPage } from './paging.js';
 import { callerClaims, operationNameOf, resourceEvent } from './resourceEvents.js';
@@ -165,7 +165,7 @@ export function mount(router: Router, services: ArmServices): void {
           provisioningErrors: null,
           isAttachedCompute: false,
           disableLocalAuth: false,
-          properties: computeTypeDefaults(sent.computeType, sent.typeProperties),
+          properties: computeTypeDefaults(sent.computeType, declaredAt(sent.computeType, sent.typeProperties, request.query.get('api-version') ?? '')),
         },
         systemData: systemDataFor(request.principal, context.now(), existing?.systemData),
       });
