@@ -4,6 +4,7 @@
  * pipeline 1" rule. One place, so a change to the policy's CD shape is made once.
  */
 import { stringify } from 'yaml';
+import { PLAYGROUND } from './emulator/seed.js';
 
 /** An Azure DevOps CD target: pipeline `pipelineId` of the emulator's playground project. */
 export function emulatorPipelineTarget(emulatorUrl: string, pipelineId: number): Record<string, unknown> {
@@ -29,6 +30,8 @@ export interface RetrainedModelsPolicyOptions {
 export function retrainedModelsPolicy(emulatorUrl: string, options: RetrainedModelsPolicyOptions = {}): string {
   return stringify({
     version: 1,
+    // Events are acted on only for workspaces the policy governs: the playground's subscription.
+    scope: { subscriptions: [PLAYGROUND.subscriptionId] },
     cd: {
       targets: { 'model-cd': emulatorPipelineTarget(emulatorUrl, 1), ...options.targets },
       rules: [{ name: 'retrained-models', target: 'model-cd', experiments: ['retrain*'], ...options.rule }],

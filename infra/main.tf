@@ -120,6 +120,8 @@ module "function_app" {
     AML_WARDEN_AUTH_APP_ID_URI    = var.auth_app_id_uri
     AML_WARDEN_AUTH_AUTHORITY     = var.auth_authority
     AML_WARDEN_EVENTS_SECRET_NAME = var.events_secret_name
+    AML_WARDEN_EVENTS_ROLE        = var.events_role
+    AML_WARDEN_EVENTS_MAX_BATCH   = tostring(var.events_max_batch)
     AML_WARDEN_STUDIO_URL         = var.studio_url
     AML_WARDEN_HTTP_TIMEOUT_MS    = tostring(var.http_timeout_ms)
   }

@@ -131,6 +131,23 @@ variable "auth_authority" {
   default     = "https://login.microsoftonline.com"
 }
 
+variable "events_role" {
+  description = "AML_WARDEN_EVENTS_ROLE: the app role Event Grid's delivery identity holds; bearer tokens posting to /api/events must be an application's and carry it."
+  type        = string
+  default     = "AzureEventGridSecureWebhookSubscriber"
+}
+
+variable "events_max_batch" {
+  description = "AML_WARDEN_EVENTS_MAX_BATCH: the most events one delivery to /api/events may carry (Event Grid batches at most 5,000)."
+  type        = number
+  default     = 5000
+
+  validation {
+    condition     = var.events_max_batch >= 1 && var.events_max_batch <= 5000
+    error_message = "events_max_batch must be from 1 to 5000."
+  }
+}
+
 variable "events_secret_name" {
   description = "AML_WARDEN_EVENTS_SECRET_NAME: Key Vault secret holding the shared key of POST /api/events."
   type        = string

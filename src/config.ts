@@ -60,6 +60,10 @@ export interface Settings {
   /** Bearer-token validation for the HTTP API; undefined when not configured. */
   readonly auth: AuthSettings | undefined;
   readonly eventsSecretName: string | undefined;
+  /** The app role a bearer token must carry to deliver events to `POST /api/events` (Event Grid's delivery identity holds it). */
+  readonly eventsRole: string;
+  /** The most events one delivery to `POST /api/events` may carry. */
+  readonly eventsMaxBatch: number;
   /** Azure ML studio base URL without a trailing slash. */
   readonly studioUrl: string;
   readonly httpTimeoutMs: number;
@@ -150,6 +154,9 @@ const envSchema = z
     AML_WARDEN_AUTH_APP_ID_URI: z.string().min(1).refine((value) => !/\s/.test(value), { message: 'must be an Application ID URI such as api://aml-warden' }).optional(),
     AML_WARDEN_AUTH_AUTHORITY: httpsUrl,
     AML_WARDEN_EVENTS_SECRET_NAME: secretName.optional(),
+    AML_WARDEN_EVENTS_ROLE: z.string().regex(/^[A-Za-z0-9._-]{1,120}$/, { message: 'must be an app role value (letters, digits, dots, hyphens, underscores)' }),
+    // Event Grid's own maximum events per batch is 5,000 (MicrosoftDocs/azure-docs `event-grid/delivery-and-retry.md`).
+    AML_WARDEN_EVENTS_MAX_BATCH: integerSetting(1, 5000),
     AML_WARDEN_STUDIO_URL: httpsUrl,
     AML_WARDEN_HTTP_TIMEOUT_MS: integerSetting(100, 300_000),
     AZURE_CLIENT_ID: z.string().optional(),
@@ -221,6 +228,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     flushSchedule: values.AML_WARDEN_FLUSH_SCHEDULE,
     auth,
     eventsSecretName: values.AML_WARDEN_EVENTS_SECRET_NAME,
+    eventsRole: values.AML_WARDEN_EVENTS_ROLE,
+    eventsMaxBatch: values.AML_WARDEN_EVENTS_MAX_BATCH,
     studioUrl: values.AML_WARDEN_STUDIO_URL,
     httpTimeoutMs: values.AML_WARDEN_HTTP_TIMEOUT_MS,
   };
@@ -342,6 +351,8 @@ export function describeConfig(config: Config): Record<string, unknown> {
     flushSchedule: settings.flushSchedule,
     auth: settings.auth === undefined ? 'off' : { ...settings.auth },
     eventsSecretName: settings.eventsSecretName,
+    eventsRole: settings.eventsRole,
+    eventsMaxBatch: settings.eventsMaxBatch,
     studioUrl: settings.studioUrl,
     httpTimeoutMs: settings.httpTimeoutMs,
   };

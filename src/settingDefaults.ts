@@ -23,6 +23,8 @@ export const settingDefaults = {
   AML_WARDEN_AUTH_APP_ID_URI: undefined,
   AML_WARDEN_AUTH_AUTHORITY: 'https://login.microsoftonline.com',
   AML_WARDEN_EVENTS_SECRET_NAME: undefined,
+  AML_WARDEN_EVENTS_ROLE: 'AzureEventGridSecureWebhookSubscriber',
+  AML_WARDEN_EVENTS_MAX_BATCH: '5000',
   AML_WARDEN_STUDIO_URL: 'https://ml.azure.com',
   AML_WARDEN_HTTP_TIMEOUT_MS: '10000',
   AZURE_CLIENT_ID: undefined,

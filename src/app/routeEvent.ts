@@ -1,4 +1,6 @@
 import type { DomainEvent, DomainEventKind } from '../events/domainEvent.js';
+import { forLog } from '../events/forLog.js';
+import { scopeOf } from '../policy/scope.js';
 import type { EventLog } from '../events/eventLog.js';
 import { enforceResource, ignoreResourceEvent, isGovernedResourceEvent } from './enforceResource.js';
 import { onDriftDetected } from './onDriftDetected.js';
@@ -27,6 +29,23 @@ export interface EventOutcome {
 type EventOfKind = { readonly [K in DomainEventKind]: Extract<DomainEvent, { kind: K }> };
 type Route<K extends DomainEventKind> = (event: EventOfKind[K], log: EventLog, options: RouteOptions) => Promise<EventOutcome>;
 
+/**
+ * Events about a workspace the policy does not govern are acknowledged before any use case reads ARM or acts on
+ * them: an event for someone else's workspace never starts a run or sends a message.
+ */
+function scoped<E extends DomainEvent>(useCase: (event: E, context: UseCaseContext) => Promise<EventOutcome>) {
+  return async (event: E, context: UseCaseContext): Promise<EventOutcome> => {
+    if (event.workspace !== null) {
+      const scope = scopeOf(event.workspace, context.services.config.policy);
+      if (!scope.inScope) {
+        context.log.info(`${event.type} for workspace ${forLog(event.workspace.workspaceName)} ignored: out of scope (${scope.reason})`, { eventId: event.id });
+        return { handled: false, reason: `out of scope: ${scope.reason}` };
+      }
+    }
+    return useCase(event, context);
+  };
+}
+
 /** Adapts a use case that needs the services to a route. */
 function withServices<E>(useCase: (event: E, context: UseCaseContext) => Promise<EventOutcome>) {
   return async (event: E, log: EventLog, options: RouteOptions): Promise<EventOutcome> =>
@@ -40,11 +59,11 @@ const acknowledgeOnly = async (): Promise<EventOutcome> => ({ handled: false, re
 
 /** Each kind's use case, spelled out so a reader finds the path from trigger to use case here. */
 const routes: { readonly [K in DomainEventKind]: Route<K> } = {
-  ModelRegistered: withServices(onModelRegistered),
-  ModelDeployed: withServices(onLifecycleEvent),
-  RunCompleted: withServices(onLifecycleEvent),
-  RunStatusChanged: withServices(onRunFailed),
-  DatasetDriftDetected: withServices(onDriftDetected),
+  ModelRegistered: withServices(scoped(onModelRegistered)),
+  ModelDeployed: withServices(scoped(onLifecycleEvent)),
+  RunCompleted: withServices(scoped(onLifecycleEvent)),
+  RunStatusChanged: withServices(scoped(onRunFailed)),
+  DatasetDriftDetected: withServices(scoped(onDriftDetected)),
   // Most writes on a subscription topic are not Azure ML's: those need no services at all.
   ResourceWriteSuccess: (event, log, options) => (isGovernedResourceEvent(event) ? withServices(enforceResource)(event, log, options) : ignoreResourceEvent()),
   ResourceDeleteSuccess: acknowledgeDelete,
@@ -63,6 +82,6 @@ function dispatch<K extends DomainEventKind>(kind: K, event: EventOfKind[K], log
  * so an accepted delivery is always visible even when nothing acts on it.
  */
 export async function routeEvent(event: DomainEvent, log: EventLog, options: RouteOptions = {}): Promise<EventOutcome> {
-  log.info(`${event.type} ${event.subject}`, { eventId: event.id, kind: event.kind, schema: event.schema });
+  log.info(`${forLog(event.type)} ${forLog(event.subject)}`, { eventId: event.id, kind: event.kind, schema: event.schema });
   return dispatch(event.kind, event, log, options);
 }

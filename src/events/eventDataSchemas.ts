@@ -34,9 +34,20 @@ const stringMap = z
     Object.fromEntries(Object.entries(map ?? {}).map(([key, entry]) => [key, entry === null ? '' : String(entry)])),
   );
 
+/**
+ * What the Azure ML events carry where a value can reach a CD target's parameters: asset names and ids that start
+ * with a letter or digit and hold only letters, digits, `_`, `.` and `-` (Azure ML's naming rule for assets; the
+ * docs samples' ids are GUIDs and `{guid}_{number}` run ids). Anything else is not what Azure ML raises, and is
+ * refused at the edge rather than handed to a pipeline.
+ */
+const AZURE_ML_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/;
+const azureMlName = nonEmptyText.regex(AZURE_ML_NAME, { error: 'must be an Azure ML name (a letter or digit, then letters, digits, _ . -)' });
+const optionalAzureMlName = text.refine((value) => value === '' || AZURE_ML_NAME.test(value), { error: 'must be empty or an Azure ML name (a letter or digit, then letters, digits, _ . -)' });
+
 const modelVersion = z
   .union([nonEmptyText, z.number().finite()], { error: 'must be a string or a number' })
-  .transform((version) => String(version));
+  .transform((version) => String(version))
+  .refine((version) => /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(version), { error: 'must be a model version (letters, digits, _ . -)' });
 
 const canonicalRunStatuses = [
   'NotStarted',
@@ -63,7 +74,7 @@ export function normaliseRunStatus(status: string): string {
 }
 
 const modelRegistered = z.object({
-  modelName: nonEmptyText,
+  modelName: azureMlName,
   modelVersion,
   modelTags: stringMap,
   modelProperties: stringMap,
@@ -95,11 +106,11 @@ const run = z.object({
 }, objectError);
 
 const datasetDriftDetected = z.object({
-  dataDriftId: nonEmptyText,
-  dataDriftName: text,
-  runId: text,
-  baseDatasetId: text,
-  targetDatasetId: text,
+  dataDriftId: azureMlName,
+  dataDriftName: optionalAzureMlName,
+  runId: optionalAzureMlName,
+  baseDatasetId: optionalAzureMlName,
+  targetDatasetId: optionalAzureMlName,
   driftCoefficient: z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/)], { error: 'must be a number' }).transform(Number),
   startTime: text,
   endTime: text,

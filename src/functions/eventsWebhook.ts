@@ -5,7 +5,7 @@
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type { EventOutcome } from '../app/routeEvent.js';
-import { ensureError, isAppError } from '../errors.js';
+import { AppError, ensureError, isAppError } from '../errors.js';
 import type { DomainEvent } from '../events/domainEvent.js';
 import type { DroppedEvent } from '../events/droppedEvent.js';
 import type { EventLog } from '../events/eventLog.js';
@@ -18,6 +18,8 @@ const functionName = 'eventsWebhook';
 
 export interface EventsWebhookDeps {
   readonly auth: DeliveryAuth;
+  /** The most events one delivery may carry. */
+  readonly maxEvents: number;
   route(event: DomainEvent, log: EventLog): Promise<EventOutcome>;
   countDropped(dropped: DroppedEvent): void;
 }
@@ -32,8 +34,10 @@ async function defaultDeps(): Promise<EventsWebhookDeps> {
   const services = await getServices();
   const { settings } = services.config;
   return {
+    maxEvents: settings.eventsMaxBatch,
     auth: {
       bearer: settings.auth,
+      requiredRole: settings.eventsRole,
       sharedKeySecretName: settings.eventsSecretName,
       getSecret: (name) => services.secrets.getSecret(name),
       fetchJson: (url) => services.http.getJson(url),
@@ -75,7 +79,15 @@ export function createEventsWebhookHandler(loadDeps: () => Promise<EventsWebhook
     ]);
     // Before reading the body: strangers get a 401, not a parser.
     await authenticateDelivery(request, deps.auth);
-    const events = parseDelivery(await readJsonBody(request, { maxBytes: defaultMaxBodyBytes }));
+    const body = await readJsonBody(request, { maxBytes: defaultMaxBodyBytes });
+    // Counted before anything is parsed: a delivery larger than Event Grid's own batches is not Event Grid's.
+    if (Array.isArray(body) && body.length > deps.maxEvents) {
+      throw new AppError('PayloadTooLarge', `a delivery carries at most ${deps.maxEvents} events (Event Grid's largest batch); this one carries ${body.length}`, {
+        target: 'body',
+        module: 'events',
+      });
+    }
+    const events = parseDelivery(body);
 
     const validation = events.find((event) => event.kind === 'SubscriptionValidation');
     if (validation?.kind === 'SubscriptionValidation') {

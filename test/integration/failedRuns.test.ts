@@ -6,6 +6,8 @@ import { readPublishedFixture } from '../helpers/publishedFixtures.js';
 
 const policy = (): string => `
 version: 1
+scope:
+  subscriptions: [11111111-1111-1111-1111-111111111111]
 notifications:
   channels:
     teams: { kind: teams, urlSecretName: teams-webhook-url }

@@ -9,6 +9,8 @@ import { modelRegisteredEvent, seedModelVersion, startEventsTestbed, WORKSPACE_I
 
 const policy = (url: string): string => `
 version: 1
+scope:
+  subscriptions: [11111111-1111-1111-1111-111111111111]
 mode: audit
 cd:
   targets:

@@ -27,8 +27,11 @@ beforeAll(async () => {
   tenant = await fakeTenant();
 });
 
+const DELIVERY_ROLE = 'AzureEventGridSecureWebhookSubscriber';
+
+/** Event Grid's delivery token: an application's, holding the delivery role. */
 const token = (options: { audience?: string; expiresAt?: number } = {}) =>
-  tenant.sign({ sub: 'eventgrid', oid: 'eventgrid-oid', roles: [], idtyp: 'app', azp: 'eventgrid' }, options);
+  tenant.sign({ sub: 'eventgrid', oid: 'eventgrid-oid', roles: [DELIVERY_ROLE], idtyp: 'app', azp: '4962773b-9cdb-44cf-a8bf-237846a00ab7' }, options);
 
 interface Harness {
   readonly handler: ReturnType<typeof createEventsWebhookHandler>;
@@ -39,7 +42,7 @@ interface Harness {
 /** What the recording route answers for every event, so a test can see the webhook report the route's outcome. */
 const recordedOutcome: EventOutcome = { handled: true, reason: 'recorded by the test route' };
 
-interface HarnessOptions extends Partial<EventsWebhookDeps> {
+interface HarnessOptions extends Partial<Omit<EventsWebhookDeps, 'auth'>> {
   readonly sharedKeySecretName?: string | undefined;
   getSecret?(name: string): Promise<string>;
   /** Answers for the recording route (default `recordedOutcome`); `route` replaces the recording route instead. */
@@ -51,8 +54,10 @@ function harness(overrides: HarnessOptions = {}): Harness {
   const dropped: DroppedEvent[] = [];
   const secretName = 'sharedKeySecretName' in overrides ? overrides.sharedKeySecretName : 'events-webhook-key';
   const deps: EventsWebhookDeps = {
+    maxEvents: overrides.maxEvents ?? 5000,
     auth: {
       bearer: tenant.auth,
+      requiredRole: DELIVERY_ROLE,
       sharedKeySecretName: secretName,
       getSecret:
         overrides.getSecret ??
@@ -186,11 +191,28 @@ describe('eventsWebhook: authentication', () => {
     expect(response.status).toBe(503);
   });
 
-  it('accepts a valid Entra bearer token', async () => {
+  it("accepts Event Grid's token: an application's, holding the delivery role", async () => {
     const { handler, routed } = harness();
     const response = await handler(post(body, { authorization: `Bearer ${await token()}` }), quietContext());
     expect(response.status).toBe(200);
     expect(routed).toHaveLength(1);
+  });
+
+  it("refuses a user's token with 403 whatever its roles, and an application without the delivery role, routing nothing", async () => {
+    const { handler, routed } = harness();
+    const requester = await tenant.userToken('requester@contoso.com', ['ComputeRequester']);
+    const userWithTheRole = await tenant.userToken('mallory@contoso.com', [DELIVERY_ROLE]);
+    const noRoles = await tenant.userToken('nobody@contoso.com', []);
+    for (const bearer of [requester, userWithTheRole, noRoles]) {
+      const response = await handler(post(body, { authorization: `Bearer ${bearer}` }), quietContext());
+      expect(response.status).toBe(403);
+      expect(jsonOf(response)).toMatchObject({ error: { code: 'Forbidden', message: expect.stringContaining("a user's token is never enough") } });
+    }
+    const otherApp = await tenant.appToken('reporting-job', ['ComputeApprover']);
+    const response = await handler(post(body, { authorization: `Bearer ${otherApp}` }), quietContext());
+    expect(response.status).toBe(403);
+    expect(jsonOf(response)).toMatchObject({ error: { message: expect.stringContaining(`need the app role ${DELIVERY_ROLE}`) } });
+    expect(routed).toEqual([]);
   });
 
   it('refuses an expired token, a token for another audience and an unsigned token', async () => {
@@ -221,6 +243,18 @@ describe('eventsWebhook: bodies', () => {
     expect(response.status).toBe(413);
     expect(jsonOf(response)).toMatchObject({ error: { code: 'PayloadTooLarge' } });
     expect(routed).toEqual([]);
+  });
+
+  it('refuses a delivery of more events than Event Grid batches with 413 saying the limit, before parsing any', async () => {
+    const { handler, routed } = harness({ maxEvents: 3 });
+    const event = firstEventOf('eventgrid-ModelRegistered.json');
+    const four = JSON.stringify([event, event, event, { not: 'even an event' }]);
+    const response = await handler(post(four, withKey), quietContext());
+    expect(response.status).toBe(413);
+    expect(jsonOf(response)).toMatchObject({ error: { code: 'PayloadTooLarge', message: 'a delivery carries at most 3 events (Event Grid\'s largest batch); this one carries 4', target: 'body' } });
+    expect(routed).toEqual([]);
+    const three = await handler(post(JSON.stringify([event, event, event]), withKey), quietContext());
+    expect(three.status).toBe(200);
   });
 
   it('refuses a non-JSON content type with 415', async () => {
