@@ -23,7 +23,8 @@ locals {
     dead_letter_container = "eventgrid-deadletter"
   }
 
-  auth_tenant_id = var.auth_tenant_id != "" ? var.auth_tenant_id : data.azurerm_client_config.current.tenant_id
+  auth_tenant_id  = var.auth_tenant_id != "" ? var.auth_tenant_id : data.azurerm_client_config.current.tenant_id
+  auth_app_id_uri = var.auth_app_id_uri != "" ? var.auth_app_id_uri : "api://${var.auth_client_id}"
 
   # Without explicit scopes the role goes where the resource events come from.
   governance_scopes = length(var.governance_scopes) > 0 ? var.governance_scopes : [for rg in values(var.governed_resource_groups) : rg.id]
@@ -117,7 +118,7 @@ module "function_app" {
     AML_WARDEN_FLUSH_SCHEDULE     = var.flush_schedule
     AML_WARDEN_AUTH_TENANT_ID     = local.auth_tenant_id
     AML_WARDEN_AUTH_CLIENT_ID     = var.auth_client_id
-    AML_WARDEN_AUTH_APP_ID_URI    = var.auth_app_id_uri
+    AML_WARDEN_AUTH_APP_ID_URI    = local.auth_app_id_uri
     AML_WARDEN_AUTH_AUTHORITY     = var.auth_authority
     AML_WARDEN_EVENTS_SECRET_NAME = var.events_secret_name
     AML_WARDEN_EVENTS_ROLE        = var.events_role

@@ -114,15 +114,19 @@ variable "auth_tenant_id" {
 }
 
 variable "auth_client_id" {
-  description = "AML_WARDEN_AUTH_CLIENT_ID: the API app registration's application (client) ID. Empty = the compute-request API answers that it is not configured."
+  description = "AML_WARDEN_AUTH_CLIENT_ID: the API app registration's application (client) ID (a GUID)."
   type        = string
-  default     = ""
+
+  validation {
+    condition     = can(regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", var.auth_client_id))
+    error_message = "auth_client_id must be the API app registration's application (client) ID, a GUID."
+  }
 }
 
 variable "auth_app_id_uri" {
-  description = "AML_WARDEN_AUTH_APP_ID_URI: the API app registration's Application ID URI (the audience of v1.0 tokens)."
+  description = "AML_WARDEN_AUTH_APP_ID_URI: the API app registration's Application ID URI (the audience of v1.0 tokens). Empty = api://<auth_client_id>, Entra's default."
   type        = string
-  default     = "api://aml-warden"
+  default     = ""
 }
 
 variable "auth_authority" {

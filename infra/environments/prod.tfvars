@@ -8,7 +8,9 @@ tags = {
   "cost-center" = "cc-1234"
 }
 
-policy_path            = "policy/default.yaml"
+policy_path = "policy/default.yaml"
+# The API app registration: its application (client) ID, and its Application ID URI (default api://<client ID>).
+auth_client_id         = "00000000-0000-0000-0000-000000000000"
 auth_app_id_uri        = "api://aml-warden"
 maximum_instance_count = 100
 log_retention_days     = 90

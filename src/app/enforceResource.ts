@@ -3,8 +3,8 @@
  * (audit) or write the minimal patch (enforce). Used by ResourceWriteSuccess events — which are only a
  * hint: the resource is re-read from ARM — and by the compliance sweep.
  *
- * Loops cannot happen: a patch goes out as one write, and the event that write raises re-reads a
- * resource that is now compliant, so it writes nothing.
+ * Loops cannot happen: a patch goes out as one write, the event that write raises re-reads the resource, and the
+ * remediation ledger never writes the same patch again unless Azure was seen to apply it (`remediationLedger.ts`).
  */
 import { createHash } from 'node:crypto';
 import type { ResourceWriteSuccessEvent } from '../events/domainEvent.js';
@@ -144,7 +144,7 @@ export async function governResource(
     return { ...base, outcome, deferred, note: noteOf() };
   }
 
-  const gate = await deps.remediations.open(resource.id, patch, options.correlationId);
+  const gate = await deps.remediations.open(resource.id, patch, options.correlationId, resource.lastModifiedAt);
   const audited = (outcome: AuditOutcome, extra: Partial<AuditEntry>) =>
     deps.audit.record({ ...auditBase(resource, options, deps), outcome, findings: evaluation.findings, deferred, note: noteOf(), ...extra });
   if (gate.kind === 'inFlight') {

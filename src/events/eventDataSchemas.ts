@@ -96,8 +96,9 @@ const modelDeployed = z.object({
 }, objectError);
 
 const run = z.object({
-  experimentId: text,
-  experimentName: text,
+  // Absent from some RunStatusChanged deliveries (the @azure/eventgrid types make both optional).
+  experimentId: text.nullish().transform((value) => value ?? ''),
+  experimentName: text.nullish().transform((value) => value ?? ''),
   runId: nonEmptyText,
   runType: text.nullish().transform((value) => value ?? null),
   runTags: stringMap,

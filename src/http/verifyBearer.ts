@@ -12,9 +12,9 @@
  * - user (delegated) tokens carry `scp`; app-only tokens carry none (and `idtyp: app` when the registration asks for
  *   that optional claim), so the principal says which it is.
  *
- * Signing keys are cached per discovery document and re-read hourly, or when a token names a key we do not have
- * (at most once a minute). A failed re-read keeps the keys that were good until then, for up to a day, so a short
- * outage of the identity provider does not refuse valid tokens.
+ * Signing keys are cached per discovery document and re-read hourly, or when a token names a key we do not have;
+ * at most once a minute either way. A failed re-read keeps the keys that were good until then, for up to a day, so a
+ * short outage of the identity provider does not refuse valid tokens.
  */
 import type { HttpRequest } from '@azure/functions';
 import type { JSONWebKeySet, JWTPayload, JWTVerifyGetKey } from 'jose';
@@ -47,7 +47,7 @@ const keySetRefreshCooldownMs = 60 * 1000;
 /** How long keys that were good stay in use while every re-read fails (Entra asks resources to re-check daily). */
 const lastGoodKeysMaxAgeMs = 24 * 60 * 60 * 1000;
 
-const discoveryDocument = z.object({ issuer: z.string().min(1), jwks_uri: z.url({ protocol: /^https?$/ }) });
+const discoveryDocument = z.object({ issuer: z.string().min(1), jwks_uri: z.url({ protocol: /^https$/ }) });
 const jsonWebKeySet = z.object({ keys: z.array(z.looseObject({ kty: z.string() })) });
 
 interface KeySet {
@@ -82,10 +82,10 @@ class TenantKeys {
     const now = this.#now();
     const current = this.#current;
     if (current !== undefined) {
-      const fresh = now - current.fetchedAt < keySetTtlMs;
-      const mayRefresh = now - this.#lastAttempt >= keySetRefreshCooldownMs;
-      if (fresh && !(unknownKey && mayRefresh)) return current;
-      if (unknownKey && !mayRefresh) return current;
+      const age = now - current.fetchedAt;
+      if (age < keySetTtlMs && !unknownKey) return current;
+      // At most one re-read a minute, whatever asks: during an outage, requests are not each held up by a fetch.
+      if (now - this.#lastAttempt < keySetRefreshCooldownMs && age < lastGoodKeysMaxAgeMs) return current;
     }
     this.#lastAttempt = now;
     this.#loading ??= this.#load().finally(() => {

@@ -135,7 +135,7 @@ function tagFindings(resource: GovernedResource, rules: EffectiveRules, context:
     const allowed = rule.allowedValues ? ` (one of ${rule.allowedValues.join(', ')})` : '';
     const advice =
       subject === 'compute'
-        ? `a compute's tags are set when it is created and cannot be changed afterwards: recreate it with tag ${rule.name}${inheritable ? `=${source.value} (from ${source.from})` : allowed}, or exempt it`
+        ? `a compute's tags are set when it is created and cannot be changed afterwards: recreate it with tag ${rule.name}${inheritable ? `=${source.value} (from ${source.from})` : allowed}`
         : fixable
           ? `value from ${source.from}`
           : `set tag ${rule.name}${allowed} on the resource${inheritanceGap(rule, subject)}`;

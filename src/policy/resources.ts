@@ -24,6 +24,8 @@ export interface LocatedResource {
   readonly workspaceName: string;
   readonly location: string | undefined;
   readonly tags: Readonly<Record<string, string>>;
+  /** ARM's `systemData.lastModifiedAt`: when anyone last wrote the resource, when ARM reports it. */
+  readonly lastModifiedAt: string | undefined;
 }
 
 export interface WorkspaceResource extends LocatedResource {
@@ -92,6 +94,7 @@ const armResourceSchema = z.object({
   name: optionalString,
   location: optionalString,
   tags: tagsSchema,
+  systemData: z.object({ lastModifiedAt: optionalString }).nullish(),
 });
 
 const computeBodySchema = armResourceSchema.extend({
@@ -188,6 +191,7 @@ function locatedIn(body: z.output<typeof armResourceSchema>, id: ArmResourceId, 
     workspaceName: id.workspaceName,
     location: body.location ?? undefined,
     tags: body.tags,
+    lastModifiedAt: body.systemData?.lastModifiedAt ?? undefined,
   };
 }
 

@@ -305,6 +305,30 @@ describe('ARM for Azure ML through the real @azure/arm-machinelearning client', 
     expect(event?.subject).toBe(`experiments/${String(event?.data['experimentId'])}/runs/train-42`);
   });
 
+  it("delivers RunStatusChanged to a subscription filtered on data.runStatus only for failures, as infra's subscription does", async () => {
+    const filtered = await startEventCapture();
+    const other = await startEmulator({
+      port: 0,
+      eventSubscriptions: [{ endpoint: filtered.url, eventTypes: ['Microsoft.MachineLearningServices.RunStatusChanged'], advancedFilters: [{ key: 'data.runStatus', stringIn: ['Failed'] }] }],
+    });
+    try {
+      const token = (await localIdpCredential(other.url, other.caPem).getToken(ARM_SCOPE))?.token ?? '';
+      for (const status of ['Running', 'Completed', 'Failed']) {
+        await request(`${other.url}${workspacePath}/jobs/filtered-${status}?api-version=2024-04-01`, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${token}` },
+          body: { properties: { jobType: 'Command', experimentName: 'x', status, command: 'c', environmentId: 'e' } },
+          ca: other.caPem,
+        });
+      }
+      await other.events.idle();
+      expect(filtered.events.map((event) => event.data['runStatus'])).toEqual(['Failed']);
+    } finally {
+      await other.close();
+      await filtered.close();
+    }
+  });
+
   it('publishes RunStatusChanged on every status change of a job, not only on failure, and RunCompleted when it completes', async () => {
     const statusesOf = () =>
       capture.events

@@ -189,6 +189,22 @@ describe('ResourceWriteSuccess on a compute, enforce mode', () => {
   });
 });
 
+describe('an idle shutdown Azure accepts and does not apply', () => {
+  it('is recorded as ineffective once and not set again', async () => {
+    const id = computeIdOf('ci-stubborn');
+    await armJson('PUT', id, '2025-12-01', { location: 'eastus', tags: tagged, properties: { computeType: 'ComputeInstance', properties: { vmSize: 'Standard_DS3_v2', idleTimeBeforeShutdown: 'PT4H' } } });
+    kit.emulator.resetCalls();
+    kit.emulator.injectFault({ kind: 'ignore-write', method: 'POST', path: '/computes/ci-stubborn/updateIdleShutdownSetting$', times: 100 });
+
+    const first = await enforceResource(writeEventFor(id), context(enforcing));
+    const second = await enforceResource(writeEventFor(id), context(enforcing));
+
+    expect(first.reason).toContain('ineffective');
+    expect(second.reason).toContain('ineffective');
+    expect(kit.emulator.calls().filter((call) => call.method === 'POST' && call.path.endsWith('/updateIdleShutdownSetting'))).toHaveLength(1);
+  });
+});
+
 describe('a long update that is still running when the wait ends', () => {
   let slow: GovernanceKit;
   beforeAll(async () => {
@@ -219,6 +235,30 @@ describe('a long update that is still running when the wait ends', () => {
 
     expect(second.reason).toContain('compliant');
     expect(writesTo(slow.emulator, id)).toHaveLength(1);
+  });
+
+  it('writes a fix again when a person puts the old values back after an update whose end it did not see', async () => {
+    const services = slow.services();
+    const deps = { ...governanceDepsFor(services), confirmWithinMs: 50 };
+    const token = await services.credential.getToken('https://management.azure.com/.default');
+    const auth = { authorization: `Bearer ${token?.token ?? ''}` };
+    const id = computeIdOf('slow-reverted');
+    const body = { location: 'eastus', tags: tagged, properties: { computeType: 'AmlCompute', properties: wasteful } };
+    await request(`${slow.emulator.url}${id}?api-version=2022-10-01`, { method: 'PUT', headers: auth, body, ca: slow.emulator.caPem });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    slow.emulator.resetCalls();
+
+    await enforceResource(writeEventFor(id), context(services), deps);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect((await enforceResource(writeEventFor(id), context(services), deps)).reason).toContain('compliant');
+    // Someone puts the cluster back as it was: a new change, not a fix that failed.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await request(`${slow.emulator.url}${id}?api-version=2022-10-01`, { method: 'PUT', headers: auth, body, ca: slow.emulator.caPem });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const again = await enforceResource(writeEventFor(id), context(services), deps);
+
+    expect(again.reason).not.toContain('ineffective');
+    expect(writesTo(slow.emulator, id).filter((call) => call.method === 'PATCH')).toHaveLength(2);
   });
 
   it('calls a written fix ineffective when its completion event finds the compute still needing exactly it', async () => {

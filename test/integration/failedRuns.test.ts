@@ -155,6 +155,19 @@ describe('RunStatusChanged (failed) → notification through amlEvents', () => {
     expect(all.filter((delivery) => mentions(delivery.body, 'scratch-1') || mentions(delivery.body, 'rerun-1'))).toEqual([]);
   });
 
+  it('a failed run whose event names no experiment (the SDK types make both fields optional) is still notified, from ARM', async () => {
+    await failedRun('unused', { name: 'no-experiment-1', experiment: 'churn-nightly' });
+    const event = fixtureEvent('eventgrid-RunStatusChanged.json', {
+      id: 'run-failed-no-experiment',
+      subject: 'experiments/00000000-0000-0000-0000-000000000001/runs/no-experiment-1',
+      data: { runId: 'no-experiment-1', runType: null, runTags: {}, runProperties: {}, runStatus: 'Failed' },
+    });
+    expect(await bed.deliver([event])).toBe(200);
+    const mine = (await bed.sink('teams')).filter((delivery) => mentions(delivery.body, 'no-experiment-1'));
+    expect(mine).toHaveLength(1);
+    expect(cardOf(mine[0]?.body).title).toContain('churn-nightly');
+  });
+
   it('RunStatusChanged for any other status (Azure raises it on every change) costs no ARM read and sends nothing', async () => {
     const before = (await bed.sink('teams')).length;
     bed.emulator.resetCalls();

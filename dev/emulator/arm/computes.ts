@@ -148,12 +148,14 @@ export function mount(router: Router, services: ArmServices): void {
       }
       const now = context.now().toISOString();
       const fault = faults.takeLroFailure('PUT', request.path);
+      const sentTags = readTags(sent.tags, 'tags');
       const compute = state.put({
         id: existing?.id ?? id,
         name: existing?.name ?? name,
         type: COMPUTE_TYPE,
         location: sent.location,
-        tags: readTags(sent.tags, 'tags'),
+        // A compute's tags are set when it is created (ARM tag support: workspaces/computes No): an update keeps them.
+        tags: existing ? existing.tags : sentTags,
         extra: sent.extra,
         properties: {
           computeType: sent.computeType,

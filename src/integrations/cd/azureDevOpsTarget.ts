@@ -69,7 +69,7 @@ export class AzureDevOpsCdTarget implements CdTargetAdapter {
       headers: { 'content-type': 'application/json', accept: 'application/json', 'x-tfs-fedauthredirect': 'Suppress', authorization: await this.#authorization() },
       body: call.body,
     });
-    assertTargetAccepted(response, this.description, this.#credentialHint());
+    assertTargetAccepted(response, this.description, { credentialHint: this.#credentialHint(), signInPage: true });
     return parseAzureDevOpsRun(response.json());
   }
 

@@ -61,7 +61,7 @@ export class SignedWebhookCdTarget implements CdTargetAdapter {
       },
       body,
     });
-    assertTargetAccepted(response, this.description, `check the signing key in Key Vault secret '${this.#target.signingSecretName}' against the receiver's`);
+    assertTargetAccepted(response, this.description, { credentialHint: `check the signing key in Key Vault secret '${this.#target.signingSecretName}' against the receiver's` });
     return readAnswer(response.bodyText);
   }
 

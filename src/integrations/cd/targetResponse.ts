@@ -10,22 +10,26 @@ const MAX_MESSAGE_LENGTH = 300;
  * (shortened) because it is what a person needs to fix a refused run; request headers, which hold credentials, are
  * never included.
  *
- * A refused credential is named with what to check (`credentialHint`): a 401/403, and what Azure DevOps answers a
- * wrong or expired PAT — `203 Non-Authoritative Information` with its HTML sign-in page, which is not an error
- * status (MicrosoftDocs/vsts-rest-api-specs #97, #574; microsoft/azure-devops-auth-samples#52) — or any other
- * HTML page where JSON was expected.
+ * A refused credential is named with what to check (`credentialHint`): a 401/403 — but a 403 that is a rate limit
+ * (GitHub answers its secondary rate limits with 403 and `retry-after` or `x-ratelimit-remaining: 0`) is transient —
+ * and, for a target that answers sign-in pages (`signInPage`: Azure DevOps), `203 Non-Authoritative Information` or
+ * any HTML page where JSON was expected: what Azure DevOps answers a wrong or expired PAT
+ * (MicrosoftDocs/vsts-rest-api-specs #97, #574; microsoft/azure-devops-auth-samples#52).
  */
-export function assertTargetAccepted(response: HttpResponse, description: string, credentialHint?: string): void {
-  const html = /^text\/html/i.test(response.headers['content-type'] ?? '') || /^\s*</.test(response.bodyText);
-  if (response.status === 203 || response.status === 401 || response.status === 403 || (html && response.status < 300)) {
-    const answered = response.status === 203 || html ? `${response.status} with a sign-in page` : String(response.status);
+export function assertTargetAccepted(response: HttpResponse, description: string, options: { readonly credentialHint?: string; readonly signInPage?: boolean } = {}): void {
+  const { credentialHint } = options;
+  const html = options.signInPage === true && (/^text\/html/i.test(response.headers['content-type'] ?? '') || /^\s*</.test(response.bodyText));
+  const rateLimited = response.status === 403 && (response.headers['retry-after'] !== undefined || response.headers['x-ratelimit-remaining'] === '0');
+  const signIn = options.signInPage === true && (response.status === 203 || (html && response.status < 300));
+  if (!rateLimited && (signIn || response.status === 401 || response.status === 403)) {
+    const answered = signIn ? `${response.status} with a sign-in page` : String(response.status);
     throw new AppError('UpstreamPermanent', `${description} did not accept the credentials (it answered ${answered})${credentialHint === undefined ? '' : `: ${credentialHint}`}`, {
       module: MODULE,
       details: [{ target: 'status', message: String(response.status) }],
     });
   }
   if (response.status >= 200 && response.status < 300) return;
-  const transient = response.status === 408 || response.status === 429 || response.status >= 500;
+  const transient = rateLimited || response.status === 408 || response.status === 429 || response.status >= 500;
   const detail = targetMessage(response);
   throw new AppError(transient ? 'UpstreamTransient' : 'UpstreamPermanent', `${description} answered ${response.status}${detail === undefined ? '' : `: ${detail}`}`, {
     module: MODULE,

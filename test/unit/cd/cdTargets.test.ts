@@ -121,20 +121,31 @@ describe('refused credentials', () => {
   const hint = "check the personal access token in Key Vault secret 'ado-pat'";
 
   it("treats Azure DevOps' 203 sign-in page as a refused credential, not a started run, and names what to check", () => {
-    const error = thrown(() => assertTargetAccepted(response(203, '<html><title>Sign In</title></html>', { 'content-type': 'text/html; charset=utf-8' }), 'Azure DevOps contoso/mlops pipeline 1', hint));
+    const error = thrown(() => assertTargetAccepted(response(203, '<html><title>Sign In</title></html>', { 'content-type': 'text/html; charset=utf-8' }), 'Azure DevOps contoso/mlops pipeline 1', { credentialHint: hint, signInPage: true }));
     expect(error.code).toBe('UpstreamPermanent');
     expect(error.transient).toBe(false);
     expect(error.message).toBe(`Azure DevOps contoso/mlops pipeline 1 did not accept the credentials (it answered 203 with a sign-in page): ${hint}`);
   });
 
   it('treats an HTML page answered with 200, and a 401 or 403, the same way', () => {
-    expect(thrown(() => assertTargetAccepted(response(200, '<!DOCTYPE html><p>sign in</p>'), 'Azure DevOps x', hint)).message).toContain('with a sign-in page');
-    expect(thrown(() => assertTargetAccepted(response(401, '{"message":"TF400813"}'), 'Azure DevOps x', hint)).message).toContain('(it answered 401)');
-    expect(thrown(() => assertTargetAccepted(response(403), 'GitHub x', 'check the token')).message).toBe('GitHub x did not accept the credentials (it answered 403): check the token');
+    expect(thrown(() => assertTargetAccepted(response(200, '<!DOCTYPE html><p>sign in</p>'), 'Azure DevOps x', { credentialHint: hint, signInPage: true })).message).toContain('with a sign-in page');
+    expect(thrown(() => assertTargetAccepted(response(401, '{"message":"TF400813"}'), 'Azure DevOps x', { credentialHint: hint, signInPage: true })).message).toContain('(it answered 401)');
+    expect(thrown(() => assertTargetAccepted(response(403), 'GitHub x', { credentialHint: 'check the token' })).message).toBe('GitHub x did not accept the credentials (it answered 403): check the token');
   });
 
   it('keeps a 5xx error page transient, whatever it is written in', () => {
-    expect(thrown(() => assertTargetAccepted(response(502, '<html>Bad gateway</html>', { 'content-type': 'text/html' }), 'Azure DevOps x', hint)).transient).toBe(true);
+    expect(thrown(() => assertTargetAccepted(response(502, '<html>Bad gateway</html>', { 'content-type': 'text/html' }), 'Azure DevOps x', { credentialHint: hint, signInPage: true })).transient).toBe(true);
+  });
+
+  it("treats GitHub's rate-limit 403 as transient, not as a refused credential", () => {
+    const limited = thrown(() => assertTargetAccepted(response(403, '{"message":"You have exceeded a secondary rate limit"}', { 'retry-after': '60' }), 'GitHub x', { credentialHint: 'check the token' }));
+    expect(limited.transient).toBe(true);
+    expect(limited.message).toContain('secondary rate limit');
+    expect(thrown(() => assertTargetAccepted(response(403, '{}', { 'x-ratelimit-remaining': '0' }), 'GitHub x')).transient).toBe(true);
+  });
+
+  it('accepts a 2xx HTML answer from a webhook receiver, which may have started the run', () => {
+    expect(() => assertTargetAccepted(response(200, '<html>ok</html>', { 'content-type': 'text/html' }), 'webhook example.com')).not.toThrow();
   });
 });
 

@@ -60,8 +60,8 @@ describe('toHttpResponse', () => {
     const { context, errors } = recordingContext();
     toHttpResponse(new AppError('BadRequest', 'caller mistake'), context);
     expect(errors).toEqual([]);
-    toHttpResponse(new AppError('ConfigurationError', 'AML_WARDEN_AUTH_ISSUER is not set'), context);
-    expect(errors.join('\n')).toContain('AML_WARDEN_AUTH_ISSUER is not set');
+    toHttpResponse(new AppError('ConfigurationError', 'AML_WARDEN_AUTH_TENANT_ID is not set'), context);
+    expect(errors.join('\n')).toContain('AML_WARDEN_AUTH_TENANT_ID is not set');
   });
 });
 

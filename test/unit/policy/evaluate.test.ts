@@ -185,7 +185,7 @@ describe('required tags', () => {
     expect(evaluation.patch).toEqual({});
     expect(evaluation.proposedPatch).toEqual({});
     expect(evaluation.findings[0]?.advice).toBe(
-      "a compute's tags are set when it is created and cannot be changed afterwards: recreate it with tag cost-center=cc-1234 (from the workspace), or exempt it",
+      "a compute's tags are set when it is created and cannot be changed afterwards: recreate it with tag cost-center=cc-1234 (from the workspace)",
     );
   });
 
