@@ -48,7 +48,7 @@ const faultBody = z.object({
   times: z.number().int().positive().optional(),
   body: z.unknown().optional(),
   headers: z.record(z.string(), z.string()).optional(),
-  kind: z.enum(['http', 'lro-failure', 'reset', 'ignore-write']).optional(),
+  kind: z.enum(['http', 'lro-failure', 'reset', 'ignore-write', 'accept-then-status', 'accept-then-reset', 'accept-then-hang']).optional(),
 });
 
 const seedBody = z.object({

@@ -20,6 +20,12 @@ import type { EmulatorRequest, EmulatorResponse, Router } from './router.js';
 export const AZURE_DEVOPS_RESOURCE = '499b84ac-1321-427f-aa17-267ca6975798';
 export const ADO_PAT_SECRET_NAME = 'ado-pat';
 
+/** A runtime parameter the pipeline's YAML declares (`parameters:`); one without a default must be given a value. */
+export interface PipelineParameter {
+  readonly name: string;
+  readonly default?: string;
+}
+
 export interface PipelineDefinition {
   readonly organization: string;
   readonly project: string;
@@ -27,12 +33,60 @@ export interface PipelineDefinition {
   readonly name: string;
   readonly folder: string;
   readonly revision: number;
+  /** The YAML's runtime parameters; `undefined` takes any (a pipeline whose YAML the emulator does not model). */
+  readonly parameters?: readonly PipelineParameter[];
+  /** The YAML's `name:` (the run number format); default `$(Date:yyyyMMdd).$(Rev:r)`, as Azure DevOps'. */
+  readonly runName?: string;
 }
 
+/**
+ * The playground's pipelines, with the YAML a model CD pipeline needs so that a run can be found again by the key the
+ * app sends (`parameters`, `name: ${{ parameters.idempotencyKey }}.$(Rev:r)`).
+ */
 export const PLAYGROUND_PIPELINES: readonly PipelineDefinition[] = [
-  { organization: 'contoso', project: 'mlops', id: 1, name: 'model-cd', folder: '\\', revision: 3 },
-  { organization: 'contoso', project: 'mlops', id: 2, name: 'retrain', folder: '\\', revision: 5 },
+  {
+    organization: 'contoso',
+    project: 'mlops',
+    id: 1,
+    name: 'model-cd',
+    folder: '\\',
+    revision: 3,
+    parameters: [{ name: 'modelName' }, { name: 'modelVersion' }, { name: 'workspaceId' }, { name: 'idempotencyKey' }],
+    runName: '${{ parameters.idempotencyKey }}.$(Rev:r)',
+  },
+  {
+    organization: 'contoso',
+    project: 'mlops',
+    id: 2,
+    name: 'retrain',
+    folder: '\\',
+    revision: 5,
+    parameters: [
+      { name: 'workspaceId' },
+      { name: 'idempotencyKey' },
+      { name: 'dataDriftName', default: '' },
+      { name: 'driftRunId', default: '' },
+      { name: 'targetDatasetId', default: '' },
+      { name: 'driftCoefficient', default: '' },
+    ],
+    runName: '${{ parameters.idempotencyKey }}.$(Rev:r)',
+  },
 ];
+
+/**
+ * A run's name from the pipeline's run number format (MicrosoftDocs/azure-devops-docs `pipelines/process/run-number.md`):
+ * `${{ parameters.x }}` expands to the parameter, `$(Date:yyyyMMdd)` to the date, `$(Rev:r)` to 1 plus the runs
+ * whose name has the same text before it.
+ */
+export function runNameOf(format: string, parameters: Readonly<Record<string, string>>, now: Date, existingNames: readonly string[]): string {
+  const expanded = format
+    .replace(/\$\{\{\s*parameters\.([A-Za-z_][\w]*)\s*\}\}/g, (_, name: string) => parameters[name] ?? '')
+    .replace(/\$\(Date:yyyyMMdd\)/g, now.toISOString().slice(0, 10).replaceAll('-', ''));
+  const [prefix = '', ...rest] = expanded.split('$(Rev:r)');
+  if (rest.length === 0) return expanded;
+  const revision = existingNames.filter((name) => name.startsWith(prefix)).length + 1;
+  return `${prefix}${revision}${rest.join(String(revision))}`;
+}
 
 export type RunState = 'inProgress' | 'completed' | 'canceling' | 'unknown';
 export type RunResult = 'succeeded' | 'failed' | 'canceled' | 'unknown';
@@ -92,13 +146,13 @@ export class DevOpsState {
     request: Pick<PipelineRun, 'templateParameters' | 'variables' | 'resources' | 'stagesToSkip' | 'requestedBy'>,
   ): PipelineRun {
     const now = this.#now();
-    const sameDay = this.#runs.filter((run) => run.pipelineId === pipeline.id && run.createdDate.slice(0, 10) === now.toISOString().slice(0, 10));
+    const previous = this.#runs.filter((run) => run.pipelineId === pipeline.id).map((run) => run.name);
     const run: PipelineRun = {
       organization: pipeline.organization,
       project: pipeline.project,
       pipelineId: pipeline.id,
       id: this.#nextRunId++,
-      name: `${now.toISOString().slice(0, 10).replaceAll('-', '')}.${sameDay.length + 1}`,
+      name: runNameOf(pipeline.runName ?? '$(Date:yyyyMMdd).$(Rev:r)', request.templateParameters, now, previous),
       state: 'inProgress',
       createdDate: now.toISOString(),
       ...request,
@@ -212,6 +266,8 @@ export function mount(router: Router, context: EmulatorContext): DevOpsState {
       }
       const body = parsed.data;
       const templateParameters = Object.fromEntries(Object.entries(body.templateParameters ?? {}).map(([key, value]) => [key, String(value)]));
+      const refused = checkParameters(pipeline, templateParameters);
+      if (refused !== undefined) return { status: 400, body: adoError('PipelineValidationException', refused) };
       if (body.previewRun) {
         return { status: 200, body: { finalYaml: previewYamlOf(pipeline, templateParameters) } };
       }
@@ -250,7 +306,49 @@ export function mount(router: Router, context: EmulatorContext): DevOpsState {
     }),
   );
 
+  /**
+   * "Builds - List" (`GET {organization}/{project}/_apis/build/builds`): a pipeline run is a build with the same id.
+   * Filters as documented (MicrosoftDocs/vsts-rest-api-specs `specification/build/7.1/build.json`): `definitions`
+   * (comma-separated ids), `buildNumber` ("Append * to do a prefix search"), `$top`; newest first.
+   */
+  router.add(
+    'GET',
+    '/ado/{organization}/{project}/_apis/build/builds',
+    guarded((request, scope) => {
+      const definitions = (request.query.get('definitions') ?? '').split(',').filter((id) => id !== '').map(Number);
+      const buildNumber = request.query.get('buildNumber');
+      const top = Number(request.query.get('$top') ?? '') || undefined;
+      const matchesNumber = (name: string): boolean => {
+        if (buildNumber === null || buildNumber === '') return true;
+        return buildNumber.endsWith('*') ? name.toLowerCase().startsWith(buildNumber.slice(0, -1).toLowerCase()) : name.toLowerCase() === buildNumber.toLowerCase();
+      };
+      const builds = state
+        .runs({ organization: scope.organization, project: scope.project })
+        .filter((run) => (definitions.length === 0 || definitions.includes(run.pipelineId)) && matchesNumber(run.name))
+        .reverse()
+        .slice(0, top)
+        .map((run) => buildOf(context.baseUrl, run, state.pipeline(scope.organization, scope.project, run.pipelineId)));
+      return { status: 200, body: { count: builds.length, value: builds } };
+    }),
+  );
+
   return state;
+}
+
+/**
+ * Runtime parameters as Azure DevOps checks them (MicrosoftDocs/azure-devops-docs `pipelines/process/runtime-parameters.md`:
+ * "Parameters can't be optional. A default value needs to be assigned in your YAML file or when you run your
+ * pipeline"): a value for one the YAML does not declare is refused, and so is a run that leaves one without a
+ * default unset.
+ */
+function checkParameters(pipeline: PipelineDefinition, given: Readonly<Record<string, string>>): string | undefined {
+  if (pipeline.parameters === undefined) return undefined;
+  const declared = new Set(pipeline.parameters.map((parameter) => parameter.name));
+  const unexpected = Object.keys(given).find((name) => !declared.has(name));
+  if (unexpected !== undefined) return `Unexpected parameter '${unexpected}'`;
+  const missing = pipeline.parameters.find((parameter) => parameter.default === undefined && given[parameter.name] === undefined);
+  if (missing !== undefined) return `A value for the '${missing.name}' parameter must be provided.`;
+  return undefined;
 }
 
 /**
@@ -347,6 +445,21 @@ function runOf(baseUrl: string, run: PipelineRun, pipeline: PipelineDefinition):
     ...(Object.keys(run.variables).length > 0 ? { variables: run.variables } : {}),
     id: run.id,
     name: run.name,
+  };
+}
+
+function buildOf(baseUrl: string, run: PipelineRun, pipeline: PipelineDefinition | undefined): Record<string, unknown> {
+  const project = `${baseUrl}/ado/${encodeURIComponent(run.organization)}/${encodeURIComponent(run.project)}`;
+  return {
+    _links: { self: { href: `${project}/_apis/build/Builds/${run.id}` }, web: { href: `${project}/_build/results?buildId=${run.id}` } },
+    id: run.id,
+    buildNumber: run.name,
+    status: run.state === 'completed' ? 'completed' : 'inProgress',
+    ...(run.result ? { result: run.result } : {}),
+    queueTime: run.createdDate,
+    definition: { id: run.pipelineId, name: pipeline?.name ?? '' },
+    templateParameters: run.templateParameters,
+    url: `${project}/_apis/build/Builds/${run.id}`,
   };
 }
 

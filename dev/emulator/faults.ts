@@ -3,9 +3,14 @@
  * can be made to fail on demand: an HTTP answer, a dropped connection, a long-running operation that ends
  * `Failed`, or a write that is answered as accepted but changes nothing (`ignore-write`: what a service does
  * with a property it does not apply).
+ *
+ * The `accept-then-*` kinds let the request through — a run is started, a compute written — and then lose the
+ * answer: an error status instead of it (`accept-then-status`, default 502), a dropped connection
+ * (`accept-then-reset`), or no answer at all until the caller gives up (`accept-then-hang`). They are the ambiguous
+ * failures a caller cannot tell from "nothing happened".
  */
 
-export type FaultKind = 'http' | 'lro-failure' | 'reset' | 'ignore-write';
+export type FaultKind = 'http' | 'lro-failure' | 'reset' | 'ignore-write' | 'accept-then-status' | 'accept-then-reset' | 'accept-then-hang';
 
 export interface FaultRule {
   readonly method?: string;
@@ -46,7 +51,7 @@ export class FaultInjector {
       remaining: rule.times ?? 1,
       fault: {
         kind,
-        status: rule.status ?? (kind === 'lro-failure' ? 200 : 500),
+        status: rule.status ?? (kind === 'lro-failure' ? 200 : kind === 'accept-then-status' ? 502 : 500),
         ...(rule.body === undefined ? {} : { body: rule.body }),
         headers: rule.headers ?? {},
       },
@@ -64,6 +69,11 @@ export class FaultInjector {
   /** Consumes the first matching `http`/`reset` rule for this request, if any. */
   takeRequestFault(method: string, path: string): ActiveFault | undefined {
     return this.#take(method, path, (kind) => kind === 'http' || kind === 'reset');
+  }
+
+  /** Consumes the first `accept-then-*` rule for this request: it is handled, then its answer is lost. */
+  takeAcceptedFault(method: string, path: string): ActiveFault | undefined {
+    return this.#take(method, path, (kind) => kind.startsWith('accept-then-'));
   }
 
   /** Consumes the first `ignore-write` rule matching a write's request path: answer as accepted, change nothing. */

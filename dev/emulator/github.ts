@@ -30,12 +30,31 @@ export interface WorkflowDefinition {
   /** The file name under `.github/workflows/`, which callers may use instead of the id. */
   readonly file: string;
   readonly name: string;
+  /** The `workflow_dispatch` inputs the YAML declares; `undefined` takes any. */
+  readonly inputs?: readonly string[];
+  /** The YAML's `run-name`, with `${{ inputs.x }}` expressions; a run's `display_title` (default: the workflow's name). */
+  readonly runName?: string;
 }
 
+/** The playground's workflows, with the YAML a model CD workflow needs so that a run can be found by the app's key. */
 export const PLAYGROUND_WORKFLOWS: readonly WorkflowDefinition[] = [
-  { owner: 'contoso', repo: 'mlops-cd', id: 161335, file: 'model-cd.yml', name: 'Model CD' },
+  {
+    owner: 'contoso',
+    repo: 'mlops-cd',
+    id: 161335,
+    file: 'model-cd.yml',
+    name: 'Model CD',
+    inputs: ['model_name', 'model_version', 'workspace_id', 'idempotency_key'],
+    runName: 'Model CD ${{ inputs.model_name }}:${{ inputs.model_version }} [${{ inputs.idempotency_key }}]',
+  },
   { owner: 'contoso', repo: 'mlops-cd', id: 161336, file: 'retrain.yml', name: 'Retrain' },
 ];
+
+/** A run's `display_title`: the workflow's `run-name` with its `inputs` expressions expanded (github/docs `workflow-syntax.md`). */
+export function displayTitleOf(workflow: WorkflowDefinition, inputs: Readonly<Record<string, string>>): string {
+  if (workflow.runName === undefined) return workflow.name;
+  return workflow.runName.replace(/\$\{\{\s*inputs\.([A-Za-z_][\w-]*)\s*\}\}/g, (_, name: string) => inputs[name] ?? '');
+}
 
 export interface WorkflowRun {
   readonly id: number;
@@ -46,6 +65,7 @@ export interface WorkflowRun {
   readonly path: string;
   readonly ref: string;
   readonly inputs: Readonly<Record<string, string>>;
+  readonly displayTitle: string;
   readonly event: 'workflow_dispatch';
   readonly status: 'queued';
   readonly createdAt: string;
@@ -89,6 +109,7 @@ export class GitHubState {
       path: `.github/workflows/${workflow.file}`,
       ref,
       inputs: { ...inputs },
+      displayTitle: displayTitleOf(workflow, inputs),
       event: 'workflow_dispatch',
       status: 'queued',
       createdAt: this.#now().toISOString(),
@@ -164,6 +185,9 @@ export function mount(router: Router, context: EmulatorContext): GitHubState {
       if (!parsed.success) {
         return gitHubError(422, `Invalid request.\n\n${parsed.error.issues.map((issue) => issue.message).join('\n')}`, DOCS);
       }
+      // GitHub refuses inputs the workflow does not declare.
+      const unexpected = workflow.inputs === undefined ? [] : Object.keys(parsed.data.inputs).filter((name) => !workflow.inputs?.includes(name));
+      if (unexpected.length > 0) return gitHubError(422, `Unexpected inputs provided: ${JSON.stringify(unexpected)}`, DOCS);
       const run = state.dispatch(workflow, parsed.data.ref, parsed.data.inputs);
       if (parsed.data.return_run_details !== true) return { status: 204 };
       const details = runOf(context.baseUrl, run);
@@ -209,13 +233,31 @@ function authenticated(headers: IncomingHttpHeaders, context: EmulatorContext): 
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/**
+ * "List workflow runs": filters `event`, `status` and `created` (`>=DATE`, `<=DATE` or `DATE..DATE`), newest first, paged
+ * by `per_page` (at most 100) and `page` (github/docs REST `actions/workflow-runs`).
+ */
 function runList(baseUrl: string, request: EmulatorRequest, runs: readonly WorkflowRun[]): EmulatorResponse {
   const event = request.query.get('event');
   const status = request.query.get('status');
-  const selected = runs.filter((run) => (!event || run.event === event) && (!status || run.status === status));
-  // GitHub lists newest first.
-  const workflowRuns = [...selected].reverse().map((run) => runOf(baseUrl, run));
-  return { status: 200, body: { total_count: workflowRuns.length, workflow_runs: workflowRuns } };
+  const created = createdRange(request.query.get('created'));
+  const perPage = Math.min(100, Math.max(1, Number(request.query.get('per_page') ?? '30') || 30));
+  const page = Math.max(1, Number(request.query.get('page') ?? '1') || 1);
+  const selected = runs.filter((run) => (!event || run.event === event) && (!status || run.status === status) && run.createdAt >= created.from && run.createdAt <= created.to);
+  const workflowRuns = [...selected]
+    .reverse()
+    .slice((page - 1) * perPage, page * perPage)
+    .map((run) => runOf(baseUrl, run));
+  return { status: 200, body: { total_count: selected.length, workflow_runs: workflowRuns } };
+}
+
+function createdRange(filter: string | null): { from: string; to: string } {
+  const all = { from: '', to: '\uffff' };
+  if (filter === null || filter === '') return all;
+  if (filter.startsWith('>=')) return { ...all, from: filter.slice(2) };
+  if (filter.startsWith('<=')) return { ...all, to: filter.slice(2) };
+  const [from, to] = filter.split('..');
+  return { from: from ?? '', to: to === undefined || to === '*' ? all.to : to };
 }
 
 function runOf(baseUrl: string, run: WorkflowRun): Record<string, unknown> {
@@ -223,6 +265,7 @@ function runOf(baseUrl: string, run: WorkflowRun): Record<string, unknown> {
   return {
     id: run.id,
     name: run.name,
+    display_title: run.displayTitle,
     path: run.path,
     head_branch: run.ref.replace(/^refs\/heads\//, ''),
     run_number: run.runNumber,

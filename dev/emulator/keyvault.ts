@@ -27,7 +27,8 @@ export function playgroundSecrets(baseUrl: string): Record<string, string> {
     'events-webhook-key': 'playground-events-webhook-key',
     'ado-pat': 'playground-ado-pat',
     'github-token': 'ghp_playgroundGitHubToken',
-    'cd-webhook-signing-key': 'playground-cd-webhook-signing-key',
+    // A Standard Webhooks secret: whsec_ and the base64 of its bytes.
+    'cd-webhook-signing-key': `whsec_${Buffer.from('playground-cd-webhook-signing-key').toString('base64')}`,
     'teams-webhook-url': `${baseUrl}/sink/teams`,
     'slack-webhook-url': `${baseUrl}/sink/slack`,
     'generic-webhook-url': `${baseUrl}/sink/generic`,

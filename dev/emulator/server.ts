@@ -289,6 +289,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       return;
     }
     const response = await matched.handler({ method, path, query: target.searchParams, headers: incoming.headers, body: parsed.body, rawBody, params: matched.params, principal });
+    const lost = faults.takeAcceptedFault(method, path);
+    if (lost !== undefined) {
+      log(`fault injected: ${method} ${path} handled (${response.status}), then ${lost.kind}`);
+      record({ method, path, query: target.search, status: response.status, principal, ...(sent === undefined ? {} : { body: sent }), time: arrived.toISOString(), durationMs: 0 });
+      if (lost.kind === 'accept-then-reset') incoming.socket.destroy();
+      // accept-then-hang: no answer; the caller's timeout ends it (and close() drops the connection).
+      if (lost.kind === 'accept-then-status') send(outgoing, { status: lost.status, headers: lost.headers, ...(lost.body === undefined ? {} : { body: lost.body }) });
+      return;
+    }
     finish(withHeaders(response, extraHeaders));
   };
 

@@ -3,6 +3,7 @@
  * (`model:NAME:VERSION`) or a drift run (`drift:DETECTOR:RUN`). Claim → start the run → record its id and link
  * → done; the lease and takeover rules are `OnceLedger`'s (a stale claim is retried after DEFAULT_LEASE_MS).
  */
+import { createHash } from 'node:crypto';
 import type { CdRunStarted } from '../integrations/cd/cdTarget.js';
 import { toKey, type EntityKeys, type StateStore } from '../integrations/tableState.js';
 import { createOnceLedger, type OnceLedger, type OnceLedgerOptions, type OnceResult } from './eventDedup.js';
@@ -29,9 +30,13 @@ export function cdLedgerKeys(key: CdLedgerKey): EntityKeys {
   return { partitionKey: toKey(key.workspaceId.toLowerCase()), rowKey: toKey(`${key.subject}|${key.target}`) };
 }
 
-/** A stable identifier of one run request across redeliveries (sent to targets that accept one). */
-export function idempotencyKeyOf(key: CdLedgerKey): string {
-  return `${key.workspaceId.toLowerCase()}|${key.subject}|${key.target}`;
+/**
+ * The idempotency key of one run: the same for every attempt at (workspace, subject, target), whatever delivers the
+ * event. Short, and made of letters, digits and `-` only, because targets carry it where little else fits: the start
+ * of an Azure DevOps run name (a build number) and a GitHub run's title.
+ */
+export function runKeyOf(key: CdLedgerKey): string {
+  return `amlw-${createHash('sha256').update(`${key.workspaceId.toLowerCase()}|${key.subject}|${key.target}`).digest('hex').slice(0, 32)}`;
 }
 
 export function runResult(run: CdRunStarted): OnceResult {

@@ -2,6 +2,12 @@
  * Starts one CD run for one (workspace, subject, target), exactly once, whatever Event Grid redelivers:
  * claim in the CD ledger → start the run → record its id and link → done.
  *
+ * Exactly once at the target, not only in the ledger: every attempt sends the same idempotency key (`runKeyOf`).
+ * An attempt after an earlier one — released after a failure whose outcome is unknown (a timeout, a reset
+ * connection, a 5xx after the request went out), or taken over from a holder that crashed between starting the run
+ * and recording it — first asks the target for a run with that key, and records that run instead of starting
+ * another.
+ *
  * - transient failure (timeout, 408/429/5xx, Key Vault or storage briefly unavailable): the claim is released and
  *   the error rethrown, so the invocation fails and Event Grid redelivers;
  * - permanent failure (the target answers 4xx, a secret or the configuration is wrong): notified on the policy's
@@ -14,7 +20,7 @@ import { joinSentences } from '../integrations/notifiers/notification.js';
 import type { CdParameterValue } from '../integrations/cd/cdTarget.js';
 import { channelFor } from '../policy/notificationRoutes.js';
 import type { CdTarget } from '../policy/policySchema.js';
-import { cdLedgerKeys, createCdLedger, idempotencyKeyOf, runResult, type CdLedgerKey } from './cdLedger.js';
+import { cdLedgerKeys, createCdLedger, runKeyOf, runResult, type CdLedgerKey } from './cdLedger.js';
 import type { OnceClaim, OnceSettled } from './eventDedup.js';
 import { sendNotification } from './notify.js';
 import type { UseCaseContext } from './useCaseContext.js';
@@ -22,6 +28,8 @@ import type { UseCaseContext } from './useCaseContext.js';
 export const CD_TRIGGERED = 'CdTriggered';
 export const CD_SKIPPED = 'CdSkipped';
 export const CD_FAILED = 'CdFailed';
+/** A run the target cannot be asked about by its idempotency key (a pipeline named without it). */
+export const CD_RUN_NOT_FINDABLE = 'CdRunNotFindable';
 
 export interface CdRunPlan {
   readonly eventId: string;
@@ -59,10 +67,19 @@ export async function startCdRunOnce(context: UseCaseContext, plan: CdRunPlan): 
 
   const claim = await ledger.claimOrWait(keys, plan.eventId);
   if (claim.kind !== 'claimed') return reportSettledRun(context, plan, claim);
+  const idempotencyKey = runKeyOf(plan.key);
 
   let run;
+  let recovered = false;
   try {
-    run = await adapter.startRun({ eventId: plan.eventId, parameters: plan.parameters, idempotencyKey: idempotencyKeyOf(plan.key) });
+    if (claim.attempt > 1) {
+      const earlier = await adapter.findRun(idempotencyKey, new Date(Date.now() - EARLIER_ATTEMPTS_WITHIN_MS));
+      if (earlier.kind === 'found') {
+        run = earlier.run;
+        recovered = true;
+      }
+    }
+    run ??= await adapter.startRun({ eventId: plan.eventId, parameters: plan.parameters, idempotencyKey });
   } catch (error) {
     const failure = isAppError(error) ? error : new AppError('Internal', ensureError(error).message, { module: 'cd' });
     if (failure.transient || failure.code === 'Internal') {
@@ -76,12 +93,22 @@ export async function startCdRunOnce(context: UseCaseContext, plan: CdRunPlan): 
 
   const recorded = await ledger.complete(claim, runResult(run));
   if (!recorded) log.warn(`CD run for ${plan.what} started after its claim went stale; another attempt may have started one too`, { eventId: plan.eventId });
-  services.telemetry.trackEvent(CD_TRIGGERED, { ...base, runId: run.runId, link: run.link, attempt: claim.attempt });
-  log.info(`CD started for ${plan.what}: ${adapter.description}${run.runId === undefined ? '' : ` run ${run.runId}`}${run.link === undefined ? '' : ` (${run.link})`}`, {
-    eventId: plan.eventId,
-  });
+  services.telemetry.trackEvent(CD_TRIGGERED, { ...base, runId: run.runId, link: run.link, attempt: claim.attempt, recovered });
+  const where = `${adapter.description}${run.runId === undefined ? '' : ` run ${run.runId}`}${run.link === undefined ? '' : ` (${run.link})`}`;
+  if (recovered) log.info(`CD for ${plan.what}: an earlier attempt had started ${where}; recorded it and started nothing`, { eventId: plan.eventId });
+  else log.info(`CD started for ${plan.what}: ${where}`, { eventId: plan.eventId });
+  if (run.findable === false) {
+    services.telemetry.trackEvent(CD_RUN_NOT_FINDABLE, { ...base, runId: run.runId });
+    log.warn(
+      `CD run ${run.runId ?? ''} for ${plan.what} on '${plan.targetName}' is named without its idempotency key, so after a lost answer a second run cannot be ruled out; start the pipeline's run name with it: name: \${{ parameters.idempotencyKey }}.$(Rev:r)`,
+      { eventId: plan.eventId },
+    );
+  }
   return { kind: 'started', runId: run.runId, link: run.link, attempt: claim.attempt };
 }
+
+/** How far back a target is searched for an earlier attempt's run: Event Grid redelivers for 24 hours. */
+const EARLIER_ATTEMPTS_WITHIN_MS = 25 * 60 * 60_000;
 
 /** Answers a delivery whose run the ledger already settles — started, or failed for good — without starting anything: `CdSkipped` with the reason. */
 export function reportSettledRun(context: UseCaseContext, plan: CdRunPlan, state: OnceSettled): CdRunOutcome {

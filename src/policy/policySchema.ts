@@ -224,7 +224,7 @@ const azureDevOpsTargetSchema = z
     pipelineId: count(1).describe('Pipeline definition id.'),
     auth: azureDevOpsAuthSchema.prefault({ kind: 'managedIdentity' }),
   })
-  .describe('Runs an Azure DevOps pipeline with templateParameters modelName, modelVersion, … .');
+  .describe('Runs an Azure DevOps pipeline with templateParameters modelName, modelVersion, workspaceId, idempotencyKey; its run name starts with the key.');
 
 const githubActionsTargetSchema = z
   .strictObject({
@@ -236,17 +236,16 @@ const githubActionsTargetSchema = z
     ref: nonEmpty('a git ref').default('main').describe('Branch or tag the workflow runs on.'),
     tokenSecretName: secretName,
   })
-  .describe('Dispatches a GitHub Actions workflow (workflow_dispatch) with inputs model_name, model_version, … .');
+  .describe('Dispatches a GitHub Actions workflow (workflow_dispatch) with inputs model_name, model_version, workspace_id, idempotency_key.');
 
 const webhookTargetSchema = z
   .strictObject({
     kind: z.literal('webhook'),
     url: httpUrl.optional().describe('Where to POST; or urlSecretName.'),
     urlSecretName: secretName.optional().describe('Key Vault secret holding the URL; or url.'),
-    signingSecretName: secretName.describe('Key Vault secret holding the HMAC-SHA256 signing key.'),
-    signatureHeader: nonEmpty('a header name').default('x-aml-warden-signature'),
+    signingSecretName: secretName.describe('Key Vault secret holding the Standard Webhooks signing secret (whsec_ followed by base64).'),
   })
-  .describe('POSTs a signed JSON body (HMAC-SHA256 of the body in signatureHeader).');
+  .describe('POSTs a JSON body signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature).');
 
 export const cdTargetSchema = z.discriminatedUnion(
   'kind',

@@ -94,7 +94,10 @@ const armResourceSchema = z.object({
   name: optionalString,
   location: optionalString,
   tags: tagsSchema,
-  systemData: z.object({ lastModifiedAt: optionalString }).nullish(),
+  // A string on the wire; a Date once the Azure SDK has deserialised it.
+  systemData: z
+    .object({ lastModifiedAt: z.union([z.string(), z.date()]).nullish().transform((value) => (value instanceof Date ? value.toISOString() : (value ?? undefined))) })
+    .nullish(),
 });
 
 const computeBodySchema = armResourceSchema.extend({

@@ -73,7 +73,7 @@ describe('DatasetDriftDetected → retraining, and the loop back to model CD', (
     const model = await seedModelVersion(await bed.arm(), { name: 'drifted-model', version: '2', experiment: 'retrain-after-drift', pipeline: true });
     expect(await bed.deliver([modelRegisteredEvent('mr-drifted-2', model)])).toBe(200);
     const cdRuns = (await bed.adoRuns(1)).filter((run) => run.templateParameters['modelName'] === 'drifted-model');
-    expect(cdRuns.map((run) => run.templateParameters)).toEqual([{ modelName: 'drifted-model', modelVersion: '2', workspaceId: WORKSPACE_ID }]);
+    expect(cdRuns.map((run) => run.templateParameters)).toEqual([{ modelName: 'drifted-model', modelVersion: '2', workspaceId: WORKSPACE_ID, idempotencyKey: expect.stringMatching(/^amlw-[0-9a-f]{32}$/) }]);
   });
 });
 

@@ -291,13 +291,17 @@ describe('Azure DevOps', () => {
     const started = await request(runsUrl(), {
       method: 'POST',
       headers: { authorization: basicPat(pat) },
-      body: { templateParameters: { modelName: 'credit-default', modelVersion: '7' }, resources: { repositories: { self: { refName: 'refs/heads/main' } } } },
+      body: {
+        templateParameters: { modelName: 'credit-default', modelVersion: '7', workspaceId: 'w', idempotencyKey: 'amlw-credit-7' },
+        resources: { repositories: { self: { refName: 'refs/heads/main' } } },
+      },
       ca: emulator.caPem,
     });
     expect(started.status).toBe(200);
     const run = started.json<Record<string, unknown> & { id: number; url: string; _links: { web: { href: string } } }>();
     expect(run).toMatchObject({
       state: 'inProgress',
+      name: 'amlw-credit-7.1',
       templateParameters: { modelName: 'credit-default', modelVersion: '7' },
       pipeline: { id: 1, name: 'model-cd' },
     });
@@ -321,7 +325,7 @@ describe('Azure DevOps', () => {
     const started = await request(`${emulator.url}/ado/contoso/mlops/_apis/pipelines/2/runs?api-version=7.1`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}` },
-      body: { templateParameters: { reason: 'drift' } },
+      body: { templateParameters: { workspaceId: 'w', idempotencyKey: 'amlw-retrain-1', dataDriftName: 'drift' } },
       ca: emulator.caPem,
     });
     expect(started.status).toBe(200);

@@ -1,7 +1,7 @@
-import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cdDecisionKeys, cdPolicyFingerprint, createCdDecisions } from '../../src/app/cdDecision.js';
-import { cdLedgerKeys, createCdLedger, modelSubject } from '../../src/app/cdLedger.js';
+import { Webhook } from 'standardwebhooks';
+import { cdLedgerKeys, createCdLedger, modelSubject, runKeyOf } from '../../src/app/cdLedger.js';
 import { routeEvent } from '../../src/app/routeEvent.js';
 import { parseEvent } from '../../src/events/parseDelivery.js';
 import { request } from '../helpers/emulatorServices.js';
@@ -26,6 +26,12 @@ cd:
       project: mlops
       pipelineId: 1
       auth: { kind: pat, secretName: retired-ado-pat }
+    model-cd-unkeyed:
+      kind: azureDevOps
+      organizationUrl: ${url}/ado/contoso
+      project: mlops
+      pipelineId: 7
+      auth: { kind: pat, secretName: ado-pat }
     model-cd-identity:
       kind: azureDevOps
       organizationUrl: ${url}/ado/contoso
@@ -54,6 +60,10 @@ cd:
     - name: retired-pat
       target: model-cd-retired-pat
       models: ['retired-*']
+      experiments: ['retrain*']
+    - name: unkeyed
+      target: model-cd-unkeyed
+      models: ['unkeyed-*']
       experiments: ['retrain*']
     - name: identity
       target: model-cd-identity
@@ -102,7 +112,7 @@ describe('ModelRegistered → model CD through amlEvents', () => {
     expect(await bed.deliver([modelRegisteredEvent('mr-churn-a-3', model)])).toBe(200);
 
     const runs = await runsFor('churn-a');
-    expect(runs).toEqual([{ modelName: 'churn-a', modelVersion: '3', workspaceId: WORKSPACE_ID }]);
+    expect(runs).toEqual([{ modelName: 'churn-a', modelVersion: '3', workspaceId: WORKSPACE_ID, idempotencyKey: runKeyOf({ workspaceId: WORKSPACE_ID, subject: modelSubject('churn-a', '3'), target: 'model-cd' }) }]);
     const triggered = bed.telemetryEvents('CdTriggered').find((item) => item.properties['eventId'] === 'mr-churn-a-3');
     expect(triggered?.properties).toMatchObject({ target: 'model-cd', modelName: 'churn-a', modelVersion: '3' });
     expect(triggered?.properties['runId']).toMatch(/^\d+$/);
@@ -241,16 +251,18 @@ describe('ModelRegistered → model CD through amlEvents', () => {
       ca: bed.emulator.caPem,
       headers: { authorization: 'Bearer ghp_playgroundGitHubToken' },
     });
-    const runs = response.json<{ workflow_runs: { id: number; inputs: Record<string, string>; head_branch: string }[] }>().workflow_runs;
+    const runs = response.json<{ workflow_runs: { id: number; display_title: string; inputs: Record<string, string>; head_branch: string }[] }>().workflow_runs;
     const mine = runs.filter((run) => run.inputs['model_name'] === 'gh-a');
-    expect(mine).toEqual([expect.objectContaining({ head_branch: 'main', inputs: { model_name: 'gh-a', model_version: '12', workspace_id: WORKSPACE_ID } })]);
+    const key = runKeyOf({ workspaceId: WORKSPACE_ID, subject: modelSubject('gh-a', '12'), target: 'github-cd' });
+    expect(mine).toEqual([expect.objectContaining({ head_branch: 'main', inputs: { model_name: 'gh-a', model_version: '12', workspace_id: WORKSPACE_ID, idempotency_key: key } })]);
+    expect(mine[0]?.display_title).toBe(`Model CD gh-a:12 [${key}]`);
     // Asked with return_run_details, GitHub names the run: the ledger records its id and page.
     const triggered = bed.telemetryEvents('CdTriggered').find((item) => item.properties['eventId'] === 'mr-gh-a-12');
     const runId = String(mine[0]?.id);
     expect(triggered?.properties).toMatchObject({ runId, link: `https://github.com/contoso/mlops-cd/actions/runs/${runId}` });
   });
 
-  it('a signed webhook target receives the model with a valid HMAC-SHA256 signature', async () => {
+  it('a signed webhook target receives the model signed per Standard Webhooks, its webhook-id the idempotency key', async () => {
     const model = await seedModelVersion(await bed.arm(), { name: 'hook-a', version: '9', experiment: 'retrain-hook' });
     expect(await bed.deliver([modelRegisteredEvent('mr-hook-a-9', model)])).toBe(200);
 
@@ -258,9 +270,113 @@ describe('ModelRegistered → model CD through amlEvents', () => {
     expect(deliveries).toHaveLength(1);
     const delivery = deliveries[0];
     const body = JSON.stringify(delivery?.body);
-    const expected = `sha256=${createHmac('sha256', 'playground-cd-webhook-signing-key').update(body).digest('hex')}`;
-    expect(delivery?.headers['x-aml-warden-signature']).toBe(expected);
-    expect(delivery?.body).toMatchObject({ eventId: 'mr-hook-a-9', parameters: { modelName: 'hook-a', modelVersion: '9', workspaceId: WORKSPACE_ID } });
+    const secret = bed.emulator.vault.currentValue('cd-webhook-signing-key') ?? '';
+    // What a receiver does: verify with the shared secret; the library refuses a wrong signature or an old timestamp.
+    expect(new Webhook(secret).verify(body, delivery?.headers ?? {})).toMatchObject({ eventId: 'mr-hook-a-9', parameters: { modelName: 'hook-a', modelVersion: '9', workspaceId: WORKSPACE_ID } });
+    expect(delivery?.headers['webhook-id']).toBe(runKeyOf({ workspaceId: WORKSPACE_ID, subject: modelSubject('hook-a', '9'), target: 'signed-hook' }));
+    expect(() => new Webhook(`whsec_${Buffer.from('not-the-secret').toString('base64')}`).verify(body, delivery?.headers ?? {})).toThrow();
+  });
+
+});
+
+describe('exactly one run at the target after an ambiguous failure', () => {
+  const runsPath = '^/ado/contoso/mlops/_apis/pipelines/1/runs$';
+  const keyOf = (model: string, version: string, target = 'model-cd') => runKeyOf({ workspaceId: WORKSPACE_ID, subject: modelSubject(model, version), target });
+
+  it('Azure DevOps accepting the run and then answering 502: the redelivery finds the run by its key and starts none', async () => {
+    const model = await seedModelVersion(await bed.arm(), { name: 'churn-lost-502', version: '1', experiment: 'retrain-lost' });
+    const event = modelRegisteredEvent('mr-churn-lost-502-1', model);
+    bed.emulator.injectFault({ kind: 'accept-then-status', method: 'POST', path: runsPath, status: 502 });
+
+    expect(await bed.deliver([event])).toBe(500);
+    expect(await runsFor('churn-lost-502')).toHaveLength(1);
+    expect(await bed.deliver([event])).toBe(200);
+    expect(await bed.deliver([event])).toBe(200);
+
+    const runs = await runsFor('churn-lost-502');
+    expect(runs).toHaveLength(1);
+    const recovered = bed.telemetryEvents('CdTriggered').find((item) => item.properties['eventId'] === 'mr-churn-lost-502-1');
+    expect(recovered?.properties).toMatchObject({ recovered: 'true', attempt: '2' });
+    expect(bed.emulator.calls().some((call) => call.path === '/ado/contoso/mlops/_apis/build/builds' && call.query.includes(`buildNumber=${keyOf('churn-lost-502', '1')}`))).toBe(true);
+  });
+
+  it('Azure DevOps accepting the run and then not answering until the call times out: one run', async () => {
+    const model = await seedModelVersion(await bed.arm(), { name: 'churn-lost-timeout', version: '1', experiment: 'retrain-lost' });
+    const event = modelRegisteredEvent('mr-churn-lost-timeout-1', model);
+    bed.emulator.injectFault({ kind: 'accept-then-hang', method: 'POST', path: runsPath });
+
+    expect(await bed.deliver([event])).toBe(500);
+    expect(await bed.deliver([event])).toBe(200);
+
+    expect(await runsFor('churn-lost-timeout')).toHaveLength(1);
+  }, 20_000);
+
+  it('Azure DevOps accepting the run and then dropping the connection: one run', async () => {
+    const model = await seedModelVersion(await bed.arm(), { name: 'churn-lost-reset', version: '1', experiment: 'retrain-lost' });
+    const event = modelRegisteredEvent('mr-churn-lost-reset-1', model);
+    bed.emulator.injectFault({ kind: 'accept-then-reset', method: 'POST', path: runsPath });
+
+    expect(await bed.deliver([event])).toBe(500);
+    expect(await bed.deliver([event])).toBe(200);
+
+    expect(await runsFor('churn-lost-reset')).toHaveLength(1);
+  });
+
+  it('a holder that crashed between starting the run and recording it: the delivery that takes over finds that run', async () => {
+    const model = await seedModelVersion(await bed.arm(), { name: 'churn-crashed', version: '1', experiment: 'retrain-crash' });
+    // The crashed holder: it claimed the version ten minutes ago (its lease is gone) and started the run, then died.
+    const keys = cdLedgerKeys({ workspaceId: WORKSPACE_ID, subject: modelSubject('churn-crashed', '1'), target: 'model-cd' });
+    const longAgo = new Date(Date.now() - 10 * 60_000);
+    expect(await createCdLedger(bed.services.state, { now: () => longAgo }).claim(keys, 'mr-crashed-holder')).toMatchObject({ kind: 'claimed' });
+    const started = await request(`${bed.emulator.url}/ado/contoso/mlops/_apis/pipelines/1/runs?api-version=7.1`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(':playground-ado-pat').toString('base64')}` },
+      body: { templateParameters: { modelName: 'churn-crashed', modelVersion: '1', workspaceId: WORKSPACE_ID, idempotencyKey: keyOf('churn-crashed', '1') } },
+      ca: bed.emulator.caPem,
+    });
+    expect(started.status).toBe(200);
+
+    expect(await bed.deliver([modelRegisteredEvent('mr-churn-crashed-1', model)])).toBe(200);
+
+    const runs = await runsFor('churn-crashed');
+    expect(runs).toHaveLength(1);
+    const ledger = await createCdLedger(bed.services.state).settled(keys);
+    expect(ledger).toMatchObject({ kind: 'done', result: { runId: String(started.json<{ id: number }>().id) } });
+  });
+
+  it('GitHub accepting the dispatch and then answering 502: the redelivery finds the run by its title and dispatches none', async () => {
+    const model = await seedModelVersion(await bed.arm(), { name: 'gh-lost', version: '4', experiment: 'retrain-gh' });
+    const event = modelRegisteredEvent('mr-gh-lost-4', model);
+    bed.emulator.injectFault({ kind: 'accept-then-status', method: 'POST', path: '/actions/workflows/model-cd.yml/dispatches$', status: 502 });
+
+    expect(await bed.deliver([event])).toBe(500);
+    expect(await bed.deliver([event])).toBe(200);
+
+    const runs = bed.emulator.github.runs().filter((run) => run.inputs['model_name'] === 'gh-lost');
+    expect(runs).toHaveLength(1);
+    const triggered = bed.telemetryEvents('CdTriggered').find((item) => item.properties['eventId'] === 'mr-gh-lost-4');
+    expect(triggered?.properties).toMatchObject({ recovered: 'true', runId: String(runs[0]?.id) });
+  });
+
+  it('a webhook whose answer was lost gets the same request again under the same webhook-id, for its receiver to drop', async () => {
+    const model = await seedModelVersion(await bed.arm(), { name: 'hook-lost', version: '2', experiment: 'retrain-hook' });
+    const event = modelRegisteredEvent('mr-hook-lost-2', model);
+    bed.emulator.injectFault({ kind: 'accept-then-reset', method: 'POST', path: '^/sink/generic$' });
+
+    expect(await bed.deliver([event])).toBe(500);
+    expect(await bed.deliver([event])).toBe(200);
+
+    const deliveries = (await bed.sink('generic')).filter((delivery) => JSON.stringify(delivery.body).includes('hook-lost'));
+    expect(deliveries).toHaveLength(2);
+    expect(new Set(deliveries.map((delivery) => delivery.headers['webhook-id']))).toEqual(new Set([keyOf('hook-lost', '2', 'signed-hook')]));
+  });
+
+  it('a pipeline whose run name lacks the key is run, with a warning that a lost answer could not be recovered', async () => {
+    bed.emulator.devops.addPipeline({ organization: 'contoso', project: 'mlops', id: 7, name: 'model-cd-unkeyed', folder: '\\', revision: 1 });
+    const model = await seedModelVersion(await bed.arm(), { name: 'unkeyed-a', version: '1', experiment: 'retrain-unkeyed' });
+    expect(await bed.deliver([modelRegisteredEvent('mr-unkeyed-a-1', model)])).toBe(200);
+    expect(bed.emulator.devops.runs({ pipelineId: 7 })).toHaveLength(1);
+    expect(bed.telemetryEvents('CdRunNotFindable').find((item) => item.properties['eventId'] === 'mr-unkeyed-a-1')).toBeDefined();
   });
 });
 

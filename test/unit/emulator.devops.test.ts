@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AZURE_DEVOPS_RESOURCE, DevOpsState, PLAYGROUND_PIPELINES, mount } from '../../dev/emulator/devops.js';
+import { AZURE_DEVOPS_RESOURCE, DevOpsState, PLAYGROUND_PIPELINES, mount, runNameOf } from '../../dev/emulator/devops.js';
 import { createLocalIdp } from '../../dev/emulator/idp.js';
 import type { LocalIdp } from '../../dev/emulator/idp.js';
 import { secretVaultFor } from '../../dev/emulator/keyvault.js';
@@ -28,16 +28,23 @@ describe('DevOpsState', () => {
   const modelCd = PLAYGROUND_PIPELINES[0]!;
   const request = { templateParameters: {}, variables: {}, resources: {}, stagesToSkip: [], requestedBy: 'pat' };
 
-  it('names runs by date and daily counter, with ids unique across pipelines', () => {
+  it("names runs by the pipeline's run number format, Azure DevOps' default being date and daily counter, with ids unique across pipelines", () => {
     let now = new Date('2025-03-01T10:00:00Z');
     const state = new DevOpsState(() => now);
-    const first = state.startRun(modelCd, request);
-    const second = state.startRun(modelCd, request);
-    const retrain = state.startRun(PLAYGROUND_PIPELINES[1]!, request);
+    const plain = { ...modelCd, id: 9, parameters: undefined, runName: undefined };
+    state.addPipeline(plain);
+    const first = state.startRun(plain, request);
+    const second = state.startRun(plain, request);
+    const keyed = state.startRun(modelCd, { ...request, templateParameters: { idempotencyKey: 'amlw-1' } });
+    const keyedAgain = state.startRun(modelCd, { ...request, templateParameters: { idempotencyKey: 'amlw-1' } });
     now = new Date('2025-03-02T08:00:00Z');
-    const nextDay = state.startRun(modelCd, request);
-    expect([first.name, second.name, retrain.name, nextDay.name]).toEqual(['20250301.1', '20250301.2', '20250301.1', '20250302.1']);
-    expect(new Set([first.id, second.id, retrain.id, nextDay.id]).size).toBe(4);
+    const nextDay = state.startRun(plain, request);
+    expect([first.name, second.name, keyed.name, keyedAgain.name, nextDay.name]).toEqual(['20250301.1', '20250301.2', 'amlw-1.1', 'amlw-1.2', '20250302.1']);
+    expect(new Set([first.id, second.id, keyed.id, keyedAgain.id, nextDay.id]).size).toBe(5);
+  });
+
+  it('expands parameters, the date and the revision in a run number format', () => {
+    expect(runNameOf('${{ parameters.model }}-$(Date:yyyyMMdd).$(Rev:r)', { model: 'churn' }, new Date('2026-12-04T00:00:00Z'), ['churn-20261204.1'])).toBe('churn-20261204.2');
   });
 
   it('completes a run and reset forgets every run', () => {
@@ -54,7 +61,7 @@ describe('Azure DevOps routes', () => {
     const { router, headers } = await setUp();
     const response = await callRoute(router, 'POST', RUNS, {
       headers: { ...headers, accept: 'application/json;api-version=7.1' },
-      body: { templateParameters: { modelVersion: 3 } },
+      body: { templateParameters: { modelName: 'm', modelVersion: 3, workspaceId: 'w', idempotencyKey: 'k' } },
     });
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ templateParameters: { modelVersion: '3' }, createdDate: '2025-03-01T10:00:00.000Z' });
@@ -62,10 +69,37 @@ describe('Azure DevOps routes', () => {
 
   it('a preview run returns YAML and starts nothing', async () => {
     const { router, headers, state } = await setUp();
-    const response = await callRoute(router, 'POST', RUNS, { headers, query: { 'api-version': '7.1' }, body: { previewRun: true, templateParameters: { modelName: 'm' } } });
+    const response = await callRoute(router, 'POST', RUNS, {
+      headers,
+      query: { 'api-version': '7.1' },
+      body: { previewRun: true, templateParameters: { modelName: 'm', modelVersion: '1', workspaceId: 'w', idempotencyKey: 'k' } },
+    });
     expect(response.status).toBe(200);
     expect((response.body as { finalYaml: string }).finalYaml).toContain('modelName: "m"');
     expect(state.runs()).toEqual([]);
+  });
+
+  it("refuses a parameter the pipeline's YAML does not declare, and one it declares without a default left unset", async () => {
+    const { router, headers, state } = await setUp();
+    const unexpected = await callRoute(router, 'POST', RUNS, { headers, query: { 'api-version': '7.1' }, body: { templateParameters: { modelName: 'm', modelVersion: '1', workspaceId: 'w', idempotencyKey: 'k', extra: 'x' } } });
+    expect(unexpected.status).toBe(400);
+    expect(unexpected.body).toMatchObject({ message: "Unexpected parameter 'extra'" });
+    const missing = await callRoute(router, 'POST', RUNS, { headers, query: { 'api-version': '7.1' }, body: { templateParameters: { modelName: 'm', modelVersion: '1', workspaceId: 'w' } } });
+    expect(missing.status).toBe(400);
+    expect(missing.body).toMatchObject({ message: "A value for the 'idempotencyKey' parameter must be provided." });
+    expect(state.runs()).toEqual([]);
+  });
+
+  it('finds a run by the start of its number through Builds - List, for one pipeline', async () => {
+    const { router, headers } = await setUp();
+    const run = await callRoute(router, 'POST', RUNS, { headers, query: { 'api-version': '7.1' }, body: { templateParameters: { modelName: 'm', modelVersion: '1', workspaceId: 'w', idempotencyKey: 'amlw-42' } } });
+    expect(run.body).toMatchObject({ name: 'amlw-42.1' });
+    const found = await callRoute(router, 'GET', '/ado/contoso/mlops/_apis/build/builds', { headers, query: { definitions: '1', buildNumber: 'amlw-42*', 'api-version': '7.1' } });
+    expect(found.body).toMatchObject({ count: 1, value: [{ buildNumber: 'amlw-42.1', definition: { id: 1 } }] });
+    const elsewhere = await callRoute(router, 'GET', '/ado/contoso/mlops/_apis/build/builds', { headers, query: { definitions: '2', buildNumber: 'amlw-42*', 'api-version': '7.1' } });
+    expect(elsewhere.body).toMatchObject({ count: 0 });
+    const exact = await callRoute(router, 'GET', '/ado/contoso/mlops/_apis/build/builds', { headers, query: { buildNumber: 'amlw-42', 'api-version': '7.1' } });
+    expect(exact.body).toMatchObject({ count: 0 });
   });
 
   it('rejects a body whose variables are not objects', async () => {

@@ -4,15 +4,27 @@
  * then answers 200 with the run's id and URLs (GitHub changelog 2026-02-19; REST "Create a workflow dispatch event",
  * "Workflow Dispatch Response"); a server that predates it answers 204, and the run is reported by the workflow's
  * runs page.
+ *
+ * GitHub takes no idempotency key. The key goes in as the input `idempotency_key`, and the workflow's `run-name`
+ * shows it (`run-name: Model CD ${{ inputs.model_name }}:${{ inputs.model_version }} [${{ inputs.idempotency_key }}]`),
+ * so that "List workflow runs for a workflow" finds the run by its `display_title` ("the value of run-name if it is
+ * set"), filtered to `workflow_dispatch` runs created since the first attempt.
  */
 import { z } from 'zod';
 import type { GithubActionsTarget } from '../../policy/policySchema.js';
 import type { HttpClient, HttpResponse } from '../httpClient.js';
 import type { SecretStore } from '../secrets.js';
-import type { CdRunRequest, CdRunStarted, CdTargetAdapter } from './cdTarget.js';
+import { AppError } from '../../errors.js';
+import type { CdRunRequest, CdRunStarted, CdTargetAdapter, RunLookup } from './cdTarget.js';
 import { assertTargetAccepted, stringifyParameters } from './targetResponse.js';
 
 export const GITHUB_API_VERSION = '2022-11-28';
+/** The `workflow_dispatch` input carrying the key (inputs are conventionally snake_case). */
+export const GITHUB_KEY_INPUT = 'idempotency_key';
+/** Pages of 100 runs looked through for a key: more runs than a day of dispatches of one workflow. */
+const MAX_RUN_PAGES = 10;
+
+const runPage = z.object({ workflow_runs: z.array(z.object({ id: z.number(), display_title: z.string().optional(), html_url: z.string() })) });
 
 export interface GithubDispatchCall {
   readonly url: string;
@@ -29,7 +41,7 @@ export function githubDispatchCall(target: GithubActionsTarget, request: CdRunRe
   const web = api === 'https://api.github.com' ? 'https://github.com' : api.replace(/\/api\/v3$/, '');
   return {
     url: `${api}/repos/${repository}/actions/workflows/${workflow}/dispatches`,
-    body: JSON.stringify({ ref: target.ref, inputs: stringifyParameters(request.parameters), return_run_details: true }),
+    body: JSON.stringify({ ref: target.ref, inputs: stringifyParameters({ ...request.parameters, [GITHUB_KEY_INPUT]: request.idempotencyKey }), return_run_details: true }),
     link: `${web}/${repository}/actions/workflows/${workflow}`,
   };
 }
@@ -67,6 +79,27 @@ export class GithubActionsCdTarget implements CdTargetAdapter {
     });
     assertTargetAccepted(response, this.description, { credentialHint: `check the token in Key Vault secret '${this.#target.tokenSecretName}' (expired, or without "Actions: write" on the repository)` });
     return runDetailsOf(response, call.link);
+  }
+
+  async findRun(idempotencyKey: string, since: Date): Promise<RunLookup> {
+    const api = this.#target.apiUrl.replace(/\/+$/, '');
+    const workflow = `${api}/repos/${encodeURIComponent(this.#target.owner)}/${encodeURIComponent(this.#target.repo)}/actions/workflows/${encodeURIComponent(this.#target.workflow)}/runs`;
+    const token = await this.#deps.secrets.getSecret(this.#target.tokenSecretName);
+    for (let page = 1; page <= MAX_RUN_PAGES; page += 1) {
+      const query = new URLSearchParams({ event: 'workflow_dispatch', created: `>=${since.toISOString()}`, per_page: '100', page: String(page) });
+      const response = await this.#deps.http.request({
+        method: 'GET',
+        url: `${workflow}?${query.toString()}`,
+        headers: { accept: 'application/vnd.github+json', 'x-github-api-version': GITHUB_API_VERSION, authorization: `Bearer ${token}` },
+      });
+      assertTargetAccepted(response, this.description, { credentialHint: `check the token in Key Vault secret '${this.#target.tokenSecretName}'` });
+      const parsed = runPage.safeParse(response.json());
+      if (!parsed.success) throw new AppError('UpstreamPermanent', `${this.description} listed its runs in an unexpected shape`, { module: 'cd' });
+      const run = parsed.data.workflow_runs.find((candidate) => candidate.display_title?.includes(idempotencyKey) === true);
+      if (run !== undefined) return { kind: 'found', run: { runId: String(run.id), link: run.html_url } };
+      if (parsed.data.workflow_runs.length < 100) return { kind: 'none' };
+    }
+    return { kind: 'none' };
   }
 }
 

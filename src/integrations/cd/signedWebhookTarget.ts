@@ -1,27 +1,36 @@
 /**
- * A signed webhook: `POST` of a JSON body, with `sha256=<hex HMAC-SHA256 of the exact body>` in the configured
- * header, the key read from Key Vault. The URL comes from the policy or from a Key Vault secret (URLs often
- * carry their own secret), and is never logged.
+ * A signed webhook, per the Standard Webhooks spec (standard-webhooks/standard-webhooks `spec/standard-webhooks.md`):
+ * `POST` of a JSON body with `webhook-id` (the run's idempotency key: the same on every attempt, so a receiver drops
+ * repeats), `webhook-timestamp` (so a captured delivery cannot be replayed later) and `webhook-signature`
+ * (`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}`), signed with the maintained `standardwebhooks` library.
+ * The key is a Standard Webhooks secret (`whsec_` + base64) read from Key Vault. The URL comes from the policy or from
+ * a Key Vault secret (URLs often carry their own secret), and is never logged.
+ *
+ * A webhook cannot be asked which runs it started: after an ambiguous failure the same request is sent again with
+ * the same `webhook-id`, which a receiver verifying the signature deduplicates.
  */
-import { createHmac } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import type { WebhookTarget } from '../../policy/policySchema.js';
 import { describeTarget, type HttpClient } from '../httpClient.js';
 import type { SecretStore } from '../secrets.js';
-import type { CdRunRequest, CdRunStarted, CdTargetAdapter } from './cdTarget.js';
+import type { CdRunRequest, CdRunStarted, CdTargetAdapter, RunLookup } from './cdTarget.js';
 import { assertTargetAccepted } from './targetResponse.js';
 
-/** Sent with every delivery so a receiver can drop repeats of one logical request. */
-export const IDEMPOTENCY_HEADER = 'x-aml-warden-delivery';
-
-/** `sha256=` + hex HMAC-SHA256 of the body, as GitHub-style receivers verify it. */
-export function signWebhookBody(body: string, key: string): string {
-  return `sha256=${createHmac('sha256', key).update(body, 'utf8').digest('hex')}`;
-}
+const STANDARD_WEBHOOKS_SECRET = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
 
 export function webhookBody(request: CdRunRequest): string {
   return JSON.stringify({ eventId: request.eventId, idempotencyKey: request.idempotencyKey, parameters: request.parameters });
+}
+
+/** The Standard Webhooks headers of one delivery of `body`. */
+export function standardWebhookHeaders(secret: string, id: string, timestamp: Date, body: string): Record<string, string> {
+  return {
+    'webhook-id': id,
+    'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+    'webhook-signature': new Webhook(secret).sign(id, timestamp, body),
+  };
 }
 
 // A receiver may answer with the run it started; anything else is fine too.
@@ -32,6 +41,8 @@ const answerSchema = z
 export interface SignedWebhookTargetDeps {
   readonly http: HttpClient;
   readonly secrets: SecretStore;
+  /** Clock for `webhook-timestamp` (tests). */
+  readonly now?: () => Date;
 }
 
 export class SignedWebhookCdTarget implements CdTargetAdapter {
@@ -49,20 +60,26 @@ export class SignedWebhookCdTarget implements CdTargetAdapter {
 
   async startRun(request: CdRunRequest): Promise<CdRunStarted> {
     const url = await this.#url();
-    const key = await this.#deps.secrets.getSecret(this.#target.signingSecretName);
+    const secret = await this.#deps.secrets.getSecret(this.#target.signingSecretName);
+    if (!STANDARD_WEBHOOKS_SECRET.test(secret)) {
+      throw new AppError('ConfigurationError', `Key Vault secret '${this.#target.signingSecretName}' is not a Standard Webhooks secret (whsec_ followed by base64)`, {
+        target: 'cd.targets.signingSecretName',
+        module: 'cd',
+      });
+    }
     const body = webhookBody(request);
     const response = await this.#deps.http.request({
       method: 'POST',
       url,
-      headers: {
-        'content-type': 'application/json',
-        [this.#target.signatureHeader.toLowerCase()]: signWebhookBody(body, key),
-        [IDEMPOTENCY_HEADER]: request.idempotencyKey,
-      },
+      headers: { 'content-type': 'application/json', ...standardWebhookHeaders(secret, request.idempotencyKey, (this.#deps.now ?? (() => new Date()))(), body) },
       body,
     });
     assertTargetAccepted(response, this.description, { credentialHint: `check the signing key in Key Vault secret '${this.#target.signingSecretName}' against the receiver's` });
     return readAnswer(response.bodyText);
+  }
+
+  async findRun(): Promise<RunLookup> {
+    return { kind: 'unsupported' };
   }
 
   async #url(): Promise<string> {

@@ -1,10 +1,12 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { cdLedgerKeys, idempotencyKeyOf, modelSubject } from '../../../src/app/cdLedger.js';
+import { Webhook } from 'standardwebhooks';
+import { cdLedgerKeys, modelSubject, runKeyOf } from '../../../src/app/cdLedger.js';
 import { modelParameters } from '../../../src/app/onModelRegistered.js';
 import { AppError } from '../../../src/errors.js';
-import { azureDevOpsRunCall, parseAzureDevOpsRun } from '../../../src/integrations/cd/azureDevOpsTarget.js';
+import { azureDevOpsFindUrl, azureDevOpsRunCall, parseAzureDevOpsRun } from '../../../src/integrations/cd/azureDevOpsTarget.js';
 import { githubDispatchCall, runDetailsOf } from '../../../src/integrations/cd/githubActionsTarget.js';
-import { signWebhookBody, webhookBody } from '../../../src/integrations/cd/signedWebhookTarget.js';
+import { standardWebhookHeaders, webhookBody } from '../../../src/integrations/cd/signedWebhookTarget.js';
 import { assertTargetAccepted } from '../../../src/integrations/cd/targetResponse.js';
 import type { HttpResponse } from '../../../src/integrations/httpClient.js';
 import { fromKey } from '../../../src/integrations/tableState.js';
@@ -34,8 +36,14 @@ describe('Azure DevOps "Run Pipeline" request', () => {
     );
     expect(call.url).toBe('https://dev.azure.com/contoso/ml%20ops/_apis/pipelines/12/runs?api-version=7.1');
     expect(JSON.parse(call.body)).toEqual({
-      templateParameters: { modelName: 'churn', modelVersion: '3', workspaceId: WORKSPACE_ID, retries: '2', dryRun: 'false' },
+      templateParameters: { modelName: 'churn', modelVersion: '3', workspaceId: WORKSPACE_ID, retries: '2', dryRun: 'false', idempotencyKey: 'k' },
     });
+  });
+
+  it('finds a run by its key through Builds - List, prefix-searching the run number of that pipeline only', () => {
+    const url = new URL(azureDevOpsFindUrl({ kind: 'azureDevOps', organizationUrl: 'https://dev.azure.com/contoso', project: 'ml ops', pipelineId: 12, auth: { kind: 'managedIdentity' } }, 'amlw-abc'));
+    expect(url.pathname).toBe('/contoso/ml%20ops/_apis/build/builds');
+    expect(Object.fromEntries(url.searchParams)).toEqual({ definitions: '12', buildNumber: 'amlw-abc*', $top: '1', 'api-version': '7.1' });
   });
 
   it("reads the run's id and web link from the answer, and refuses an answer without an id", () => {
@@ -45,6 +53,11 @@ describe('Azure DevOps "Run Pipeline" request', () => {
     });
     expect(parseAzureDevOpsRun({ id: 7, url: 'https://x/api/7' })).toEqual({ runId: '7', link: 'https://x/api/7' });
     expect(() => parseAzureDevOpsRun({ state: 'inProgress' })).toThrow(/without a run id/);
+  });
+
+  it('says whether the run it started can be found again: its name starts with the key', () => {
+    expect(parseAzureDevOpsRun({ id: 7, name: 'amlw-abc.1' }, 'amlw-abc').findable).toBe(true);
+    expect(parseAzureDevOpsRun({ id: 7, name: '20261204.3' }, 'amlw-abc').findable).toBe(false);
   });
 });
 
@@ -57,7 +70,7 @@ describe('GitHub workflow_dispatch request', () => {
     expect(call.url).toBe('https://api.github.com/repos/contoso/mlops-cd/actions/workflows/model-cd.yml/dispatches');
     expect(JSON.parse(call.body)).toEqual({
       ref: 'release',
-      inputs: { modelName: 'churn', modelVersion: '3', workspaceId: WORKSPACE_ID, retries: '2', dryRun: 'false' },
+      inputs: { modelName: 'churn', modelVersion: '3', workspaceId: WORKSPACE_ID, retries: '2', dryRun: 'false', idempotency_key: 'k' },
       return_run_details: true,
     });
     expect(call.link).toBe('https://github.com/contoso/mlops-cd/actions/workflows/model-cd.yml');
@@ -65,8 +78,28 @@ describe('GitHub workflow_dispatch request', () => {
 });
 
 describe('signed webhook', () => {
-  it('signs the exact body with HMAC-SHA256 (RFC 4231 test case 2)', () => {
-    expect(signWebhookBody('what do ya want for nothing?', 'Jefe')).toBe('sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+  const secret = `whsec_${Buffer.from('a-receiver-and-aml-warden-share-this').toString('base64')}`;
+
+  it('signs per Standard Webhooks: the id (the idempotency key), the timestamp and v1 HMAC-SHA256 of id.timestamp.body', () => {
+    const body = webhookBody(request);
+    const at = new Date('2026-12-04T10:00:00Z');
+    const headers = standardWebhookHeaders(secret, 'amlw-abc', at, body);
+    expect(headers['webhook-id']).toBe('amlw-abc');
+    expect(headers['webhook-timestamp']).toBe(String(at.getTime() / 1000));
+    const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+    const expected = createHmac('sha256', key).update(`amlw-abc.${at.getTime() / 1000}.${body}`).digest('base64');
+    expect(headers['webhook-signature']).toBe(`v1,${expected}`);
+  });
+
+  it("passes a receiver's verification with the same secret, and fails it with another, with a changed body, or out of time", () => {
+    const body = webhookBody(request);
+    const now = new Date();
+    const headers = standardWebhookHeaders(secret, 'amlw-abc', now, body);
+    expect(new Webhook(secret).verify(body, headers)).toEqual(JSON.parse(body));
+    expect(() => new Webhook(`whsec_${Buffer.from('someone-else').toString('base64')}`).verify(body, headers)).toThrow();
+    expect(() => new Webhook(secret).verify(body.replace('churn', 'other'), headers)).toThrow();
+    const captured = standardWebhookHeaders(secret, 'amlw-abc', new Date(now.getTime() - 10 * 60_000), body);
+    expect(() => new Webhook(secret).verify(body, captured)).toThrow(/timestamp/i);
   });
 
   it('carries the event id, the idempotency key and the parameters', () => {
@@ -113,7 +146,14 @@ describe('model CD parameters and ledger keys', () => {
     expect(partitionKey).not.toContain('/');
     expect(fromKey(partitionKey)).toBe(WORKSPACE_ID.toLowerCase());
     expect(fromKey(rowKey)).toBe('model:churn:3|model-cd');
-    expect(idempotencyKeyOf(key)).toBe(`${WORKSPACE_ID.toLowerCase()}|model:churn:3|model-cd`);
+  });
+
+  it('one idempotency key per (workspace, version, target): short, searchable, the same for every attempt', () => {
+    const key = { workspaceId: WORKSPACE_ID, subject: modelSubject('churn', '3'), target: 'model-cd' };
+    expect(runKeyOf(key)).toMatch(/^amlw-[0-9a-f]{32}$/);
+    expect(runKeyOf({ ...key, workspaceId: WORKSPACE_ID.toUpperCase() })).toBe(runKeyOf(key));
+    expect(runKeyOf({ ...key, target: 'github-cd' })).not.toBe(runKeyOf(key));
+    expect(runKeyOf({ ...key, subject: modelSubject('churn', '4') })).not.toBe(runKeyOf(key));
   });
 });
 

@@ -92,7 +92,13 @@ describe('defaults', () => {
     expect(policy.requiredTags[0]).toEqual({ name: 'owner', inheritFrom: [], appliesTo: ['workspace', 'compute'] });
     expect(policy.cd.targets['gh']).toMatchObject({ apiUrl: 'https://api.github.com', ref: 'main' });
     expect(policy.cd.targets['ado']).toMatchObject({ auth: { kind: 'managedIdentity' } });
-    expect(policy.cd.targets['hook']).toMatchObject({ signatureHeader: 'x-aml-warden-signature' });
+    expect(policy.cd.targets['hook']).toEqual({ kind: 'webhook', urlSecretName: 'generic-webhook-url', signingSecretName: 'cd-webhook-signing-key' });
+  });
+
+  test('a webhook target no longer names a signature header: deliveries are signed per Standard Webhooks', () => {
+    expect(() =>
+      parsePolicy({ cd: { targets: { hook: { kind: 'webhook', url: 'https://example.test', signingSecretName: 'k', signatureHeader: 'x-sig' } } } }, 'p.yaml'),
+    ).toThrow(/signatureHeader/);
   });
 
   test('the parsed policy is frozen so no caller can change it for the others', () => {
