@@ -41,7 +41,7 @@ async function authenticate(request: HttpRequest, deps: ComputeRequestsDeps): Pr
 }
 
 function callerOf(principal: Principal): Caller {
-  return { id: principal.id, name: principal.name, isApprover: principal.roles.includes(appRoles.computeApprover) };
+  return { id: principal.id, name: principal.name, isApprover: principal.roles.includes(appRoles.computeApprover), kind: principal.kind };
 }
 
 /** `{comment?}` may be sent as no body at all. */

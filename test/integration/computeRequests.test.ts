@@ -44,7 +44,7 @@ interface ApiResult<T = Record<string, unknown>> {
 type RequestBody = ComputeRequest;
 type ErrorBody = { error: { code: string; message: string; target?: string; details?: { target: string; message: string }[] } };
 
-async function mint(user: string, roles: string[], extra: { audience?: string; expiresInSeconds?: number; version?: 1 | 2 } = {}): Promise<string> {
+async function mint(user: string, roles: string[], extra: { audience?: string; expiresInSeconds?: number; version?: 1 | 2; tenantId?: string } = {}): Promise<string> {
   const response = await httpsRequest(`${emulator.url}/idp/dev/token`, { method: 'POST', body: { user, roles, ...extra }, ca: emulator.caPem });
   expect(response.status).toBe(200);
   return response.json<{ access_token: string }>().access_token;
@@ -200,6 +200,21 @@ describe('compute on approval: request, approve, provision', () => {
     const ownApproval = await api<ErrorBody>('POST', `compute-requests/${created.id}/approve`, { token: requesterWhoApproves, body: {} });
     expect(ownApproval.status).toBe(403);
     expect(ownApproval.body.error.message).toContain('requester cannot decide their own');
+
+    // An application holding the approver role is not a person: it cannot decide, in either token version.
+    for (const version of [1, 2]) {
+      const daemon = (await httpsRequest(`${emulator.url}/idp/dev/token`, { method: 'POST', body: { app: 'approval-bot', roles: ['ComputeApprover'], version }, ca: emulator.caPem })).json<{ access_token: string }>().access_token;
+      for (const [decision, body] of [['approve', { comment: 'auto' }], ['reject', { reason: 'auto' }]] as const) {
+        const byApp = await api<ErrorBody>('POST', `compute-requests/${created.id}/${decision}`, { token: daemon, body });
+        expect(byApp.status).toBe(403);
+        expect(byApp.body.error.message).toContain("needs a person's token");
+      }
+    }
+    // A person of another tenant is not even signed in here.
+    const foreign = await mint('approver@fabrikam.com', ['ComputeApprover'], { tenantId: '99999999-9999-4999-8999-999999999999' });
+    const foreignApproval = await api<ErrorBody>('POST', `compute-requests/${created.id}/approve`, { token: foreign, body: {} });
+    expect(foreignApproval.status).toBe(401);
+    expect((await api<RequestBody>('GET', `compute-requests/${created.id}`, { token: tokenOf(approver) })).body.status).toBe('Pending');
 
     const approved = await api<RequestBody>('POST', `compute-requests/${created.id}/approve`, { token: tokenOf(approver), body: { comment: 'go ahead' } });
     expect(approved.status).toBe(200);

@@ -59,7 +59,10 @@ export interface ComputeRequestDeps {
 
 /** The caller, as the HTTP edge authenticated them. */
 export interface Caller {
+  /** The object id (`oid`) in the app's tenant: tokens of other tenants never get this far. */
   readonly id: string;
   readonly name: string;
   readonly isApprover: boolean;
+  /** `user` for a person's (delegated) token; `app` for an application's (app-only) one. */
+  readonly kind: 'user' | 'app';
 }

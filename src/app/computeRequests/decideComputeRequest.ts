@@ -1,7 +1,9 @@
 /**
- * An approver decides a Pending request. The requester never decides their own (403); the decision is
- * written only if the request is still the version that was read, so of two approvals racing exactly one
- * wins and the other gets 409 — and only the winner's approval is provisioned.
+ * An approver decides a Pending request. A decision needs a person: an application's token, whatever app roles it
+ * holds, is refused (403), so no automation can approve what a person asked for. The requester never decides their
+ * own (403), compared by object id (`oid`) in the app's tenant. The decision is written only if the request is still
+ * the version that was read, so of two approvals racing exactly one wins and the other gets 409 — and only the
+ * winner's approval is provisioned.
  */
 import { AppError } from '../../errors.js';
 import { toView, transition, type ComputeRequestStatus, type ComputeRequestView } from './computeRequest.js';
@@ -17,6 +19,9 @@ async function decide(
   to: Extract<ComputeRequestStatus, 'Approved' | 'Rejected'>,
   comment: string | undefined,
 ): Promise<ComputeRequestView> {
+  if (caller.kind !== 'user') {
+    throw new AppError('Forbidden', "approving or rejecting needs a person's token (delegated), not an application's", { target: 'headers.authorization', module: MODULE });
+  }
   const found = await deps.store.get(id);
   if (found === undefined) throw new AppError('NotFound', `compute request ${id} was not found`, { target: 'id', module: MODULE });
   const { request, etag } = found;
