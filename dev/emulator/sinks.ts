@@ -1,18 +1,23 @@
 /**
  * Webhook sinks (`/sink/{name}`): stand-ins for Teams Workflows, Slack incoming webhooks and generic receivers.
  * `POST` records the delivery; `GET` lists them as `{name, count, deliveries}`, oldest first; `DELETE` clears one sink.
- * Teams Workflows answers 202, Slack answers 200 `ok`, anything else 200.
+ * Teams Workflows answers 202, Slack answers 200 `ok`, anything else 200. A Teams delivery also records how Teams
+ * would show its card (`teams`: problems, texts, live links; see `teamsCard.ts`): Workflows accepts any body with
+ * 202 and fails later, so a card Teams cannot render, or one that turns a caller's text into a link, shows here.
  *
  * State: one `SinkState` per emulator context (`sinkStateFor(context)`, also returned by `mount`); `reset()` clears all.
  */
 import type { EmulatorContext } from './context.js';
 import type { EmulatorRequest, Router } from './router.js';
+import { teamsCardView, type TeamsCardView } from './teamsCard.js';
 
 export interface SinkDelivery {
   readonly receivedAt: string;
   readonly headers: Readonly<Record<string, string>>;
   /** Parsed JSON when the body was JSON, otherwise its text. */
   readonly body: unknown;
+  /** For the `teams` sink: how Teams would show the card. */
+  readonly teams?: TeamsCardView;
 }
 
 /** Deliveries kept per sink; older ones are dropped so a long `npm start` session stays small. */
@@ -63,7 +68,8 @@ export function mount(router: Router, context: EmulatorContext): SinkState {
 
   router.add('POST', '/sink/{name}', (request) => {
     const name = request.params.name ?? '';
-    state.record(name, { headers: flatHeaders(request), body: bodyOf(request) });
+    const body = bodyOf(request);
+    state.record(name, { headers: flatHeaders(request), body, ...(name.toLowerCase() === 'teams' ? { teams: teamsCardView(body) } : {}) });
     switch (name.toLowerCase()) {
       case 'teams':
         return { status: 202 };

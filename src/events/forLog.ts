@@ -1,12 +1,33 @@
 /**
- * A string from a caller or an event, made safe for a plain log line: control characters (a newline could forge a
- * second log line), line and paragraph separators and bidirectional overrides are shown as escapes, and the text is
- * cut to a length a log line can carry.
+ * Strings from callers and events made safe for plain log lines: control characters (a newline could forge a
+ * second log line), line and paragraph separators, zero-width characters and bidirectional overrides are shown
+ * as escapes.
  */
+import type { EventLog } from './eventLog.js';
+
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200b-\u200f\ufeff]/gu;
 const MAX_CHARS = 300;
 
+function escapeUnsafe(text: string): string {
+  return text.replace(UNSAFE, (char) => `\\u${char.codePointAt(0)?.toString(16).padStart(4, '0') ?? '0000'}`);
+}
+
+/** One value from a caller or an event, escaped and cut to a length a log line can carry. */
 export function forLog(text: string): string {
-  const escaped = text.replace(UNSAFE, (char) => `\\u${char.codePointAt(0)?.toString(16).padStart(4, '0') ?? '0000'}`);
+  const escaped = escapeUnsafe(text);
   return escaped.length > MAX_CHARS ? `${escaped.slice(0, MAX_CHARS - 1)}…` : escaped;
+}
+
+/**
+ * A log that escapes every string it is given, whatever the line interpolates (an event's subject, an error text
+ * from ARM, a compute request's justification). Structured properties are left as they are: they are fields, not
+ * lines.
+ */
+export function plainLog(log: EventLog): EventLog {
+  const escapeAll = (args: unknown[]): unknown[] => args.map((arg) => (typeof arg === 'string' ? escapeUnsafe(arg) : arg));
+  return {
+    info: (...args) => log.info(...escapeAll(args)),
+    warn: (...args) => log.warn(...escapeAll(args)),
+    error: (...args) => log.error(...escapeAll(args)),
+  };
 }

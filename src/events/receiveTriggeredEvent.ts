@@ -2,6 +2,7 @@ import { ensureError, isAppError } from '../errors.js';
 import type { DomainEvent } from './domainEvent.js';
 import type { DroppedEvent } from './droppedEvent.js';
 import type { EventLog } from './eventLog.js';
+import { plainLog } from './forLog.js';
 import { parseEvent } from './parseDelivery.js';
 
 export type { DroppedEvent };
@@ -38,7 +39,8 @@ async function drop(dropped: DroppedEvent, message: string, log: EventLog, deps:
  * logged, counted and dropped (the invocation succeeds, so Event Grid does not retry in vain);
  * a transient failure is rethrown so Event Grid redelivers.
  */
-export async function receiveTriggeredEvent(raw: unknown, log: EventLog, deps: TriggeredEventDeps): Promise<void> {
+export async function receiveTriggeredEvent(raw: unknown, invocationLog: EventLog, deps: TriggeredEventDeps): Promise<void> {
+  const log = plainLog(invocationLog);
   let event: DomainEvent;
   try {
     event = parseEvent(raw, 'event');

@@ -15,7 +15,8 @@ export async function complianceSweepHandler(timer: unknown, context: Invocation
   const isPastDue = typeof timer === 'object' && timer !== null && 'isPastDue' in timer && timer.isPastDue === true;
   if (isPastDue) context.warn('Compliance sweep is running late (the previous schedule was missed)');
   const { runSweep } = await import('../app/sweep.js');
-  await runSweep(context, { budgetMs: SWEEP_BUDGET_MS });
+  const { plainLog } = await import('../events/forLog.js');
+  await runSweep(plainLog(context), { budgetMs: SWEEP_BUDGET_MS });
 }
 
 app.timer('complianceSweep', {

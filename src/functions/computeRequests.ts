@@ -142,7 +142,7 @@ export function createComputeRequestsHandlers(loadDeps: () => Promise<ComputeReq
         const approved = await decide.approveComputeRequest(useCaseDeps, caller, id, input.comment);
         // Not awaited: the caller gets the decision now; provisioning continues here and, failing that, on the timer.
         provision.nudgeComputeRequest(useCaseDeps, id).catch((error: unknown) => {
-          context.warn(`Compute request ${id}: provisioning will continue on the timer (${error instanceof Error ? error.message : 'unknown error'})`);
+          useCaseDeps.log.warn(`Compute request ${id}: provisioning will continue on the timer (${error instanceof Error ? error.message : 'unknown error'})`);
         });
         return { status: 200, jsonBody: approved, headers: noStore };
       },

@@ -9,6 +9,7 @@ import { AppError, ensureError, isAppError } from '../errors.js';
 import type { DomainEvent } from '../events/domainEvent.js';
 import type { DroppedEvent } from '../events/droppedEvent.js';
 import type { EventLog } from '../events/eventLog.js';
+import { plainLog } from '../events/forLog.js';
 import type { DeliveryAuth } from '../http/authenticateDelivery.js';
 import { answerAbuseProtectionHandshake } from '../http/cloudEventsHandshake.js';
 import { httpHandler } from '../http/httpHandler.js';
@@ -47,17 +48,17 @@ async function defaultDeps(): Promise<EventsWebhookDeps> {
   };
 }
 
-async function routeAll(events: readonly DomainEvent[], context: InvocationContext, deps: EventsWebhookDeps) {
+async function routeAll(events: readonly DomainEvent[], log: EventLog, deps: EventsWebhookDeps) {
   const results: { id: string; type: string; handled: boolean; reason: string }[] = [];
   for (const event of events) {
     try {
-      const outcome = await deps.route(event, context);
+      const outcome = await deps.route(event, log);
       results.push({ id: event.id, type: event.type, handled: outcome.handled, reason: outcome.reason });
     } catch (error) {
       // Transient: fail the whole delivery (503) so Event Grid redelivers it; dedup makes the repeat safe.
       if (isAppError(error) && error.transient) throw error;
       const reason = isAppError(error) ? error.code : 'Internal';
-      context.warn(`Dropped event ${event.id} (${event.type}): ${ensureError(error).message}`);
+      log.warn(`Dropped event ${event.id} (${event.type}): ${ensureError(error).message}`);
       deps.countDropped({ eventId: event.id, eventType: event.type, reason });
       results.push({ id: event.id, type: event.type, handled: false, reason: `dropped: ${reason}` });
     }
@@ -91,11 +92,11 @@ export function createEventsWebhookHandler(loadDeps: () => Promise<EventsWebhook
 
     const validation = events.find((event) => event.kind === 'SubscriptionValidation');
     if (validation?.kind === 'SubscriptionValidation') {
-      context.info(`Event Grid subscription validation ${validation.id} for ${validation.source || '(no topic)'}`);
+      plainLog(context).info(`Event Grid subscription validation ${validation.id} for ${validation.source || '(no topic)'}`);
       return { status: 200, jsonBody: { validationResponse: validation.data.validationCode } };
     }
 
-    return { status: 200, jsonBody: { received: events.length, events: await routeAll(events, context, deps) } };
+    return { status: 200, jsonBody: { received: events.length, events: await routeAll(events, plainLog(context), deps) } };
   });
 }
 

@@ -7,10 +7,11 @@ import { app, type InvocationContext } from '@azure/functions';
 import { timerScheduleBinding } from '../settingDefaults.js';
 
 export async function notificationFlushHandler(_timer: unknown, context: InvocationContext): Promise<void> {
-  const [{ getServices }, { flushBurstWindows }, { isAppError }] = await Promise.all([
+  const [{ getServices }, { flushBurstWindows }, { isAppError }, { plainLog }] = await Promise.all([
     import('../app/services.js'),
     import('../app/flushBurstWindows.js'),
     import('../errors.js'),
+    import('../events/forLog.js'),
   ]);
   let services;
   try {
@@ -23,7 +24,7 @@ export async function notificationFlushHandler(_timer: unknown, context: Invocat
     }
     throw error;
   }
-  const outcome = await flushBurstWindows(services, context);
+  const outcome = await flushBurstWindows(services, plainLog(context));
   if (outcome.sent + outcome.failed > 0) context.log(`Burst summaries: ${outcome.sent} sent, ${outcome.failed} not sent`);
 }
 

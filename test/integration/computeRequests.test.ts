@@ -82,8 +82,8 @@ const validBody = (computeName: string, overrides: Record<string, unknown> = {})
   ...overrides,
 });
 
-async function createRequest(computeName: string, user = requester): Promise<RequestBody> {
-  const created = await api<RequestBody>('POST', 'compute-requests', { token: tokenOf(user), body: validBody(computeName) });
+async function createRequest(computeName: string, user = requester, overrides: Record<string, unknown> = {}): Promise<RequestBody> {
+  const created = await api<RequestBody>('POST', 'compute-requests', { token: tokenOf(user), body: validBody(computeName, overrides) });
   expect(created.status).toBe(201);
   return created.body;
 }
@@ -99,7 +99,12 @@ async function settled(id: string): Promise<RequestBody> {
   throw new Error(`compute request ${id} did not settle`);
 }
 
-function teamsMessages(): { title: string; text: string; facts: Record<string, string>; actions: { url: string }[] }[] {
+const TextRuns = z.object({ type: z.literal('RichTextBlock'), inlines: z.array(z.object({ type: z.literal('TextRun'), text: z.string() })) });
+const FactRow = z.object({ type: z.literal('ColumnSet'), columns: z.tuple([z.object({ items: z.tuple([TextRuns]) }), z.object({ items: z.tuple([TextRuns]) })]) });
+const textOf = (block: z.infer<typeof TextRuns>) => block.inlines.map((run) => run.text).join('');
+
+/** The approvers' Teams cards: title, text and facts as the card lays them out, and the sink's view of how Teams shows them. */
+function teamsMessages() {
   return emulator.sinks.deliveries('teams').map((delivery) => {
     const card = z
       .object({
@@ -108,7 +113,7 @@ function teamsMessages(): { title: string; text: string; facts: Record<string, s
             contentType: z.literal('application/vnd.microsoft.card.adaptive'),
             content: z.object({
               type: z.literal('AdaptiveCard'),
-              body: z.array(z.looseObject({ type: z.string(), text: z.string().optional(), facts: z.array(z.object({ title: z.string(), value: z.string() })).optional() })),
+              body: z.array(z.union([TextRuns, z.object({ type: z.literal('Container'), items: z.array(FactRow) })])),
               actions: z.array(z.object({ type: z.string(), url: z.string() })).optional(),
             }),
           }),
@@ -116,9 +121,11 @@ function teamsMessages(): { title: string; text: string; facts: Record<string, s
       })
       .parse(delivery.body).attachments[0]?.content;
     if (card === undefined) throw new Error('no card');
-    const texts = card.body.filter((block) => block.type === 'TextBlock').map((block) => block.text ?? '');
-    const facts = Object.fromEntries(card.body.flatMap((block) => block.facts ?? []).map((fact) => [fact.title, fact.value]));
-    return { title: texts[0] ?? '', text: texts[1] ?? '', facts, actions: card.actions ?? [] };
+    const texts = card.body.flatMap((block) => (block.type === 'RichTextBlock' ? [textOf(block)] : []));
+    const facts = Object.fromEntries(
+      card.body.flatMap((block) => (block.type === 'Container' ? block.items.map((row) => [textOf(row.columns[0].items[0]), textOf(row.columns[1].items[0])]) : [])),
+    );
+    return { title: texts[0] ?? '', text: texts.slice(1).join('\n\n'), facts, actions: card.actions ?? [], shown: delivery.teams };
   });
 }
 
@@ -179,6 +186,17 @@ describe('compute on approval: request, approve, provision', () => {
     expect(v2.status).toBe(201);
     const wrongAudience = await api<ErrorBody>('POST', 'compute-requests', { body: validBody(freshName('v2uri')), token: await mint(requester, ['ComputeRequester'], { version: 2, audience: PLAYGROUND_API.appIdUri }) });
     expect(wrongAudience.status).toBe(401);
+  });
+
+  it("a justification holding a Markdown link reaches the approvers' Teams card as text, never as a link", async () => {
+    const justification = 'Urgent: [Approve here](https://evil.example) <https://evil.example|or here> <!channel>\nFAKE approved';
+    const created = await createRequest(freshName('phish'), requester, { justification });
+    const card = messagesAbout(created.id).find((message) => message.title.includes('awaiting approval'));
+    expect(card?.text).toContain(`Justification: ${justification}`);
+    // How Teams shows it: a card it renders, whose one live link is the request's own page.
+    expect(card?.shown?.problems).toEqual([]);
+    expect(card?.shown?.links).toEqual([{ text: 'Open the request', url: `${host.url}/api/compute-requests/${created.id}` }]);
+    expect(card?.shown?.texts.some((text) => text.includes('[Approve here](https://evil.example)'))).toBe(true);
   });
 
   it('a request is created Pending, the requester cannot approve it, an approver can, and the cluster is built to policy', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { teamsCardView } from '../../dev/emulator/teamsCard.js';
 import { createBurstWindows, type BurstFailure } from '../../src/app/burstWindow.js';
 import { flushBurstWindows } from '../../src/app/flushBurstWindows.js';
 import { commandJob, fixtureEvent, startEventsTestbed, WORKSPACE_ID, type EventsTestbed } from '../helpers/eventsTestbed.js';
@@ -59,13 +60,10 @@ const failure = (jobName: string, errorText?: string): BurstFailure => ({
   studioLink: `https://ml.azure.com/runs/${jobName}`,
 });
 
-interface AdaptiveCardMessage {
-  readonly attachments: readonly { readonly content: { readonly body: readonly { readonly text?: string }[]; readonly actions?: readonly { readonly url: string }[] } }[];
-}
-
+/** A Teams message as Teams shows it: the title, the first paragraph and the one link. */
 function cardOf(body: unknown): { title: string; text: string; link: string | undefined } {
-  const content = (body as AdaptiveCardMessage).attachments[0]?.content;
-  return { title: content?.body[0]?.text ?? '', text: content?.body[1]?.text ?? '', link: content?.actions?.[0]?.url };
+  const shown = teamsCardView(body);
+  return { title: shown.texts[0] ?? '', text: shown.texts[1] ?? '', link: shown.links[0]?.url };
 }
 
 describe('RunStatusChanged (failed) → notification through amlEvents', () => {
@@ -76,6 +74,9 @@ describe('RunStatusChanged (failed) → notification through amlEvents', () => {
 
     const messages = (await bed.sink('teams')).filter((delivery) => mentions(delivery.body, 'train-1'));
     expect(messages).toHaveLength(1);
+    // A card Teams renders, whose one live link is the run in the studio.
+    expect(messages[0]?.teams?.problems).toEqual([]);
+    expect(messages[0]?.teams?.links).toEqual([{ text: 'Open in Azure ML studio', url: `https://ml.azure.com/runs/train-1?wsid=${encodeURIComponent(WORKSPACE_ID)}` }]);
     const body = messages[0]?.body as { type: string; attachments: { contentType: string; content: { type: string; actions: { url: string }[] } }[] };
     expect(body.type).toBe('message');
     expect(body.attachments[0]?.contentType).toBe('application/vnd.microsoft.card.adaptive');

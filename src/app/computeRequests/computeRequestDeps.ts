@@ -1,5 +1,6 @@
 /** Wires the compute-request use cases to the process's services: Table Storage, Azure ML, the approvals channel, telemetry. */
 import { randomUUID } from 'node:crypto';
+import { plainLog } from '../../events/forLog.js';
 import { createComputeRequestStore } from '../../integrations/computeRequestStore.js';
 import { createNotifier } from '../../integrations/notifiers/createNotifier.js';
 import type { Notifier } from '../../integrations/notifiers/notification.js';
@@ -9,7 +10,9 @@ import { createArmComputeGateway } from './armComputeGateway.js';
 import { createComputeRequestNotifier } from './computeRequestNotifications.js';
 import type { ComputeRequestDeps, ComputeRequestLog } from './computeRequestPorts.js';
 
-function createComputeRequestDeps(services: Services, log: ComputeRequestLog = console): ComputeRequestDeps {
+function createComputeRequestDeps(services: Services, consoleLog: ComputeRequestLog = console): ComputeRequestDeps {
+  // Requests carry free text (a justification) and ARM errors; every line is escaped.
+  const log = plainLog(consoleLog);
   const { policy } = services.config;
   let approvalsNotifier: Notifier | undefined;
   const channel = channelFor('approvals', policy);

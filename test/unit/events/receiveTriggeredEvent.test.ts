@@ -34,7 +34,9 @@ describe('receiveTriggeredEvent', () => {
     expect(routed.map(({ event: { kind, id, subject } }) => ({ kind, id, subject }))).toEqual([
       { kind: 'ModelRegistered', id: '831e1650-001e-001b-66ab-eeb76e069631', subject: 'models/sklearn_regression_model:20' },
     ]);
-    expect(routed[0]?.log).toBe(context);
+    // The use case logs through the invocation's log, escaped.
+    routed[0]?.log.info('from the use case\nFORGED');
+    expect(lines.at(-1)).toEqual({ level: 'information', text: 'from the use case\\u000aFORGED' });
     expect(dropped).toEqual([]);
     expect(lines.filter((line) => line.level === 'warning')).toEqual([]);
   });

@@ -16,26 +16,46 @@ const notification: Notification = {
   eventId: 'evt-9',
 };
 
+type Card = { body: Record<string, unknown>[]; actions?: Record<string, unknown>[] };
+const cardOf = (message: Record<string, unknown>): Card => (message['attachments'] as { content: Card }[])[0]?.content ?? { body: [] };
+const literal = (text: string, style: Record<string, unknown> = {}) => ({ type: 'RichTextBlock', inlines: [{ type: 'TextRun', text, ...style }] });
+
 describe('Teams Workflows message', () => {
   it('is a message with one Adaptive Card holding the title, text, facts and a link action', () => {
     const message = teamsMessage(notification);
     expect(message).toMatchObject({ type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null }] });
-    const card = (message['attachments'] as { content: Record<string, unknown> }[])[0]?.content;
+    const card = cardOf(message);
     expect(card).toMatchObject({ type: 'AdaptiveCard', version: '1.4' });
-    expect(card?.['body']).toEqual([
-      expect.objectContaining({ type: 'TextBlock', text: 'Run failed: churn / train-1', weight: 'Bolder', color: 'Attention' }),
-      expect.objectContaining({ type: 'TextBlock', text: 'Error: x < y & z > w', wrap: true }),
-      { type: 'FactSet', facts: [{ title: 'Workspace', value: 'mlw-demo' }, { title: 'Owner', value: 'mlops-team@contoso.com' }] },
+    expect(card.body).toEqual([
+      literal('Run failed: churn / train-1', { weight: 'Bolder', size: 'Medium', color: 'Attention' }),
+      literal('Error: x < y & z > w'),
+      {
+        type: 'Container',
+        items: [
+          { type: 'ColumnSet', spacing: 'Small', columns: [{ type: 'Column', width: 'auto', items: [literal('Workspace', { weight: 'Bolder' })] }, { type: 'Column', width: 'stretch', items: [literal('mlw-demo')] }] },
+          { type: 'ColumnSet', spacing: 'Small', columns: [{ type: 'Column', width: 'auto', items: [literal('Owner', { weight: 'Bolder' })] }, { type: 'Column', width: 'stretch', items: [literal('mlops-team@contoso.com')] }] },
+        ],
+      },
     ]);
-    expect(card?.['actions']).toEqual([{ type: 'Action.OpenUrl', title: 'Open in Azure ML studio', url: 'https://ml.azure.com/runs/train-1' }]);
+    expect(card.actions).toEqual([{ type: 'Action.OpenUrl', title: 'Open in Azure ML studio', url: 'https://ml.azure.com/runs/train-1' }]);
   });
 
   it('has no actions without a link and shortens very long text', () => {
-    const card = (teamsMessage({ ...notification, link: undefined, text: 'e'.repeat(5000) })['attachments'] as { content: Record<string, unknown> }[])[0]?.content;
+    const card = cardOf(teamsMessage({ ...notification, link: undefined, text: 'e'.repeat(5000) }));
     expect(card).not.toHaveProperty('actions');
-    const text = (card?.['body'] as { text: string }[])[1]?.text ?? '';
-    expect(text.length).toBe(2000);
-    expect(text.endsWith('…')).toBe(true);
+    expect(card.body[1]).toEqual(literal(`${'e'.repeat(1999)}…`));
+  });
+
+  it('keeps paragraphs (a stack trace after a sentence) as separate blocks', () => {
+    const card = cardOf(teamsMessage({ ...notification, facts: [], text: 'Run failed.\n\nTraceback:\n  line 1' }));
+    expect(card.body.slice(1)).toEqual([literal('Run failed.'), literal('Traceback:\n  line 1')]);
+  });
+
+  it('offers no button for a link that is not https, except plain http to this machine', () => {
+    for (const url of ['javascript:alert(1)', 'data:text/html,x', 'http://ml.azure.com/runs/1', 'not a url']) {
+      expect(cardOf(teamsMessage({ ...notification, link: { title: 'Open', url } }))).not.toHaveProperty('actions');
+    }
+    expect(cardOf(teamsMessage({ ...notification, link: { title: 'Open', url: 'http://127.0.0.1:7071/api/compute-requests/1' } })).actions).toHaveLength(1);
   });
 });
 
@@ -45,8 +65,14 @@ describe('Slack Block Kit message', () => {
     expect(message['text']).toBe('Run failed: churn / train-1. Error: x &lt; y &amp; z &gt; w.');
     expect(message['blocks']).toEqual([
       { type: 'header', text: { type: 'plain_text', text: 'Run failed: churn / train-1', emoji: true } },
-      { type: 'section', text: { type: 'mrkdwn', text: ':x: Error: x &lt; y &amp; z &gt; w' } },
-      { type: 'section', fields: [{ type: 'mrkdwn', text: '*Workspace*\nmlw-demo' }, { type: 'mrkdwn', text: '*Owner*\nmlops-team@contoso.com' }] },
+      { type: 'section', text: { type: 'mrkdwn', text: ':x: Error: x &lt; y &amp; z &gt; w', verbatim: true } },
+      {
+        type: 'section',
+        fields: [
+          { type: 'mrkdwn', text: '*Workspace*\nmlw-demo', verbatim: true },
+          { type: 'mrkdwn', text: '*Owner*\nmlops-team@contoso.com', verbatim: true },
+        ],
+      },
       { type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open in Azure ML studio' }, url: 'https://ml.azure.com/runs/train-1' }] },
     ]);
   });
