@@ -13,6 +13,8 @@ export interface CallRecord {
   readonly principal: string;
   /** The JSON body of a write (anything but GET), so a test or a person can see exactly what was sent. */
   readonly body?: unknown;
+  /** The request's `If-Match` / `If-None-Match` headers, when it sent any: what it asked the service to check. */
+  readonly preconditions?: Readonly<Record<string, string>>;
   /** ISO time the request arrived. */
   readonly time: string;
   readonly durationMs: number;

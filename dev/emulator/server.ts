@@ -221,6 +221,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     if (options.latencyMs && options.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
     let principal = 'anonymous';
     const sent = method === 'GET' || rawBody.length > MAX_RECORDED_BODY_BYTES ? undefined : parseBody(incoming.headers['content-type'], rawBody).body;
+    const preconditions = Object.fromEntries(
+      (['if-match', 'if-none-match'] as const).flatMap((name) => {
+        const value = incoming.headers[name];
+        return typeof value === 'string' ? [[name, value]] : [];
+      }),
+    );
     const finish = (response: EmulatorResponse): void => {
       send(outgoing, response);
       if (options.onArmExchange !== undefined && isArmPath(path)) {
@@ -240,6 +246,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         status: response.status,
         principal,
         ...(sent === undefined ? {} : { body: sent }),
+        ...(Object.keys(preconditions).length === 0 ? {} : { preconditions }),
         time: arrived.toISOString(),
         durationMs: Math.round((performance.now() - started) * 100) / 100,
       });

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { ResourceWriteSuccessEvent } from '../events/domainEvent.js';
 import { parseResourceReference } from '../events/resourceReference.js';
-import { isAppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
 import { ArmRequester, type ArmPacing } from '../azure/armRequest.js';
 import { createRemediationAdapter, type AppliedChange, type RemediationAdapter } from '../azure/remediation.js';
 import type { Notification } from '../integrations/notifiers/notification.js';
@@ -87,12 +87,27 @@ export interface GovernResult {
   readonly note?: string | undefined;
 }
 
-/** Evaluates one freshly read resource and acts on it. Transient ARM failures are thrown; a permanent write failure is a `failed` result. */
-export async function governResource(
+/**
+ * Evaluates one freshly read resource and acts on it. Transient ARM failures are thrown; a permanent write failure is
+ * a `failed` result. A write that would clobber a change made since the read (the adapter's fresh read, or ARM's
+ * 409/412) is not sent: the resource is read again and evaluated once more; a second conflict is thrown as transient,
+ * so the event is delivered again (or the next sweep looks again).
+ */
+export function governResource(
   resource: GovernedResource,
   workspace: WorkspaceResource | undefined,
   deps: GovernanceDeps,
   options: GovernOptions,
+): Promise<GovernResult> {
+  return governAttempt(resource, workspace, deps, options, 1);
+}
+
+async function governAttempt(
+  resource: GovernedResource,
+  workspace: WorkspaceResource | undefined,
+  deps: GovernanceDeps,
+  options: GovernOptions,
+  attempt: number,
 ): Promise<GovernResult> {
   let evaluation = evaluate(resource, { policy: deps.policy, ...(workspace ? { workspace } : {}), now: deps.now() });
   if (needsResourceGroupTags(evaluation, deps.policy)) {
@@ -159,6 +174,7 @@ export async function governResource(
     applied = await deps.arm.apply(resource, patch, { waitMs: deps.confirmWithinMs ?? DEFAULT_CONFIRM_WITHIN_MS });
   } catch (error) {
     await deps.remediations.release(gate.claim);
+    if (isAppError(error) && error.code === 'Conflict') return afterConflict(resource, workspace, deps, options, attempt, error.message);
     if (!isAppError(error) || error.transient) throw error;
     await audited('failed', { note: error.message });
     return { ...base, outcome: 'failed', patch, deferred, note: error.message };
@@ -174,6 +190,25 @@ export async function governResource(
   await audited('remediated', { change: applied === undefined ? undefined : { ...applied, rules }, note });
   deps.telemetry.trackEvent('ResourceRemediated', { resourceType: resource.resourceType, rules: rules.join(','), source: options.source, via: applied?.via });
   return { ...base, outcome: 'remediated', patch, applied, deferred, note };
+}
+
+/** Someone wrote the resource while it was being fixed: evaluate it as it is now, once; after that, leave it to a redelivery. */
+async function afterConflict(
+  resource: GovernedResource,
+  workspace: WorkspaceResource | undefined,
+  deps: GovernanceDeps,
+  options: GovernOptions,
+  attempt: number,
+  reason: string,
+): Promise<GovernResult> {
+  deps.telemetry.trackEvent('RemediationConflict', { resourceType: resource.resourceType, source: options.source, attempt: String(attempt) });
+  if (attempt > 1) {
+    throw new AppError('UpstreamTransient', `Writing ${resource.resourceType} '${resource.name}' conflicted twice with changes made meanwhile (${reason}); it is evaluated again on the next delivery`, {
+      module: 'enforce',
+    });
+  }
+  const fresh = resource.resourceType === 'compute' ? await deps.arm.readCompute(resource, resource.name) : await deps.arm.readWorkspace(resource);
+  return governAttempt(fresh, workspace, deps, options, attempt + 1);
 }
 
 /** Follows a long-running update for this long before returning it unconfirmed (Event Grid waits about 30 s for an answer). */

@@ -11,6 +11,11 @@
  *   (MicrosoftDocs/azure-ai-docs `how-to-create-compute-instance.md`; examples
  *   `stable/2023-04-01|2025-12-01/examples/Compute/updateIdleShutdownSetting.json`: 200, no body), then read back;
  * - a workspace's tags: the Tags API (`operation: Merge`), which touches nothing the patch does not name.
+ *
+ * None of these declares an ETag or a conditional header in its REST spec (Azure ML's computes and workspaces, the
+ * Tags API), so there is no `If-Match` to send. Instead every write is preceded by a fresh read: if the resource was
+ * written since it was evaluated (`systemData.lastModifiedAt`) or the values the write carries changed, the write is
+ * not sent and a `Conflict` says so; the caller re-reads and re-evaluates.
  *   A compute's tags are never written: ARM's tag-support table lists `workspaces / computes` as not supporting
  *   tags (they are set when the compute is created), so evaluation reports them and proposes no fix.
  *
@@ -174,6 +179,7 @@ class ArmRemediationAdapter implements RemediationAdapter {
       throw new AppError('Internal', `A patch for ${resource.resourceType} '${resource.name}' needs more than one call: ${Object.keys(patch).join(', ')}`, { module: MODULE });
     }
     const before = fieldsOf(resource, patch);
+    await this.#assertUnchanged(resource, patch);
     if (resource.resourceType === 'compute') {
       if (hasTags) throw new AppError('Internal', `A compute's tags are set when it is created; '${resource.name}' gets none written`, { module: MODULE });
       if (hasScale) return this.#updateCluster(resource, patch, before, options);
@@ -189,6 +195,22 @@ class ArmRemediationAdapter implements RemediationAdapter {
     });
     const after = { tags: pick(tagsOfTagsResource(answer.body), Object.keys(tags)) };
     return { via: 'tagsMerge', patch, before, after, result: shows(after, patch) ? 'applied' : 'ignored' };
+  }
+
+  /**
+   * Reads the resource again right before a write. A write since it was evaluated, or a change to anything the write
+   * carries (a cluster update carries all of its scale settings), is a `Conflict`: the write would clobber it.
+   */
+  async #assertUnchanged(resource: GovernedResource, patch: Patch): Promise<void> {
+    const fresh: GovernedResource = resource.resourceType === 'compute' ? await this.readCompute(resource, resource.name) : await this.readWorkspace(resource);
+    const written = (of: GovernedResource) =>
+      JSON.stringify({ ...fieldsOf(of, patch), ...(patch.scaleSettings === undefined || of.resourceType !== 'compute' ? {} : { scaleSettings: of.scaleSettings ?? {} }) });
+    const modifiedSince = fresh.lastModifiedAt !== undefined && resource.lastModifiedAt !== undefined && Date.parse(fresh.lastModifiedAt) !== Date.parse(resource.lastModifiedAt);
+    if (modifiedSince || written(fresh) !== written(resource)) {
+      throw new AppError('Conflict', `${resource.resourceType === 'compute' ? 'Compute' : 'Workspace'} '${resource.name}' changed since it was read; nothing was written`, {
+        module: MODULE,
+      });
+    }
   }
 
   /** Compute_Update with the complete scale settings, followed to its end and read back. */

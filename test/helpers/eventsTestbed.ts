@@ -3,6 +3,7 @@
  * services pointed at them (with in-memory telemetry the test can read), and optionally the offline host serving
  * the app's entry so events arrive as Event Grid delivers them.
  */
+import type { TeamsCardView } from '../../dev/emulator/teamsCard.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +53,8 @@ export interface AdoRun {
 export interface SinkDelivery {
   readonly headers: Record<string, string>;
   readonly body: unknown;
+  /** For the `teams` sink: how Teams would show the card. */
+  readonly teams?: TeamsCardView;
 }
 
 export interface TestbedOptions {

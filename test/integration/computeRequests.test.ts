@@ -138,6 +138,28 @@ async function rewriteStored(id: string, change: (request: ComputeRequest) => Co
   await store.update(change(stored.request), stored.etag);
 }
 
+/** Approved and claimed for provisioning by another instance two minutes ago, with no operation recorded. */
+async function claimedTwoMinutesAgo(id: string): Promise<void> {
+  const claimedAt = new Date(Date.now() - 120_000).toISOString();
+  await rewriteStored(id, (request) => ({
+    ...request,
+    status: 'Provisioning',
+    updatedAt: claimedAt,
+    provisioningAttempts: 1,
+    history: [
+      ...request.history,
+      { status: 'Approved', at: claimedAt, by: approver, byId: 'approver-oid' },
+      { status: 'Provisioning', at: claimedAt, by: 'aml-warden', byId: 'aml-warden' },
+    ],
+  }));
+}
+
+/** A compute PUT straight to ARM, as someone with their own access would send it (not through the app). */
+async function armPut(computeName: string, body: Record<string, unknown>) {
+  const token = (await httpsRequest(`${emulator.url}/idp/dev/token`, { method: 'POST', body: { app: 'data-engineer-cli', audience: 'https://management.azure.com' }, ca: emulator.caPem })).json<{ access_token: string }>().access_token;
+  return httpsRequest(`${emulator.url}${WORKSPACE_ID}/computes/${computeName}?api-version=2024-04-01`, { method: 'PUT', body, headers: { authorization: `Bearer ${token}` }, ca: emulator.caPem });
+}
+
 function computePuts(computeName: string): number {
   return emulator.calls().filter((call) => call.method === 'PUT' && call.path.endsWith(`/computes/${computeName}`)).length;
 }
@@ -325,22 +347,61 @@ describe('compute on approval: request, approve, provision', () => {
     const computeName = freshName('orphan');
     const created = await createRequest(computeName);
     // Another instance claimed it two minutes ago and stopped before anything reached Azure.
-    const claimedAt = new Date(Date.now() - 120_000).toISOString();
-    await rewriteStored(created.id, (request) => ({
-      ...request,
-      status: 'Provisioning',
-      updatedAt: claimedAt,
-      provisioningAttempts: 1,
-      history: [
-        ...request.history,
-        { status: 'Approved', at: claimedAt, by: approver, byId: 'approver-oid' },
-        { status: 'Provisioning', at: claimedAt, by: 'aml-warden', byId: 'aml-warden' },
-      ],
-    }));
+    await claimedTwoMinutesAgo(created.id);
     await host.invoke('computeRequestsWorker');
     const done = await settled(created.id);
     expect(done.status).toBe('Succeeded');
     expect(done.provisioningAttempts).toBe(2);
+    expect(computePuts(computeName)).toBe(1);
+  });
+
+  it('a compute someone creates under the requested name after the request was filed is left as it is, and the request fails naming it', async () => {
+    const computeName = freshName('taken');
+    const created = await createRequest(computeName);
+    // Between filing and approval, a data engineer creates a GPU cluster of that name by hand.
+    const theirs = await armPut(computeName, { location: 'eastus', tags: { owner: 'erin@contoso.com' }, properties: { computeType: 'AmlCompute', properties: { vmSize: 'Standard_NC6s_v3', scaleSettings: { maxNodeCount: 2, minNodeCount: 0 } } } });
+    expect(theirs.status).toBeLessThan(300);
+    expect((await api('POST', `compute-requests/${created.id}/approve`, { token: tokenOf(approver) })).status).toBe(200);
+    const done = await settled(created.id);
+    expect(done.status).toBe('Failed');
+    expect(done.failureReason).toContain(`the name ${computeName} was taken after the request was filed`);
+    // Their cluster is as they made it: no PUT of ours reached it.
+    expect(computePuts(computeName)).toBe(1);
+    const compute = emulator.state.get(emulatorComputeId(SUBSCRIPTION, 'rg-mlops-demo', 'mlw-demo', computeName));
+    expect(compute?.tags).toEqual({ owner: 'erin@contoso.com' });
+    expect(compute?.properties['properties']).toMatchObject({ vmSize: 'Standard_NC6s_v3' });
+    const told = messagesAbout(created.id).find((message) => message.title === `Compute could not be created: ${computeName}`);
+    expect(told?.text).toContain('was taken after the request was filed');
+  });
+
+  it('the create asks Azure not to overwrite (If-None-Match: *), and an answer that the name exists fails the request as taken', async () => {
+    const computeName = freshName('race-put');
+    const created = await createRequest(computeName);
+    // The name is free when read, and taken by the time the PUT arrives.
+    emulator.injectFault({ method: 'PUT', path: `/computes/${computeName}$`, status: 409, body: { error: { code: 'Conflict', message: `A compute named ${computeName} already exists.` } } });
+    expect((await api('POST', `compute-requests/${created.id}/approve`, { token: tokenOf(approver) })).status).toBe(200);
+    const done = await settled(created.id);
+    expect(done.status).toBe('Failed');
+    expect(done.failureReason).toContain(`the name ${computeName} was taken after the request was filed`);
+    const puts = emulator.calls().filter((call) => call.method === 'PUT' && call.path.endsWith(`/computes/${computeName}`));
+    expect(puts.map((call) => call.preconditions)).toEqual([{ 'if-none-match': '*' }]);
+  });
+
+  it('a cluster created by an attempt that died before recording it is recognised by its request tag and not created again', async () => {
+    const computeName = freshName('own');
+    const created = await createRequest(computeName);
+    // Another instance claimed it two minutes ago, sent the PUT, and stopped before recording the operation.
+    await claimedTwoMinutesAgo(created.id);
+    const sent = await armPut(computeName, { location: 'eastus', tags: { owner: requester, 'aml-warden-request': created.id }, properties: { computeType: 'AmlCompute', properties: { vmSize: 'Standard_DS3_v2', scaleSettings: { maxNodeCount: 4, minNodeCount: 0 } } } });
+    expect(sent.status).toBeLessThan(300);
+    // The timer's ticks: the cluster is still being created at first, and done by a later tick.
+    for (let tick = 0; tick < 50 && (await store.get(created.id))?.request.status === 'Provisioning'; tick += 1) {
+      await host.invoke('computeRequestsWorker');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const done = await settled(created.id);
+    expect(done.status).toBe('Succeeded');
+    expect(done.provisioningAttempts).toBe(1);
     expect(computePuts(computeName)).toBe(1);
   });
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAuditTrail } from '../../src/app/auditTrail.js';
-import { enforceResource, governanceDepsFor } from '../../src/app/enforceResource.js';
+import { enforceResource, governanceDepsFor, governResource } from '../../src/app/enforceResource.js';
 import type { Services } from '../../src/app/services.js';
 import { AppError } from '../../src/errors.js';
 import { request } from '../helpers/emulatorServices.js';
-import { RG, SUB, WORKSPACE_ID, computeIdOf, quietLog, startGovernanceKit, writeEventFor, writesTo, type GovernanceKit } from './governanceKit.js';
+import { RG, SUB, WORKSPACE_ID, WS, computeIdOf, quietLog, startGovernanceKit, writeEventFor, writesTo, type GovernanceKit } from './governanceKit.js';
 
 let kit: GovernanceKit;
 let enforcing: Services;
@@ -328,6 +328,68 @@ describe('ResourceWriteSuccess on a workspace', () => {
     const writes = writesTo(kit.emulator, WORKSPACE_ID);
     expect(writes.map((call) => `${call.method} ${call.path}`)).toEqual([`PATCH ${WORKSPACE_ID}/providers/Microsoft.Resources/tags/default`]);
     expect((await armJson('GET', WORKSPACE_ID, '2022-10-01')).body.tags).toEqual({ owner: 'mlops-team@contoso.com', environment: 'dev', extra: 'kept', 'cost-center': 'cc-from-rg' });
+  });
+});
+
+describe('writes that cannot clobber', () => {
+  const location = { subscriptionId: SUB, resourceGroup: RG, workspaceName: WS };
+
+  /** Compute_Update as a person sends it, followed until the cluster is Succeeded again. */
+  async function rescaleByHand(id: string, scaleSettings: Record<string, unknown>): Promise<void> {
+    const patched = await armJson('PATCH', id, '2024-04-01', { properties: { properties: { scaleSettings } } });
+    expect(patched.status).toBeLessThan(300);
+    for (let poll = 0; poll < 100 && (await armJson('GET', id, '2024-04-01')).body.properties.provisioningState !== 'Succeeded'; poll += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  it('a cluster someone rescaled after it was read is evaluated again as it is now: the fix keeps their node count', async () => {
+    const id = await putCluster('rescaled', wasteful, tagged);
+    const deps = governanceDepsFor(enforcing);
+    const stale = await deps.arm.readCompute(location, 'rescaled');
+    const workspace = await deps.arm.readWorkspace(location);
+    // After the read, a person lowers the cluster to 3 nodes at most.
+    await rescaleByHand(id, { minNodeCount: 2, maxNodeCount: 3, nodeIdleTimeBeforeScaleDown: 'PT2H' });
+    kit.emulator.resetCalls();
+
+    const result = await governResource(stale, workspace, deps, { source: 'event', correlationId: 'evt-rescaled' });
+
+    expect(result.outcome).toBe('remediated');
+    // One write, built from the cluster as it is now: their maxNodeCount stays.
+    expect(writesTo(kit.emulator, id).map((call) => call.body)).toEqual([{ properties: { properties: { scaleSettings: { maxNodeCount: 3, minNodeCount: 0, nodeIdleTimeBeforeScaleDown: 'PT30M' } } } }]);
+    const after = (await armJson('GET', id, '2024-04-01')).body;
+    expect(after.properties.properties.scaleSettings).toMatchObject({ minNodeCount: 0, maxNodeCount: 3, nodeIdleTimeBeforeScaleDown: 'PT30M' });
+  });
+
+  it('an update ARM refuses with 409 is re-read and evaluated once more, then written', async () => {
+    const id = await putCluster('contended', wasteful, tagged);
+    kit.emulator.resetCalls();
+    kit.emulator.injectFault({ method: 'PATCH', path: `${id}$`, status: 409, body: { error: { code: 'Conflict', message: 'Another operation is in progress on this compute.' } }, times: 1 });
+
+    const outcome = await enforceResource(writeEventFor(id), context(enforcing));
+
+    expect(outcome.reason).toContain('remediated');
+    expect(writesTo(kit.emulator, id).map((call) => call.status)).toEqual([409, 200]);
+    expect((await armJson('GET', id, '2024-04-01')).body.properties.properties.scaleSettings).toMatchObject({ minNodeCount: 0 });
+  });
+
+  it('a second conflict fails the invocation as transient, so Event Grid delivers the event again, and nothing was changed', async () => {
+    const id = await putCluster('contended-twice', wasteful, tagged);
+    kit.emulator.resetCalls();
+    kit.emulator.injectFault({ method: 'PATCH', path: `${id}$`, status: 412, body: { error: { code: 'PreconditionFailed', message: 'The resource changed.' } }, times: 2 });
+
+    const failure = await enforceResource(writeEventFor(id), context(enforcing)).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    expect(failure).toBeInstanceOf(AppError);
+    expect((failure as AppError).transient).toBe(true);
+    expect((failure as AppError).message).toContain('conflicted twice');
+    expect(writesTo(kit.emulator, id).map((call) => call.status)).toEqual([412, 412]);
+    expect((await armJson('GET', id, '2024-04-01')).body.properties.properties.scaleSettings).toMatchObject({ minNodeCount: 2 });
+    // The redelivery finds nothing in its way.
+    expect((await enforceResource(writeEventFor(id), context(enforcing))).reason).toContain('remediated');
   });
 });
 

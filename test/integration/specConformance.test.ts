@@ -73,12 +73,13 @@ beforeAll(async () => {
   const gateway = createArmComputeGateway((subscriptionId) => services.arm(subscriptionId));
   const workspace = await gateway.readWorkspace(WORKSPACE_ID);
   if (workspace === undefined) throw new Error('the playground workspace is missing');
+  expect(await gateway.findCompute(WORKSPACE_ID, 'conformance-requested')).toBeUndefined();
   const created = await gateway.beginCreate(parseWorkspace(await (await services.arm(SUB)).workspaces.get(RG, WS)), 'conformance-requested', {
     location: 'eastus',
     tags: tags,
     properties: { computeType: 'AmlCompute', properties: { vmSize: 'Standard_DS3_v2', vmPriority: 'Dedicated', scaleSettings: { minNodeCount: 0, maxNodeCount: 2, nodeIdleTimeBeforeScaleDown: 'PT30M' }, remoteLoginPortPublicAccess: 'Disabled' } },
   });
-  if (created.kind === 'running') await gateway.track(WORKSPACE_ID, 'conformance-requested', created.operationState);
+  if (created.kind === 'running' && created.operationState !== undefined) await gateway.track(WORKSPACE_ID, 'conformance-requested', created.operationState);
 
   // Model CD's reads: a model version, its job, the workspace.
   const reference = parseResourceReference(WORKSPACE_ID).workspace;

@@ -7,7 +7,9 @@ import type { AzureMachineLearningWorkspaces, ComputeResource as ArmComputeResou
 import { azureErrorFacts, fromAzureError, isTransientAzureError } from '../../azure/azureErrors.js';
 import { AppError } from '../../errors.js';
 import type { ComputeSpec } from '../../policy/computeRequestRules.js';
-import { parseArmResourceId, parseWorkspace, type WorkspaceResource } from '../../policy/resources.js';
+import { parseArmResourceId, parseWorkspace } from '../../policy/resources.js';
+import { tagValueOf } from '../../policy/tags.js';
+import { requestTagName } from './computeRequest.js';
 import type { ComputeGateway, ProvisioningProgress } from './computeRequestPorts.js';
 
 const MODULE = 'computeRequests';
@@ -51,6 +53,13 @@ function progressOfCompute(compute: ArmComputeResource, fallbackId: string): Pro
   return { kind: 'running', operationState: undefined };
 }
 
+/**
+ * Asks Azure to create, never to replace. The compute API declares no ETag or conditional headers (Compute_CreateOrUpdate
+ * in the Azure ML REST spec), so the use case reads the name right before the PUT; `If-None-Match: *` is sent as
+ * well, for a service that honours it, and an answer saying the name exists (409, 412) reads as `taken`.
+ */
+const CREATE_ONLY = { requestOptions: { customHeaders: { 'if-none-match': '*' } } };
+
 export function createArmComputeGateway(armClient: ArmClientFor): ComputeGateway {
   return {
     async readWorkspace(workspaceId) {
@@ -64,13 +73,14 @@ export function createArmComputeGateway(armClient: ArmClientFor): ComputeGateway
       }
     },
 
-    async computeExists(workspace, computeName) {
-      const client = await armClient(workspace.subscriptionId);
+    async findCompute(workspaceId, computeName) {
+      const location = locationOf(workspaceId);
+      const client = await armClient(location.subscriptionId);
       try {
-        await client.computeOperations.get(workspace.resourceGroup, workspace.workspaceName, computeName);
-        return true;
+        const compute = await client.computeOperations.get(location.resourceGroup, location.workspaceName, computeName);
+        return { requestId: tagValueOf(compute.tags ?? {}, requestTagName), progress: progressOfCompute(compute, `${workspaceId}/computes/${computeName}`) };
       } catch (error) {
-        if (azureErrorFacts(error).statusCode === 404) return false;
+        if (azureErrorFacts(error).statusCode === 404) return undefined;
         throw fromAzureError(error, `Reading compute '${computeName}'`, { module: MODULE });
       }
     },
@@ -92,11 +102,13 @@ export function createArmComputeGateway(armClient: ArmClientFor): ComputeGateway
         },
       };
       try {
-        const poller = await client.computeOperations.beginCreateOrUpdate(workspace.resourceGroup, workspace.workspaceName, computeName, parameters);
+        const poller = await client.computeOperations.beginCreateOrUpdate(workspace.resourceGroup, workspace.workspaceName, computeName, parameters, CREATE_ONLY);
         if (!poller.isDone()) return { kind: 'running', operationState: poller.toString() };
         return progressOfCompute(poller.getResult() ?? {}, computeId);
       } catch (error) {
         if (isTransientAzureError(error)) throw fromAzureError(error, `Creating compute '${computeName}'`, { module: MODULE });
+        const { statusCode } = azureErrorFacts(error);
+        if (statusCode === 409 || statusCode === 412) return { kind: 'taken' };
         return { kind: 'failed', reason: failureReasonOf(error) };
       }
     },
@@ -104,26 +116,18 @@ export function createArmComputeGateway(armClient: ArmClientFor): ComputeGateway
     async track(workspaceId, computeName, operationState) {
       const location = locationOf(workspaceId);
       const client = await armClient(location.subscriptionId);
-      const computeId = `${workspaceId}/computes/${computeName}`;
-      if (operationState !== undefined) {
-        try {
-          // Resuming sends no new PUT: the poller continues the operation the state names.
-          const poller = await client.computeOperations.beginCreateOrUpdate(location.resourceGroup, location.workspaceName, computeName, {}, {
-            resumeFrom: operationState,
-          });
-          if (!poller.isDone()) return { kind: 'running', operationState: poller.toString() };
-          return progressOfCompute(poller.getResult() ?? {}, computeId);
-        } catch (error) {
-          if (isTransientAzureError(error)) throw fromAzureError(error, `Tracking the creation of compute '${computeName}'`, { module: MODULE });
-          return { kind: 'failed', reason: failureReasonOf(error) };
-        }
-      }
       try {
-        return progressOfCompute(await client.computeOperations.get(location.resourceGroup, location.workspaceName, computeName), computeId);
+        // Resuming sends no new PUT: the poller continues the operation the state names.
+        const poller = await client.computeOperations.beginCreateOrUpdate(location.resourceGroup, location.workspaceName, computeName, {}, {
+          resumeFrom: operationState,
+        });
+        if (!poller.isDone()) return { kind: 'running', operationState: poller.toString() };
+        return progressOfCompute(poller.getResult() ?? {}, `${workspaceId}/computes/${computeName}`);
       } catch (error) {
-        if (azureErrorFacts(error).statusCode === 404) return { kind: 'missing' };
-        throw fromAzureError(error, `Reading compute '${computeName}'`, { module: MODULE });
+        if (isTransientAzureError(error)) throw fromAzureError(error, `Tracking the creation of compute '${computeName}'`, { module: MODULE });
+        return { kind: 'failed', reason: failureReasonOf(error) };
       }
     },
   };
 }
+

@@ -13,21 +13,27 @@ import type { ComputeRequest } from './computeRequest.js';
 export type ProvisioningProgress =
   | { readonly kind: 'running'; readonly operationState: string | undefined }
   | { readonly kind: 'succeeded'; readonly computeId: string }
-  | { readonly kind: 'failed'; readonly reason: string }
-  /** Tracking found no compute and no operation: the create never reached Azure. */
-  | { readonly kind: 'missing' };
+  | { readonly kind: 'failed'; readonly reason: string };
+
+/** A compute that exists under a requested name: whose it is (its `aml-warden-request` tag) and how far it has got. */
+export interface ExistingCompute {
+  /** The request that created it, from its tag; `undefined` when someone else created it. */
+  readonly requestId: string | undefined;
+  readonly progress: ProvisioningProgress;
+}
 
 export interface ComputeGateway {
   /** The workspace as ARM has it now; `undefined` when it does not exist. */
   readWorkspace(workspaceId: string): Promise<WorkspaceResource | undefined>;
-  computeExists(workspace: WorkspaceResource, computeName: string): Promise<boolean>;
-  /** Sends the create (one PUT) and returns without waiting for Azure to finish. */
-  beginCreate(workspace: WorkspaceResource, computeName: string, spec: ComputeSpec): Promise<ProvisioningProgress>;
+  /** The compute of that name as ARM has it now; `undefined` when there is none. */
+  findCompute(workspaceId: string, computeName: string): Promise<ExistingCompute | undefined>;
   /**
-   * Looks once at a create in flight: through its operation when `operationState` is known (any instance
-   * can resume it), otherwise by reading the compute.
+   * Sends the create (one PUT, only if no compute of that name exists) and returns without waiting for Azure to
+   * finish; `taken` when Azure says the name exists after all.
    */
-  track(workspaceId: string, computeName: string, operationState: string | undefined): Promise<ProvisioningProgress>;
+  beginCreate(workspace: WorkspaceResource, computeName: string, spec: ComputeSpec): Promise<ProvisioningProgress | { readonly kind: 'taken' }>;
+  /** Looks once at a create in flight, through its operation (any instance can resume it). */
+  track(workspaceId: string, computeName: string, operationState: string): Promise<ProvisioningProgress>;
 }
 
 /** Who is told what. Sending never fails the use case: a lost message is logged, the state is already stored. */

@@ -54,7 +54,7 @@ export async function createComputeRequest(
       details: violations.map((violation) => ({ target: violation.rule, message: violation.message })),
     });
   }
-  if (await deps.gateway.computeExists(workspace, input.computeName)) {
+  if ((await deps.gateway.findCompute(workspace.id, input.computeName)) !== undefined) {
     throw new AppError('Conflict', `a compute named ${input.computeName} already exists in workspace ${workspace.workspaceName}`, {
       target: 'body.computeName',
       module: MODULE,

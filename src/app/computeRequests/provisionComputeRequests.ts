@@ -3,7 +3,9 @@
  * the timer on another machine, or this one after a restart — carries on where the last one stopped:
  *
  * - `Approved` → claim it (`Provisioning`, ETag-guarded: one instance wins) → one PUT through
- *   `computeOperations.beginCreateOrUpdate` with the policy's settings and tags → the operation's state stored;
+ *   `computeOperations.beginCreateOrUpdate` with the policy's settings and tags → the operation's state stored.
+ *   The name is checked right before the PUT, which also asks for `If-None-Match: *`: a compute someone created
+ *   under that name since the request was filed is never overwritten; the request fails, naming it;
  * - `Provisioning` → resume the stored operation, look once → `Succeeded` / `Failed` with Azure's reason;
  *   a claim whose PUT never got recorded (a crash in between) is retried once it is stale.
  */
@@ -11,7 +13,7 @@ import { isAppError } from '../../errors.js';
 import { computeSpecFor, type ComputeSpec } from '../../policy/computeRequestRules.js';
 import { appActor, requestTagName, terminalStatuses, transition, type ComputeRequest } from './computeRequest.js';
 import { auditTransition } from './computeRequestAudit.js';
-import type { ComputeRequestDeps, ProvisioningProgress } from './computeRequestPorts.js';
+import type { ComputeRequestDeps, ExistingCompute, ProvisioningProgress } from './computeRequestPorts.js';
 
 /** A claim without a recorded operation is taken over after this long. */
 const staleClaimMs = 60_000;
@@ -87,15 +89,29 @@ async function claim(deps: ComputeRequestDeps, request: ComputeRequest, etag: st
   }
 }
 
+/** What a compute found under the requested name means for the request: it is ours (carry on) or the name is taken. */
+function progressOfExisting(request: ComputeRequest, existing: ExistingCompute): ProvisioningProgress {
+  if (existing.requestId === request.id) return existing.progress;
+  return { kind: 'failed', reason: nameTakenReason(request) };
+}
+
+function nameTakenReason(request: ComputeRequest): string {
+  return `the name ${request.computeName} was taken after the request was filed: a compute of that name exists in the workspace and was left as it is`;
+}
+
 async function create(deps: ComputeRequestDeps, request: ComputeRequest, etag: string): Promise<AdvanceOutcome> {
   // Re-read: location and inherited tags come from the workspace as it is now.
   const workspace = await deps.gateway.readWorkspace(request.workspaceId);
   if (workspace === undefined) return finish(deps, request, etag, { kind: 'failed', reason: 'the workspace no longer exists' });
+  // Right before the PUT: a compute created under this name since the request was filed is someone else's.
+  const existing = await deps.gateway.findCompute(request.workspaceId, request.computeName);
+  if (existing !== undefined) return finish(deps, request, etag, progressOfExisting(request, existing));
   const spec = specForRequest(
     request,
     computeSpecFor({ workspace, computeName: request.computeName, vmSize: request.vmSize, maxNodeCount: request.maxNodeCount, vmPriority: request.vmPriority }, deps.policy),
   );
-  const progress = await deps.gateway.beginCreate(workspace, request.computeName, spec);
+  const sent = await deps.gateway.beginCreate(workspace, request.computeName, spec);
+  const progress: ProvisioningProgress = sent.kind === 'taken' ? { kind: 'failed', reason: nameTakenReason(request) } : sent;
   const outcome = await finish(deps, request, etag, progress);
   return outcome === 'waiting' ? 'changed' : outcome;
 }
@@ -121,8 +137,8 @@ async function advanceComputeRequest(deps: ComputeRequestDeps, id: string): Prom
   // Claimed, but no operation recorded: the claimer is sending the PUT, or died before recording it. Nothing
   // writes the request between the claim and recording its operation, so `updatedAt` is the claim's time.
   if (deps.now().getTime() - Date.parse(request.updatedAt) < staleClaimMs) return 'waiting';
-  const seen = await deps.gateway.track(request.workspaceId, request.computeName, undefined);
-  if (seen.kind !== 'missing') return finish(deps, request, etag, seen);
+  const existing = await deps.gateway.findCompute(request.workspaceId, request.computeName);
+  if (existing !== undefined) return finish(deps, request, etag, progressOfExisting(request, existing));
   if (request.provisioningAttempts >= maxProvisioningAttempts) {
     return finish(deps, request, etag, { kind: 'failed', reason: `the cluster could not be created after ${request.provisioningAttempts} attempts` });
   }
