@@ -1,11 +1,12 @@
 /**
- * GET /api/health — liveness plus a configuration summary without secrets. Invalid configuration
- * answers 503 with the message naming the setting or policy path, so a misconfigured app says why
- * instead of failing every invocation obscurely.
+ * GET /api/health — liveness for anyone; for an operator's token, a configuration summary without secrets. Invalid
+ * configuration answers 503 naming the setting (and, to operators and in the log, why), so a misconfigured app says
+ * so instead of failing every invocation obscurely.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type { Config } from '../config.js';
-import { isAppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
+import { httpHandler } from '../http/httpHandler.js';
 
 /** The functions this app registers (infra and Event Grid subscriptions point at these names); a test holds it to the registrations. */
 export const appFunctionNames = [
@@ -25,8 +26,16 @@ export const appFunctionNames = [
 
 const noStore = { 'cache-control': 'no-store' };
 
-/** The health answer for whatever `readConfig` yields: 200 with the summary, or 503 naming what is wrong. */
-export async function healthReport(readConfig: () => Config, log: Pick<InvocationContext, 'error'>): Promise<HttpResponseInit> {
+/** Who asks: anyone (liveness only), or a caller whose token holds the `Operator` app role (the full report). */
+export type HealthAudience = 'anonymous' | 'operator';
+
+/**
+ * The health answer for whatever `readConfig` yields. Anyone gets liveness: `status` and `version`, and when the
+ * configuration is invalid a 503 with the error's code and the setting it names. The configuration summary (Key
+ * Vault, issuer, secret names, CD targets), the policy summary, telemetry counts and the error's message are for
+ * operators only.
+ */
+export async function healthReport(readConfig: () => Config, log: Pick<InvocationContext, 'error'>, audience: HealthAudience = 'operator'): Promise<HttpResponseInit> {
   // Imported here, not at the top: the entry must load without the config reader's dependencies.
   const [{ describeConfig, readAppVersion }, { summarizePolicy }, { peekServices }] = await Promise.all([
     import('../config.js'),
@@ -35,12 +44,14 @@ export async function healthReport(readConfig: () => Config, log: Pick<Invocatio
   ]);
   try {
     const config = readConfig();
+    const version = readAppVersion(config.appRoot);
+    if (audience === 'anonymous') return { status: 200, jsonBody: { status: 'ok', version }, headers: noStore };
     const telemetry = peekServices()?.telemetry.snapshot();
     return {
       status: 200,
       jsonBody: {
         status: 'ok',
-        version: readAppVersion(config.appRoot),
+        version,
         functions: appFunctionNames,
         config: describeConfig(config),
         policy: { source: config.settings.policyPath, mode: config.policy.mode, ...summarizePolicy(config.policy) },
@@ -52,16 +63,38 @@ export async function healthReport(readConfig: () => Config, log: Pick<Invocatio
     if (isAppError(error)) {
       log.error(`Configuration is invalid: ${error.message}`);
       const target = error.target === undefined ? {} : { target: error.target };
-      return { status: 503, jsonBody: { status: 'error', error: { code: error.code, message: error.message, ...target } }, headers: noStore };
+      const message = audience === 'operator' ? { message: error.message } : {};
+      return { status: 503, jsonBody: { status: 'error', error: { code: error.code, ...message, ...target } }, headers: noStore };
     }
     log.error('Configuration could not be loaded', error);
     return { status: 503, jsonBody: { status: 'error', error: { code: 'Internal', message: 'Configuration could not be loaded' } }, headers: noStore };
   }
 }
 
-export async function healthHandler(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+/**
+ * Without an `Authorization` header: liveness. With one: the token must be valid for this API (401) and hold the
+ * `Operator` app role (403), a person's or a monitoring application's. When the configuration cannot be read there
+ * is no token validation to ask, so everyone gets the liveness answer and the message is in the log.
+ */
+async function handleHealth(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const { getConfig } = await import('../config.js');
-  return healthReport(getConfig, context);
+  if (request.headers.get('authorization') === null) return healthReport(getConfig, context, 'anonymous');
+  let config: Config;
+  try {
+    config = getConfig();
+  } catch {
+    return healthReport(getConfig, context, 'anonymous');
+  }
+  const auth = config.settings.auth;
+  if (auth === undefined) {
+    throw new AppError('Unauthorized', 'this app validates no tokens (AML_WARDEN_AUTH_TENANT_ID and AML_WARDEN_AUTH_CLIENT_ID are not set)', { target: 'authorization', module: 'health' });
+  }
+  const [{ verifyBearer }, { appRoles, requireRole }, { getServices }] = await Promise.all([import('../http/verifyBearer.js'), import('../http/principal.js'), import('../app/services.js')]);
+  const services = await getServices();
+  requireRole(await verifyBearer(request, auth, (url) => services.http.getJson(url)), appRoles.operator);
+  return healthReport(getConfig, context, 'operator');
 }
+
+export const healthHandler = httpHandler(handleHealth);
 
 app.http('health', { route: 'health', methods: ['GET'], authLevel: 'anonymous', handler: healthHandler });

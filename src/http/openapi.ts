@@ -138,9 +138,14 @@ export const apiOperations: readonly ApiOperation[] = [
     method: 'GET',
     operationId: 'getHealth',
     route: 'health',
-    summary: 'Liveness and a configuration summary without secrets.',
+    summary: 'Liveness (status and version) for anyone; with a token holding the Operator role, the configuration, policy and telemetry summary (no secrets).',
     roles: [],
-    responses: { 200: 'Healthy, with the configuration summary.', 503: 'The configuration is invalid; the body says which setting.' },
+    responses: {
+      200: 'Healthy: status and version, and for an Operator the summaries.',
+      401: 'Error',
+      403: 'Error',
+      503: 'The configuration is invalid; the body names the setting (an Operator also gets the message).',
+    },
   },
   {
     functionName: 'openapi',

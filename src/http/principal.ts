@@ -19,6 +19,8 @@ export interface Principal {
 export const appRoles = {
   computeRequester: 'ComputeRequester',
   computeApprover: 'ComputeApprover',
+  /** Reads the full health report (configuration, policy and telemetry summary): people and monitoring apps alike. */
+  operator: 'Operator',
 } as const;
 
 /** Throws `Forbidden` unless the principal holds the app role (any of them, when several are given). */

@@ -97,6 +97,10 @@ describe('the app\u2019s own pipeline', () => {
     ];
     expect(order.every((index) => index >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
+    // Health is liveness only for anonymous callers; the new code is in place when it reports the zip's version.
+    const healthCheck = commands.find((command) => command.includes('/api/health')) ?? '';
+    expect(healthCheck).toContain('unzip -p out/aml-warden.zip package.json');
+    expect(healthCheck).toMatch(/jq -r \.version health\.json\)" = "\$expected"/);
     const deployZip = usesOf(parsed).find((step) => step.uses.startsWith('Azure/functions-action@'));
     expect(deployZip?.with).toMatchObject({ sku: 'flexconsumption', package: 'out/aml-warden.zip' });
   });

@@ -13,6 +13,7 @@ import { createHttpClient } from '../../src/integrations/httpClient.js';
 import { createSecretStore } from '../../src/integrations/secrets.js';
 import { localAzureSettings } from '../../dev/localAzureSettings.js';
 import { appErrorOf } from '../helpers/appErrors.js';
+import { request } from '../helpers/emulatorServices.js';
 
 const SUBSCRIPTION = '11111111-1111-1111-1111-111111111111';
 
@@ -227,9 +228,27 @@ describe('GET /api/health on the offline host with the playground settings', () 
     setServicesForProcess(services);
   });
 
-  it('answers 200 with the configuration summary, the policy summary and the telemetry counts, without secrets', async () => {
-    services.telemetry.trackMetric('EventsDropped', 2);
+  const tokenFor = async (body: Record<string, unknown>) =>
+    (await request(`${emulator.url}/idp/dev/token`, { method: 'POST', body, ca: emulator.caPem })).json<{ access_token: string }>().access_token;
+
+  it('answers anyone with liveness only: the status and the version, nothing about its settings', async () => {
     const response = await fetch(`${host.url}/api/health`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual(['status', 'version']);
+    expect(body['status']).toBe('ok');
+  });
+
+  it('refuses a token without the Operator role (403) and one it cannot validate (401)', async () => {
+    const requester = await tokenFor({ user: 'alice@contoso.com', roles: ['ComputeRequester'] });
+    expect((await fetch(`${host.url}/api/health`, { headers: { authorization: `Bearer ${requester}` } })).status).toBe(403);
+    expect((await fetch(`${host.url}/api/health`, { headers: { authorization: 'Bearer not-a-token' } })).status).toBe(401);
+  });
+
+  it('answers an Operator with the configuration summary, the policy summary and the telemetry counts, without secrets', async () => {
+    services.telemetry.trackMetric('EventsDropped', 2);
+    const operator = await tokenFor({ app: 'monitoring', roles: ['Operator'] });
+    const response = await fetch(`${host.url}/api/health`, { headers: { authorization: `Bearer ${operator}` } });
     expect(response.status).toBe(200);
     const text = await response.text();
     const body = JSON.parse(text) as { status: string; config: Record<string, unknown>; policy: Record<string, unknown>; telemetry: { metrics: Record<string, { sum: number }> } };

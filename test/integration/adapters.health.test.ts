@@ -47,6 +47,23 @@ describe('health report', () => {
     expect((response.jsonBody as { policy: unknown }).policy).toMatchObject({ source: 'policy/default.yaml', mode: 'audit' });
   });
 
+  it('tells anyone only the status and the version', async () => {
+    const { context: invocation } = context();
+    const env = { AML_WARDEN_POLICY: 'policy/playground.yaml', AML_WARDEN_STATE_CONNECTION_STRING: AZURITE };
+    const response = await healthReport(() => loadConfig(env, { appRoot: repositoryRoot }), invocation, 'anonymous');
+    expect(response).toMatchObject({ status: 200, jsonBody: { status: 'ok', version: readAppVersion(repositoryRoot) } });
+    expect(Object.keys(response.jsonBody as object).sort()).toEqual(['status', 'version']);
+  });
+
+  it('tells anyone which setting is invalid, but only the log and operators why', async () => {
+    const { context: invocation, errors } = context();
+    const env = { AML_WARDEN_ARM_ENDPOINT: 'http://management.azure.com', AML_WARDEN_STATE_CONNECTION_STRING: AZURITE };
+    const response = await healthReport(() => loadConfig(env, { appRoot: repositoryRoot }), invocation, 'anonymous');
+    expect(response.status).toBe(503);
+    expect(response.jsonBody).toEqual({ status: 'error', error: { code: 'ConfigurationError', target: 'AML_WARDEN_ARM_ENDPOINT' } });
+    expect(errors.join('\n')).toContain('AML_WARDEN_ARM_ENDPOINT: must be an https URL');
+  });
+
   it('answers 503 naming the setting when the configuration is invalid, and logs it', async () => {
     const { context: invocation, errors } = context();
     const env = { AML_WARDEN_ARM_ENDPOINT: 'http://management.azure.com', AML_WARDEN_STATE_CONNECTION_STRING: AZURITE };

@@ -480,7 +480,8 @@ describe('compute on approval: request, approve, provision', () => {
   });
 
   it('every request and decision is counted in telemetry', async () => {
-    const health = await api<{ telemetry?: { events: Record<string, number> } }>('GET', 'health');
+    const operator = (await httpsRequest(`${emulator.url}/idp/dev/token`, { method: 'POST', body: { app: 'monitoring', roles: ['Operator'] }, ca: emulator.caPem })).json<{ access_token: string }>().access_token;
+    const health = await api<{ telemetry?: { events: Record<string, number> } }>('GET', 'health', { token: operator });
     expect(health.status).toBe(200);
     const events = health.body.telemetry?.events ?? {};
     for (const name of ['ComputeRequestCreated', 'ComputeRequestApproved', 'ComputeRequestRejected', 'ComputeRequestExpired', 'ComputeRequestSucceeded', 'ComputeRequestFailed']) {
