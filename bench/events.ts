@@ -78,7 +78,7 @@ export async function measureEvents(root: string, options: EventsBenchOptions = 
       // Each version's copies sit together, so with 50 workers they arrive concurrently, as redeliveries can.
       const deliveries = names.flatMap((model, index) => Array.from({ length: options.copies }, () => modelRegisteredEvent(`bench-${index}`, model)));
       // Warm-up is not measured: one delivery that starts nothing (no such version) loads the use cases and SDKs.
-      await deliverToAmlEvents(host.url, modelRegisteredEvent('warm-up', { name: 'none', version: '1' }));
+      await deliverToAmlEvents(host.eventGridUrl('amlEvents'), modelRegisteredEvent('warm-up', { name: 'none', version: '1' }));
       emulator.resetCalls();
 
       log(`delivering ${deliveries.length} events, ${options.concurrency} at once`);
@@ -91,7 +91,7 @@ export async function measureEvents(root: string, options: EventsBenchOptions = 
           const event = deliveries[next++];
           for (let attempt = 0; ; attempt += 1) {
             const sent = performance.now();
-            const status = await deliverToAmlEvents(host.url, event);
+            const status = await deliverToAmlEvents(host.eventGridUrl('amlEvents'), event);
             latencies.push(performance.now() - sent);
             if (status === 200) break;
             redeliveries += 1;
@@ -161,9 +161,9 @@ export function modelRegisteredEvent(id: string, model: ModelVersionName): Recor
   };
 }
 
-/** POSTs one event to `amlEvents` as Event Grid delivers it; returns the host's status. */
-export async function deliverToAmlEvents(hostUrl: string, event: unknown): Promise<number> {
-  const response = await fetch(`${hostUrl}/runtime/webhooks/eventgrid?functionName=amlEvents`, {
+/** POSTs one event to `amlEvents` as Event Grid delivers it, to its webhook URL (with the system key); returns the host's status. */
+export async function deliverToAmlEvents(webhookUrl: string, event: unknown): Promise<number> {
+  const response = await fetch(webhookUrl, {
     method: 'POST',
     headers: { 'aeg-event-type': 'Notification', 'content-type': 'application/json' },
     body: JSON.stringify([event]),

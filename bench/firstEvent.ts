@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { startAzurite } from '../dev/azurite.js';
 import { startEmulator, type RunningEmulator } from '../dev/emulator/server.js';
+import { eventGridWebhookUrl, readOrCreateHostKeys, type HostKeys } from '../dev/host/hostKeys.js';
 import { onEachLine } from '../dev/outputLines.js';
 import { findFreePort, LOOPBACK } from '../dev/ports.js';
 import { playgroundEnvironment } from '../dev/start.js';
@@ -88,6 +89,8 @@ export async function measureFirstEvent(root: string, runs = 10, log: (line: str
     const caFile = join(appRoot, 'emulator-ca.pem');
     writeFileSync(caFile, emulator.caPem);
     writeFileSync(join(appRoot, 'policy.yaml'), retrainedModelsPolicy(emulator.url));
+    const keysFile = join(appRoot, 'host-keys.json');
+    readOrCreateHostKeys(keysFile);
     const env = playgroundEnvironment(
       // Settings the playground's local.settings.json gives the app besides the addresses this fills in.
       { AML_WARDEN_POLICY: join(appRoot, 'policy.yaml') },
@@ -108,7 +111,7 @@ export async function measureFirstEvent(root: string, runs = 10, log: (line: str
       for (let i = 0; i < variants.length; i++) {
         const variant = variants[(round + i) % variants.length] as FirstEventVariant;
         const pair = [models[nextModel++], models[nextModel++]] as [ModelVersionName, ModelVersionName];
-        const measured = await runOnce({ root, hostMain, entry: variant.entry, env, emulator, models: pair });
+        const measured = await runOnce({ root, hostMain, entry: variant.entry, env, emulator, models: pair, keysFile });
         if (round > 0) times.get(variant.name)?.push(measured);
       }
       log(round === 0 ? 'warm-up round done' : `round ${round}/${runs} done`);
@@ -142,6 +145,8 @@ interface RunInput {
   readonly env: Readonly<Record<string, string>>;
   readonly emulator: RunningEmulator;
   readonly models: readonly [ModelVersionName, ModelVersionName];
+  /** The host's keys, shared by every process so the webhook URL stays the same. */
+  readonly keysFile: string;
 }
 
 /** One fresh host process: spawn → listening, first delivery, second delivery; the process is gone on return. */
@@ -149,7 +154,8 @@ async function runOnce(input: RunInput): Promise<RunTimes> {
   const port = await findFreePort();
   const hostUrl = `http://${LOOPBACK}:${port}`;
   const started = performance.now();
-  const child = spawn(process.execPath, [input.hostMain, '--port', String(port), '--entry', input.entry, '--no-timers'], {
+  const keys = readOrCreateHostKeys(input.keysFile);
+  const child = spawn(process.execPath, [input.hostMain, '--port', String(port), '--entry', input.entry, '--no-timers', '--keys-file', input.keysFile], {
     cwd: input.root,
     env: { ...process.env, NODE_OPTIONS: '', ...input.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -162,8 +168,8 @@ async function runOnce(input: RunInput): Promise<RunTimes> {
   try {
     await listening(child, output);
     const listeningMs = performance.now() - started;
-    const first = await timedDelivery(hostUrl, input.models[0], input.emulator, output);
-    const second = await timedDelivery(hostUrl, input.models[1], input.emulator, output);
+    const first = await timedDelivery(hostUrl, keys, input.models[0], input.emulator, output);
+    const second = await timedDelivery(hostUrl, keys, input.models[1], input.emulator, output);
     return {
       listeningMs,
       firstEventMs: first.elapsedMs,
@@ -201,9 +207,15 @@ async function listening(child: ChildProcess, output: string[]): Promise<void> {
 }
 
 /** POSTs a version's ModelRegistered delivery (it must be answered 200): its latency, and whether it started the version's run. */
-async function timedDelivery(hostUrl: string, model: ModelVersionName, emulator: RunningEmulator, output: readonly string[]): Promise<{ elapsedMs: number; started: boolean }> {
+async function timedDelivery(
+  hostUrl: string,
+  keys: HostKeys,
+  model: ModelVersionName,
+  emulator: RunningEmulator,
+  output: readonly string[],
+): Promise<{ elapsedMs: number; started: boolean }> {
   const sent = performance.now();
-  const status = await deliverToAmlEvents(hostUrl, modelRegisteredEvent(`first-event-${model.version}`, model));
+  const status = await deliverToAmlEvents(eventGridWebhookUrl(hostUrl, 'amlEvents', keys), modelRegisteredEvent(`first-event-${model.version}`, model));
   const elapsedMs = performance.now() - sent;
   if (status !== 200) throw new Error(`the delivery of ${model.name}:${model.version} answered ${status}: ${tail(output)}`);
   const started = emulator.devops

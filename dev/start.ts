@@ -11,6 +11,7 @@ import { startAzurite, type AzuriteHandle } from './azurite.js';
 import type { EventSubscription } from './emulator/eventgrid.js';
 import { LOCAL_TENANT_ID, PLAYGROUND_API } from './emulator/idp.js';
 import { startEmulator } from './emulator/server.js';
+import { eventGridWebhookUrl, HOST_KEYS_FILE, readOrCreateHostKeys, type HostKeys } from './host/hostKeys.js';
 import { onEachLine } from './outputLines.js';
 import { DEFAULT_DEV_PORTS, DEV_PORT_SETTINGS, LOOPBACK, ensurePortFree, findFreePort, readDevPorts, waitForListening } from './ports.js';
 
@@ -40,6 +41,8 @@ export interface Playground {
   readonly caFile: string;
   readonly azurite: Pick<AzuriteHandle, 'tableUrl' | 'port' | 'reused' | 'pid'>;
   readonly runner: AppRunner;
+  /** The app host's master and system keys (`.aml-warden/dev/host-keys.json`). */
+  readonly keysFile: string;
   /** Processes started for the playground (Azurite, the app), for supervision and checks. */
   readonly pids: readonly number[];
   /** Resolves with the reason when the app's process ends on its own. */
@@ -59,8 +62,8 @@ export const AML_EVENT_TYPES = [
  * The playground's Event Grid subscriptions, as `infra/` creates them: ResourceWriteSuccess to `resourceEvents`;
  * the Azure ML events to `amlEvents`, RunStatusChanged — raised on every status change — only when it failed.
  */
-export function playgroundEventSubscriptions(appUrl: string): EventSubscription[] {
-  const eventgrid = (functionName: string): string => `${appUrl}/runtime/webhooks/eventgrid?functionName=${functionName}`;
+export function playgroundEventSubscriptions(appUrl: string, keys: HostKeys): EventSubscription[] {
+  const eventgrid = (functionName: string): string => eventGridWebhookUrl(appUrl, functionName, keys);
   return [
     { endpoint: eventgrid('resourceEvents'), eventTypes: ['Microsoft.Resources.ResourceWriteSuccess'], functionName: 'resourceEvents' },
     { endpoint: eventgrid('amlEvents'), eventTypes: [...AML_EVENT_TYPES], functionName: 'amlEvents' },
@@ -208,6 +211,9 @@ export async function startPlayground(options: StartPlaygroundOptions = {}): Pro
   // The emulator's Event Grid subscriptions need the app's address before the app starts.
   const appPort = requestedAppPort === 0 ? await findFreePort() : requestedAppPort;
   const appUrl = `http://${LOOPBACK}:${appPort}`;
+  // The host's keys, kept across restarts like Azure keeps them: the Event Grid webhook needs its system key.
+  const keysFile = join(cwd, '.aml-warden', 'dev', HOST_KEYS_FILE);
+  const keys = readOrCreateHostKeys(keysFile);
 
   const cleanups: (() => Promise<void>)[] = [];
   const stopAll = async (): Promise<void> => {
@@ -235,7 +241,7 @@ export async function startPlayground(options: StartPlaygroundOptions = {}): Pro
       port: requestedEmulatorPort,
       seed: 'playground',
       certDir: join(cwd, '.aml-warden', 'dev'),
-      eventSubscriptions: playgroundEventSubscriptions(appUrl),
+      eventSubscriptions: playgroundEventSubscriptions(appUrl, keys),
       log: (line: string) => log(`[emulator] ${line}`),
     });
     cleanups.push(() => emulator.close());
@@ -248,13 +254,14 @@ export async function startPlayground(options: StartPlaygroundOptions = {}): Pro
       azuriteConnectionString: azurite.connectionString,
       azuriteTableUrl: azurite.tableUrl,
     });
-    const app = spawnApp(runner, { cwd, distDir, port: appPort, env, log });
+    const app = spawnApp(runner, { cwd, distDir, port: appPort, env, log, keysFile });
     cleanups.push(() => app.stop());
     await waitForListening(appPort, { timeoutMs, label: 'The Functions app', abortReason: app.exitReason });
 
     const pids = [azurite.pid, app.pid].filter((pid): pid is number => pid !== undefined);
     return {
       appUrl,
+      keysFile,
       emulatorUrl: emulator.url,
       caFile,
       azurite: { tableUrl: azurite.tableUrl, port: azurite.port, reused: azurite.reused, pid: azurite.pid },
@@ -278,12 +285,15 @@ interface AppProcess {
 
 function spawnApp(
   runner: AppRunner,
-  input: { cwd: string; distDir: string; port: number; env: Record<string, string>; log: (line: string) => void },
+  input: { cwd: string; distDir: string; port: number; env: Record<string, string>; log: (line: string) => void; keysFile: string },
 ): AppProcess {
   const [command, args] =
     runner === 'func'
       ? ['func', ['start', '--port', String(input.port)]]
-      : [process.execPath, [join(input.distDir, 'dev', 'host', 'main.js'), '--port', String(input.port), '--entry', join(input.distDir, 'src', 'index.js')]];
+      : [
+          process.execPath,
+          [join(input.distDir, 'dev', 'host', 'main.js'), '--port', String(input.port), '--entry', join(input.distDir, 'src', 'index.js'), '--keys-file', input.keysFile],
+        ];
   // Its own process group: Core Tools starts a worker of its own, and stopping the group leaves no orphan.
   const child = spawn(command, args, {
     cwd: input.cwd,
@@ -347,14 +357,15 @@ function superviseChild(child: ChildProcess, name: string, log: (line: string) =
 }
 
 /** What `npm start` prints once everything listens. */
-export function describePlayground(playground: Pick<Playground, 'appUrl' | 'emulatorUrl' | 'caFile' | 'azurite' | 'runner'>, cwd: string): string[] {
+export function describePlayground(playground: Pick<Playground, 'appUrl' | 'emulatorUrl' | 'caFile' | 'azurite' | 'runner' | 'keysFile'>, cwd: string): string[] {
   const caFile = relative(cwd, playground.caFile) || playground.caFile;
   const idpOption = playground.emulatorUrl === DEFAULT_EMULATOR_URL ? '' : ` --idp ${playground.emulatorUrl}/idp`;
   return [
     '',
     'aml-warden playground is running',
     `  app        ${playground.appUrl}  (${playground.runner === 'func' ? 'Azure Functions Core Tools' : 'offline host'})`,
-    `  functions  ${playground.appUrl}/api/...   Event Grid: ${playground.appUrl}/runtime/webhooks/eventgrid?functionName=<name>`,
+    `  functions  ${playground.appUrl}/api/...   Event Grid: ${playground.appUrl}/runtime/webhooks/eventgrid?functionName=<name>&code=<key>`,
+    `  host keys  ${relative(cwd, playground.keysFile) || playground.keysFile}  (the webhook's eventgrid_extension system key, the admin API's master key)`,
     `  emulator   ${playground.emulatorUrl}  (ARM, Azure DevOps, GitHub, sinks, identity provider, Key Vault; CA ${caFile})`,
     `  azurite    ${playground.azurite.tableUrl}${playground.azurite.reused ? '  (already running, reused)' : ''}`,
     '',

@@ -3,9 +3,10 @@
  * `@azure/functions-core` API this host provides) and serves what it registered with Core Tools' paths:
  *
  * - HTTP triggers under `/api/<route>`;
- * - Event Grid triggers at `POST /runtime/webhooks/eventgrid?functionName=NAME`;
- * - `POST /admin/functions/NAME` `{"input": "..."}` → 202, runs any non-HTTP function;
- * - `GET /admin/functions` (binding metadata), `GET /admin/host/status`;
+ * - Event Grid triggers at `POST /runtime/webhooks/eventgrid?functionName=NAME&code=KEY` (the `eventgrid_extension`
+ *   system key, as in Azure; see `hostKeys.ts`);
+ * - with the master key: `POST /admin/functions/NAME` `{"input": "..."}` → 202, runs any non-HTTP function;
+ *   `GET /admin/functions` (binding metadata), `GET /admin/host/status`, `GET /admin/host/systemkeys/NAME`;
  * - timer triggers on their NCRONTAB schedules.
  *
  * One app per process: module caching means an entry registers its functions once, so every host started in
@@ -20,6 +21,7 @@ import { z } from 'zod';
 import { coreRegistry, HOST_VERSION, installCoreApi, type CoreRegistry } from './coreApi.js';
 import type { AppStartContext, HookContext, HookData, RpcInvocationResponse, RpcLogLevel, RpcTypedData } from './coreTypes.js';
 import { readEventGridDelivery, type EventGridEvent } from './eventGridDelivery.js';
+import { EVENT_GRID_SYSTEM_KEY, eventGridWebhookUrl, isAcceptedKey, newHostKeys, presentedKey, type HostKeys } from './hostKeys.js';
 import { FunctionInvocationError, FunctionInvoker, timestamped, type HostLog } from './functionInvoker.js';
 import { describeHostedFunction, hostFunction, httpFunctionUrl, type HostedFunction } from './hostedFunction.js';
 import { HttpRouteTable } from './httpRouteTable.js';
@@ -41,6 +43,8 @@ export interface StartHostOptions {
   readonly timers?: boolean;
   /** Default `api`, like host.json's `extensions.http.routePrefix`. */
   readonly routePrefix?: string;
+  /** The master and system keys; default: fresh random ones. */
+  readonly keys?: HostKeys;
 }
 
 /** What a programmatic invocation produced. */
@@ -57,6 +61,9 @@ export interface FunctionsHost {
   readonly url: string;
   readonly port: number;
   readonly functions: readonly HostedFunction[];
+  readonly keys: HostKeys;
+  /** The Event Grid webhook of a function, with its system key: what an Event Grid subscription's endpoint holds. */
+  eventGridUrl(functionName: string): string;
   /**
    * Runs a non-HTTP function now and waits for it: `input` is the trigger's value (an event object for Event
    * Grid, a string for generic triggers; timers get the host's timer info when it is omitted).
@@ -140,6 +147,7 @@ function appHookContext(registry: CoreRegistry): HookContext {
 export async function startHost(options: StartHostOptions): Promise<FunctionsHost> {
   const log: HostLog = options.log ?? ((line) => process.stdout.write(`${line}\n`));
   const routePrefix = (options.routePrefix ?? 'api').replace(/^\/+|\/+$/g, '');
+  const keys = options.keys ?? newHostKeys();
   for (const [name, value] of Object.entries(options.env ?? {})) process.env[name] = value;
 
   const registry = coreRegistry();
@@ -193,6 +201,15 @@ export async function startHost(options: StartHostOptions): Promise<FunctionsHos
     const lower = path.toLowerCase();
     const method = requestMethod(request);
 
+    if (lower === '/admin' || lower.startsWith('/admin/')) {
+      if (!isAcceptedKey(presentedKey(url, request.headers), [keys.masterKey])) return sendEmpty(response, 401);
+    }
+    const systemKey = /^\/admin\/host\/systemkeys\/([^/]+)\/?$/i.exec(path);
+    if (systemKey !== null && method === 'GET') {
+      const name = decodeURIComponent(systemKey[1] ?? '');
+      const value = keys.systemKeys[name];
+      return value === undefined ? sendEmpty(response, 404) : sendJson(response, 200, { name, value });
+    }
     if (lower === '/admin/host/status' && method === 'GET') {
       return sendJson(response, 200, { id: hostId, state: 'Running', version: HOST_VERSION, processUptime: Math.round(process.uptime() * 1000) });
     }
@@ -208,6 +225,7 @@ export async function startHost(options: StartHostOptions): Promise<FunctionsHos
       return adminInvoke(fn, await readBody(request), response);
     }
     if (lower === '/runtime/webhooks/eventgrid' || lower === '/runtime/webhooks/eventgrid/') {
+      if (!isAcceptedKey(presentedKey(url, request.headers), [keys.systemKeys[EVENT_GRID_SYSTEM_KEY], keys.masterKey])) return sendEmpty(response, 401);
       return eventGridWebhook(request, url, response);
     }
     const prefix = routePrefix === '' ? '/' : `/${routePrefix.toLowerCase()}`;
@@ -339,6 +357,8 @@ export async function startHost(options: StartHostOptions): Promise<FunctionsHos
     url: baseUrl,
     port: address.port,
     functions,
+    keys,
+    eventGridUrl: (functionName) => eventGridWebhookUrl(baseUrl, functionName, keys),
     async invoke(name: string, input?: unknown): Promise<InvocationResult> {
       const fn = findFunction(name);
       if (fn === undefined) throw new Error(`No function named '${name}'`);

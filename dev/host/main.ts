@@ -1,10 +1,11 @@
 /**
- * `node dist/dev/host/main.js [--port 7071] [--entry dist/src/index.js] [--host 127.0.0.1] [--no-timers]`:
+ * `node dist/dev/host/main.js [--port 7071] [--entry dist/src/index.js] [--host 127.0.0.1] [--no-timers] [--keys-file FILE]`:
  * the offline Functions host as a process, with the app settings it inherits from its environment.
  * Prints the functions and their URLs like Core Tools and stops cleanly on SIGINT/SIGTERM.
  */
 import { HOST_USAGE, parseHostCommandLine, type HostCommandLine } from './hostCommandLine.js';
 import { describeFunctions, startHost } from './host.js';
+import { readOrCreateHostKeys } from './hostKeys.js';
 
 async function main(): Promise<void> {
   let commandLine: HostCommandLine;
@@ -15,7 +16,13 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const host = await startHost({ entry: commandLine.entry, port: commandLine.port, host: commandLine.host, timers: commandLine.timers });
+  const host = await startHost({
+    entry: commandLine.entry,
+    port: commandLine.port,
+    host: commandLine.host,
+    timers: commandLine.timers,
+    ...(commandLine.keysFile === undefined ? {} : { keys: readOrCreateHostKeys(commandLine.keysFile) }),
+  });
   const lines = describeFunctions(host).map((line) => `  ${line}`);
   process.stdout.write(`\nFunctions:\n\n${lines.length > 0 ? lines.join('\n') : '  (none)'}\n\n`);
 

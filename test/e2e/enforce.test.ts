@@ -17,7 +17,7 @@ let services: Services;
 beforeAll(async () => {
   host = await startHost({ entry: join(import.meta.dirname, '..', '..', 'src', 'functions', 'resourceEvents.ts'), port: 0, timers: false, log: () => {} });
   kit = await startGovernanceKit({
-    eventSubscriptions: [{ endpoint: `${host.url}/runtime/webhooks/eventgrid?functionName=resourceEvents`, eventTypes: ['Microsoft.Resources.ResourceWriteSuccess'] }],
+    eventSubscriptions: [{ endpoint: host.eventGridUrl('resourceEvents'), eventTypes: ['Microsoft.Resources.ResourceWriteSuccess'] }],
   });
   services = kit.services();
   setServicesForProcess(services);

@@ -103,7 +103,7 @@ export async function startEventsTestbed(options: TestbedOptions): Promise<Event
     arm: () => services.arm(SUBSCRIPTION),
     async deliver(events) {
       if (host === undefined) throw new Error('the testbed was started without the host');
-      const response = await fetch(`${host.url}/runtime/webhooks/eventgrid?functionName=amlEvents`, {
+      const response = await fetch(host.eventGridUrl('amlEvents'), {
         method: 'POST',
         headers: { 'aeg-event-type': 'Notification', 'content-type': 'application/json' },
         body: JSON.stringify(events),

@@ -47,7 +47,7 @@ describe('the functions the app registers', () => {
   });
 
   it('carry the binding metadata of the contract: trigger type, route, methods, auth level, schedule', async () => {
-    const response = await fetch(`${host.url}/admin/functions`);
+    const response = await fetch(`${host.url}/admin/functions`, { headers: { 'x-functions-key': host.keys.masterKey } });
     const functions = (await response.json()) as FunctionStatus[];
     expect(functions.map((fn) => fn.name).sort()).toEqual(Object.keys(expectedTriggers).sort());
     for (const fn of functions) {

@@ -51,8 +51,9 @@ afterAll(async () => {
 /** The host's log lines from `start` on, without their timestamps. */
 const appLines = (start = 0): string[] => hostLog.slice(start).map((line) => line.replace(/^\[[^\]]+\] /, ''));
 
-const post = (path: string, body: string, headers: Record<string, string>) =>
-  fetch(`${host.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+/** POSTs to a path on the host, or to a full URL (the Event Grid webhook with its key). */
+const post = (pathOrUrl: string, body: string, headers: Record<string, string>) =>
+  fetch(pathOrUrl.startsWith('http') ? pathOrUrl : `${host.url}${pathOrUrl}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 
 describe('event intake on the real app', () => {
   it('has sample deliveries for both Event Grid triggers', () => {
@@ -64,7 +65,7 @@ describe('event intake on the real app', () => {
     it(`accepts ${name} on ${functionName} and logs each event by type and subject`, async () => {
       const contentType = name.startsWith('cloudevents-') ? 'application/cloudevents-batch+json; charset=utf-8' : 'application/json';
       const logStart = hostLog.length;
-      const response = await post(`/runtime/webhooks/eventgrid?functionName=${functionName}`, fixtureText(name), {
+      const response = await post(host.eventGridUrl(functionName), fixtureText(name), {
         'aeg-event-type': 'Notification',
         'content-type': contentType,
       });
@@ -81,7 +82,7 @@ describe('event intake on the real app', () => {
   }
 
   it('answers the Event Grid validation handshake for a trigger', async () => {
-    const response = await post('/runtime/webhooks/eventgrid?functionName=amlEvents', fixtureText('eventgrid-SubscriptionValidationEvent.json'), {
+    const response = await post(host.eventGridUrl('amlEvents'), fixtureText('eventgrid-SubscriptionValidationEvent.json'), {
       'aeg-event-type': 'SubscriptionValidation',
     });
     expect(response.status).toBe(200);

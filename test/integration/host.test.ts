@@ -36,7 +36,7 @@ async function recorded(host: FunctionsHost): Promise<Recorded> {
 }
 
 function deliver(host: FunctionsHost, functionName: string, body: string, headers: Record<string, string>): Promise<Response> {
-  return fetch(`${host.url}/runtime/webhooks/eventgrid?functionName=${functionName}`, { method: 'POST', body, headers });
+  return fetch(host.eventGridUrl(functionName), { method: 'POST', body, headers });
 }
 
 const NOTIFICATION = { 'aeg-event-type': 'Notification', 'content-type': 'application/json' };
@@ -44,6 +44,8 @@ const NOTIFICATION = { 'aeg-event-type': 'Notification', 'content-type': 'applic
 describe('the offline host serving an app registered with @azure/functions', () => {
   let host: FunctionsHost;
   const lines: string[] = [];
+
+  const master = () => ({ 'x-functions-key': host.keys.masterKey });
 
   beforeAll(async () => {
     host = await startHost({ entry: SAMPLE_APP, env: { SAMPLE_SCHEDULE: '*/1 * * * * *' }, timers: false, log: (line) => lines.push(line) });
@@ -53,7 +55,7 @@ describe('the offline host serving an app registered with @azure/functions', () 
   });
 
   test('GET /admin/functions shows each trigger binding as the host receives it, app settings resolved', async () => {
-    const response = await fetch(`${host.url}/admin/functions`);
+    const response = await fetch(`${host.url}/admin/functions`, { headers: master() });
     expect(response.status).toBe(200);
     const functions = (await response.json()) as FunctionStatus[];
     const byName = new Map(functions.map((fn) => [fn.name, fn]));
@@ -72,7 +74,7 @@ describe('the offline host serving an app registered with @azure/functions', () 
   });
 
   test('the host reports itself running and ran the app start hook once', async () => {
-    const status = await fetch(`${host.url}/admin/host/status`);
+    const status = await fetch(`${host.url}/admin/host/status`, { headers: master() });
     expect(await status.json()).toMatchObject({ state: 'Running' });
     expect((await recorded(host)).appStarts).toBe(1);
   });
@@ -160,7 +162,7 @@ describe('the offline host serving an app registered with @azure/functions', () 
   });
 
   test('the CloudEvents abuse-protection handshake echoes the requesting origin', async () => {
-    const response = await fetch(`${host.url}/runtime/webhooks/eventgrid?functionName=sampleEvents`, {
+    const response = await fetch(host.eventGridUrl('sampleEvents'), {
       method: 'OPTIONS',
       headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' },
     });
@@ -176,8 +178,34 @@ describe('the offline host serving an app registered with @azure/functions', () 
     expect((await deliver(host, 'sampleEvents', 'not json', NOTIFICATION)).status).toBe(400);
   });
 
+  test('the Event Grid webhook refuses a delivery without the eventgrid_extension system key, or with another key, as Azure does', async () => {
+    const body = eventFixture('eventgrid-ModelRegistered.json');
+    const before = (await recorded(host)).events.length;
+    const bare = await fetch(`${host.url}/runtime/webhooks/eventgrid?functionName=sampleEvents`, { method: 'POST', body, headers: NOTIFICATION });
+    expect(bare.status).toBe(401);
+    const wrong = await fetch(`${host.url}/runtime/webhooks/eventgrid?functionName=sampleEvents&code=${'x'.repeat(54)}`, { method: 'POST', body, headers: NOTIFICATION });
+    expect(wrong.status).toBe(401);
+    const handshake = await fetch(`${host.url}/runtime/webhooks/eventgrid?functionName=sampleEvents`, { method: 'OPTIONS', headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' } });
+    expect(handshake.status).toBe(401);
+    expect((await recorded(host)).events.length).toBe(before);
+    // The key in the x-functions-key header works as well as in code=.
+    const keyed = await fetch(`${host.url}/runtime/webhooks/eventgrid?functionName=sampleEvents`, {
+      method: 'POST',
+      body,
+      headers: { ...NOTIFICATION, 'x-functions-key': host.keys.systemKeys['eventgrid_extension'] ?? '' },
+    });
+    expect(keyed.status).toBe(200);
+  });
+
+  test('the admin API needs the master key, and gives the Event Grid system key to who holds it', async () => {
+    expect((await fetch(`${host.url}/admin/functions`)).status).toBe(401);
+    expect((await fetch(`${host.url}/admin/functions/sampleTimer`, { method: 'POST', body: '{}', headers: { 'x-functions-key': host.keys.systemKeys['eventgrid_extension'] ?? '' } })).status).toBe(401);
+    const systemKey = await fetch(`${host.url}/admin/host/systemkeys/eventgrid_extension`, { headers: master() });
+    expect(await systemKey.json()).toEqual({ name: 'eventgrid_extension', value: host.keys.systemKeys['eventgrid_extension'] });
+  });
+
   test('POST /admin/functions/NAME answers 202 and runs a timer function with the timer input', async () => {
-    const response = await fetch(`${host.url}/admin/functions/sampleTimer`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    const response = await fetch(`${host.url}/admin/functions/sampleTimer`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', ...master() } });
     expect(response.status).toBe(202);
     const runs = await vi.waitFor(
       async () => {
@@ -194,7 +222,7 @@ describe('the offline host serving an app registered with @azure/functions', () 
   });
 
   test('POST /admin/functions/NAME passes the input to a generic function, and refuses HTTP and unknown functions', async () => {
-    const response = await fetch(`${host.url}/admin/functions/sampleGeneric`, { method: 'POST', body: JSON.stringify({ input: 'from-admin' }) });
+    const response = await fetch(`${host.url}/admin/functions/sampleGeneric`, { method: 'POST', body: JSON.stringify({ input: 'from-admin' }), headers: master() });
     expect(response.status).toBe(202);
     await vi.waitFor(
       async () => {
@@ -202,8 +230,8 @@ describe('the offline host serving an app registered with @azure/functions', () 
       },
       { timeout: 10_000, interval: 50 },
     );
-    expect((await fetch(`${host.url}/admin/functions/sampleEcho`, { method: 'POST', body: '{}' })).status).toBe(400);
-    expect((await fetch(`${host.url}/admin/functions/noSuchFunction`, { method: 'POST', body: '{}' })).status).toBe(404);
+    expect((await fetch(`${host.url}/admin/functions/sampleEcho`, { method: 'POST', body: '{}', headers: master() })).status).toBe(400);
+    expect((await fetch(`${host.url}/admin/functions/noSuchFunction`, { method: 'POST', body: '{}', headers: master() })).status).toBe(404);
   });
 
   test('invoke() runs a function and rejects with the invocation error when it throws', async () => {

@@ -75,6 +75,7 @@ describe('describePlayground', () => {
     caFile: '/p/.aml-warden/dev/emulator-ca.pem',
     azurite: { tableUrl: 'http://127.0.0.1:10002/devstoreaccount1', port: 10002, reused: true, pid: undefined },
     runner: 'host' as const,
+    keysFile: '/p/.aml-warden/dev/host-keys.json',
   };
 
   it('prints every address, a health curl and how to mint a token', () => {
@@ -85,6 +86,8 @@ describe('describePlayground', () => {
     expect(text).toContain('http://127.0.0.1:10002/devstoreaccount1  (already running, reused)');
     expect(text).toContain('offline host');
     expect(text).toContain('.aml-warden/dev/emulator-ca.pem');
+    expect(text).toContain('runtime/webhooks/eventgrid?functionName=<name>&code=<key>');
+    expect(text).toContain('host keys  .aml-warden/dev/host-keys.json');
   });
 
   it('tells the token command where the identity provider is when the emulator port is not the default', () => {
