@@ -232,7 +232,11 @@ export async function startHost(options: StartHostOptions): Promise<FunctionsHos
     if (routePrefix === '' || lower === prefix || lower.startsWith(`${prefix}/`)) {
       const rest = routePrefix === '' ? path : path.slice(prefix.length);
       const match = routes.match(method, rest);
-      if (match !== undefined) return httpInvoke(match.target, match.params, request, url, response);
+      if (match !== undefined) {
+        const opening = keysForAuthLevel(match.target, keys);
+        if (opening !== 'anyone' && !isAcceptedKey(presentedKey(url, request.headers), opening)) return sendEmpty(response, 401);
+        return httpInvoke(match.target, match.params, request, url, response);
+      }
       return sendEmpty(response, 404);
     }
     if (path === '/' && (method === 'GET' || method === 'HEAD')) {
@@ -373,6 +377,17 @@ export async function startHost(options: StartHostOptions): Promise<FunctionsHos
       return closing;
     },
   };
+}
+
+/**
+ * The keys that open an HTTP function, by its `authLevel`: none for `anonymous`; a function key or the master key
+ * for `function` (the default of function.json); the master key for `admin`.
+ */
+function keysForAuthLevel(fn: HostedFunction, keys: HostKeys): readonly string[] | 'anyone' {
+  const level = typeof fn.trigger['authLevel'] === 'string' ? fn.trigger['authLevel'].toLowerCase() : 'function';
+  if (level === 'anonymous') return 'anyone';
+  if (level === 'admin') return [keys.masterKey];
+  return [...Object.values(keys.functionKeys), keys.masterKey];
 }
 
 /** What `startHost` logs and `main` prints: one line per function, HTTP ones with their methods and URL. */

@@ -1,6 +1,6 @@
 /**
- * The host's access keys, as Azure Functions keeps them: a master key for the admin API, and system keys for
- * extension webhooks. In Azure the Event Grid trigger's endpoint needs its system key — "The endpoint URL contains a
+ * The host's access keys, as Azure Functions keeps them: a master key for the admin API (and everything else), host
+ * function keys for HTTP functions of `authLevel: function`, and system keys for extension webhooks. In Azure the Event Grid trigger's endpoint needs its system key — "The endpoint URL contains a
  * system key, which you must obtain from Functions administrator REST APIs"
  * (learn.microsoft.com/azure/azure-functions/event-grid-how-tos):
  * `/runtime/webhooks/eventgrid?functionName={name}&code={systemkey}`; the admin API needs the master key
@@ -24,16 +24,23 @@ export const HOST_KEYS_FILE = 'host-keys.json';
 
 export interface HostKeys {
   readonly masterKey: string;
+  /** Host-level function keys by name (`default`): any of them opens every `authLevel: function` HTTP function. */
+  readonly functionKeys: Readonly<Record<string, string>>;
   /** By name: `eventgrid_extension`. */
   readonly systemKeys: Readonly<Record<string, string>>;
 }
 
-const hostKeysSchema = z.object({ masterKey: z.string().min(16), systemKeys: z.record(z.string(), z.string().min(16)) });
+const hostKeysSchema = z.object({
+  masterKey: z.string().min(16),
+  functionKeys: z.record(z.string(), z.string().min(16)),
+  systemKeys: z.record(z.string(), z.string().min(16)),
+});
+
+const newKey = (): string => randomBytes(40).toString('base64url');
 
 /** Fresh keys: random, URL-safe, as long as Azure's. */
 export function newHostKeys(): HostKeys {
-  const key = () => randomBytes(40).toString('base64url');
-  return { masterKey: key(), systemKeys: { [EVENT_GRID_SYSTEM_KEY]: key() } };
+  return { masterKey: newKey(), functionKeys: { default: newKey() }, systemKeys: { [EVENT_GRID_SYSTEM_KEY]: newKey() } };
 }
 
 /** The keys kept in `file`, created there on first use so that they stay the same across restarts. */

@@ -46,6 +46,7 @@ describe('the offline host serving an app registered with @azure/functions', () 
   const lines: string[] = [];
 
   const master = () => ({ 'x-functions-key': host.keys.masterKey });
+  const functionKey = () => ({ 'x-functions-key': host.keys.functionKeys['default'] ?? '' });
 
   beforeAll(async () => {
     host = await startHost({ entry: SAMPLE_APP, env: { SAMPLE_SCHEDULE: '*/1 * * * * *' }, timers: false, log: (line) => lines.push(line) });
@@ -80,19 +81,26 @@ describe('the offline host serving an app registered with @azure/functions', () 
   });
 
   test('an HTTP route binds its parameters and the query, matching the path case-insensitively', async () => {
-    const response = await fetch(`${host.url}/API/Greetings/ada/42?x=1&x=2&y=z`);
+    const response = await fetch(`${host.url}/API/Greetings/ada/42?x=1&x=2&y=z`, { headers: functionKey() });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('application/json');
     expect(await response.json()).toMatchObject({ name: 'ada', id: '42', query: { x: '1,2', y: 'z' }, method: 'GET' });
 
-    const withoutOptional = await fetch(`${host.url}/api/greetings/grace`);
+    const withoutOptional = await fetch(`${host.url}/api/greetings/grace?code=${host.keys.functionKeys['default'] ?? ''}`);
     expect(await withoutOptional.json()).toMatchObject({ name: 'grace', id: null });
     expect(lines.some((line) => line.endsWith('greeting grace'))).toBe(true);
   });
 
   test('a route parameter that fails its constraint does not match the route', async () => {
-    const response = await fetch(`${host.url}/api/greetings/ada/not-a-number`);
+    const response = await fetch(`${host.url}/api/greetings/ada/not-a-number`, { headers: functionKey() });
     expect(response.status).toBe(404);
+  });
+
+  test('a function-level HTTP function needs a function key or the master key, an anonymous one none', async () => {
+    expect((await fetch(`${host.url}/api/greetings/ada`)).status).toBe(401);
+    expect((await fetch(`${host.url}/api/greetings/ada`, { headers: { 'x-functions-key': host.keys.systemKeys['eventgrid_extension'] ?? '' } })).status).toBe(401);
+    expect((await fetch(`${host.url}/api/greetings/ada`, { headers: master() })).status).toBe(200);
+    expect((await fetch(`${host.url}/api/echo`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status).not.toBe(401);
   });
 
   test('a JSON body round-trips through a POST function, with its status, headers and cookies', async () => {
