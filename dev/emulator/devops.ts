@@ -33,8 +33,8 @@ export interface PipelineDefinition {
   readonly name: string;
   readonly folder: string;
   readonly revision: number;
-  /** The YAML's runtime parameters; `undefined` takes any (a pipeline whose YAML the emulator does not model). */
-  readonly parameters?: readonly PipelineParameter[];
+  /** The YAML's runtime parameters; none declared (`[]`) refuses every parameter a run is given, as Azure DevOps does. */
+  readonly parameters: readonly PipelineParameter[];
   /** The YAML's `name:` (the run number format); default `$(Date:yyyyMMdd).$(Rev:r)`, as Azure DevOps'. */
   readonly runName?: string;
 }
@@ -338,11 +338,10 @@ export function mount(router: Router, context: EmulatorContext): DevOpsState {
 /**
  * Runtime parameters as Azure DevOps checks them (MicrosoftDocs/azure-devops-docs `pipelines/process/runtime-parameters.md`:
  * "Parameters can't be optional. A default value needs to be assigned in your YAML file or when you run your
- * pipeline"): a value for one the YAML does not declare is refused, and so is a run that leaves one without a
- * default unset.
+ * pipeline"): a value for one the YAML does not declare is refused ("Unexpected parameter", also when the YAML
+ * declares none), and so is a run that leaves one without a default unset.
  */
 function checkParameters(pipeline: PipelineDefinition, given: Readonly<Record<string, string>>): string | undefined {
-  if (pipeline.parameters === undefined) return undefined;
   const declared = new Set(pipeline.parameters.map((parameter) => parameter.name));
   const unexpected = Object.keys(given).find((name) => !declared.has(name));
   if (unexpected !== undefined) return `Unexpected parameter '${unexpected}'`;

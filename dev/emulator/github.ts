@@ -30,8 +30,8 @@ export interface WorkflowDefinition {
   /** The file name under `.github/workflows/`, which callers may use instead of the id. */
   readonly file: string;
   readonly name: string;
-  /** The `workflow_dispatch` inputs the YAML declares; `undefined` takes any. */
-  readonly inputs?: readonly string[];
+  /** The `workflow_dispatch` inputs the YAML declares; none declared (`[]`) refuses every input, as GitHub does. */
+  readonly inputs: readonly string[];
   /** The YAML's `run-name`, with `${{ inputs.x }}` expressions; a run's `display_title` (default: the workflow's name). */
   readonly runName?: string;
 }
@@ -47,7 +47,15 @@ export const PLAYGROUND_WORKFLOWS: readonly WorkflowDefinition[] = [
     inputs: ['model_name', 'model_version', 'workspace_id', 'idempotency_key'],
     runName: 'Model CD ${{ inputs.model_name }}:${{ inputs.model_version }} [${{ inputs.idempotency_key }}]',
   },
-  { owner: 'contoso', repo: 'mlops-cd', id: 161336, file: 'retrain.yml', name: 'Retrain' },
+  {
+    owner: 'contoso',
+    repo: 'mlops-cd',
+    id: 161336,
+    file: 'retrain.yml',
+    name: 'Retrain',
+    inputs: ['workspaceId', 'dataDriftName', 'driftRunId', 'targetDatasetId', 'driftCoefficient', 'idempotency_key'],
+    runName: 'Retrain on drift ${{ inputs.dataDriftName }} [${{ inputs.idempotency_key }}]',
+  },
 ];
 
 /** A run's `display_title`: the workflow's `run-name` with its `inputs` expressions expanded (github/docs `workflow-syntax.md`). */
@@ -74,6 +82,7 @@ export interface WorkflowRun {
 
 export class GitHubState {
   readonly #now: () => Date;
+  #workflows: WorkflowDefinition[] = [...PLAYGROUND_WORKFLOWS];
   #runs: WorkflowRun[] = [];
   #nextRunId = 1;
 
@@ -82,12 +91,18 @@ export class GitHubState {
   }
 
   reset(): void {
+    this.#workflows = [...PLAYGROUND_WORKFLOWS];
     this.#runs = [];
     this.#nextRunId = 1;
   }
 
+  /** Adds (or replaces, by id) a workflow, for tests of other YAML; `reset` goes back to the playground's. */
+  addWorkflow(workflow: WorkflowDefinition): void {
+    this.#workflows = [...this.#workflows.filter((existing) => !(sameRepo(existing, workflow.owner, workflow.repo) && existing.id === workflow.id)), workflow];
+  }
+
   workflows(owner: string, repo: string): WorkflowDefinition[] {
-    return PLAYGROUND_WORKFLOWS.filter((workflow) => sameRepo(workflow, owner, repo));
+    return this.#workflows.filter((workflow) => sameRepo(workflow, owner, repo));
   }
 
   /** By numeric id or file name, as GitHub resolves `workflow_id`. */
@@ -185,8 +200,8 @@ export function mount(router: Router, context: EmulatorContext): GitHubState {
       if (!parsed.success) {
         return gitHubError(422, `Invalid request.\n\n${parsed.error.issues.map((issue) => issue.message).join('\n')}`, DOCS);
       }
-      // GitHub refuses inputs the workflow does not declare.
-      const unexpected = workflow.inputs === undefined ? [] : Object.keys(parsed.data.inputs).filter((name) => !workflow.inputs?.includes(name));
+      // GitHub refuses inputs the workflow does not declare, also when it declares none.
+      const unexpected = Object.keys(parsed.data.inputs).filter((name) => !workflow.inputs.includes(name));
       if (unexpected.length > 0) return gitHubError(422, `Unexpected inputs provided: ${JSON.stringify(unexpected)}`, DOCS);
       const run = state.dispatch(workflow, parsed.data.ref, parsed.data.inputs);
       if (parsed.data.return_run_details !== true) return { status: 204 };

@@ -32,6 +32,12 @@ cd:
       project: mlops
       pipelineId: 7
       auth: { kind: pat, secretName: ado-pat }
+    model-cd-undeclared:
+      kind: azureDevOps
+      organizationUrl: ${url}/ado/contoso
+      project: mlops
+      pipelineId: 8
+      auth: { kind: pat, secretName: ado-pat }
     model-cd-identity:
       kind: azureDevOps
       organizationUrl: ${url}/ado/contoso
@@ -64,6 +70,10 @@ cd:
     - name: unkeyed
       target: model-cd-unkeyed
       models: ['unkeyed-*']
+      experiments: ['retrain*']
+    - name: undeclared
+      target: model-cd-undeclared
+      models: ['undeclared-*']
       experiments: ['retrain*']
     - name: identity
       target: model-cd-identity
@@ -372,11 +382,45 @@ describe('exactly one run at the target after an ambiguous failure', () => {
   });
 
   it('a pipeline whose run name lacks the key is run, with a warning that a lost answer could not be recovered', async () => {
-    bed.emulator.devops.addPipeline({ organization: 'contoso', project: 'mlops', id: 7, name: 'model-cd-unkeyed', folder: '\\', revision: 1 });
+    bed.emulator.devops.addPipeline({
+      organization: 'contoso',
+      project: 'mlops',
+      id: 7,
+      name: 'model-cd-unkeyed',
+      folder: '\\',
+      revision: 1,
+      // The key is declared, as Azure DevOps requires of every parameter a run is given, but the run name does not use it.
+      parameters: [{ name: 'modelName' }, { name: 'modelVersion' }, { name: 'workspaceId' }, { name: 'idempotencyKey' }],
+    });
     const model = await seedModelVersion(await bed.arm(), { name: 'unkeyed-a', version: '1', experiment: 'retrain-unkeyed' });
     expect(await bed.deliver([modelRegisteredEvent('mr-unkeyed-a-1', model)])).toBe(200);
     expect(bed.emulator.devops.runs({ pipelineId: 7 })).toHaveLength(1);
     expect(bed.telemetryEvents('CdRunNotFindable').find((item) => item.properties['eventId'] === 'mr-unkeyed-a-1')).toBeDefined();
+  });
+});
+
+describe('a pipeline that does not declare the key', () => {
+  it('refuses the run, and the CD channel is told which parameter to declare and why', async () => {
+    // A model CD pipeline from before the key: its YAML declares the model's parameters only.
+    bed.emulator.devops.addPipeline({
+      organization: 'contoso',
+      project: 'mlops',
+      id: 8,
+      name: 'model-cd-before-keys',
+      folder: '\\',
+      revision: 1,
+      parameters: [{ name: 'modelName' }, { name: 'modelVersion' }, { name: 'workspaceId' }],
+    });
+    const model = await seedModelVersion(await bed.arm(), { name: 'undeclared-a', version: '1', experiment: 'retrain-undeclared' });
+    const before = (await bed.sink('teams')).length;
+    expect(await bed.deliver([modelRegisteredEvent('mr-undeclared-a-1', model)])).toBe(200);
+
+    expect(bed.emulator.devops.runs({ pipelineId: 8 })).toEqual([]);
+    const failure = bed.telemetryEvents('CdFailed').find((item) => item.properties['eventId'] === 'mr-undeclared-a-1');
+    expect(failure?.properties).toMatchObject({ retry: 'false', code: 'ConfigurationError' });
+    const notice = (await bed.sink('teams')).slice(before).map((delivery) => delivery.teams?.texts.join('\n') ?? '').join('\n');
+    expect(notice).toContain("does not declare 'idempotencyKey'");
+    expect(notice).toContain('One run per model version');
   });
 });
 

@@ -31,7 +31,7 @@ describe('DevOpsState', () => {
   it("names runs by the pipeline's run number format, Azure DevOps' default being date and daily counter, with ids unique across pipelines", () => {
     let now = new Date('2025-03-01T10:00:00Z');
     const state = new DevOpsState(() => now);
-    const plain = { ...modelCd, id: 9, parameters: undefined, runName: undefined };
+    const plain = { ...modelCd, id: 9, parameters: [], runName: undefined };
     state.addPipeline(plain);
     const first = state.startRun(plain, request);
     const second = state.startRun(plain, request);
@@ -87,6 +87,11 @@ describe('Azure DevOps routes', () => {
     const missing = await callRoute(router, 'POST', RUNS, { headers, query: { 'api-version': '7.1' }, body: { templateParameters: { modelName: 'm', modelVersion: '1', workspaceId: 'w' } } });
     expect(missing.status).toBe(400);
     expect(missing.body).toMatchObject({ message: "A value for the 'idempotencyKey' parameter must be provided." });
+    // A YAML that declares no parameters takes none.
+    state.addPipeline({ organization: 'contoso', project: 'mlops', id: 9, name: 'plain', folder: '\\', revision: 1, parameters: [] });
+    const undeclared = await callRoute(router, 'POST', '/ado/contoso/mlops/_apis/pipelines/9/runs', { headers, query: { 'api-version': '7.1' }, body: { templateParameters: { modelName: 'm' } } });
+    expect(undeclared.status).toBe(400);
+    expect(undeclared.body).toMatchObject({ message: "Unexpected parameter 'modelName'" });
     expect(state.runs()).toEqual([]);
   });
 

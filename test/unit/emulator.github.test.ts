@@ -51,6 +51,17 @@ describe('GitHub routes', () => {
     expect(state.runs()).toEqual([]);
   });
 
+  it('refuses an input the workflow does not declare, also when it declares none, and dispatches nothing', async () => {
+    const { router, state, headers } = await setUp();
+    const unexpected = await callRoute(router, 'POST', DISPATCH, { headers, body: { ref: 'main', inputs: { model_version: '2', extra: 'x' } } });
+    expect(unexpected.status).toBe(422);
+    expect(JSON.stringify(unexpected.body)).toContain('Unexpected inputs provided: [\\"extra\\"]');
+    state.addWorkflow({ owner: 'contoso', repo: 'mlops-cd', id: 9, file: 'plain.yml', name: 'Plain', inputs: [] });
+    const none = await callRoute(router, 'POST', '/github/repos/contoso/mlops-cd/actions/workflows/plain.yml/dispatches', { headers, body: { ref: 'main', inputs: { model_version: '2' } } });
+    expect(none.status).toBe(422);
+    expect(state.runs()).toEqual([]);
+  });
+
   it('answers 400 to a body that is not a JSON object', async () => {
     const { router, headers } = await setUp();
     expect((await callRoute(router, 'POST', DISPATCH, { headers, body: 'ref=main' })).status).toBe(400);

@@ -92,7 +92,7 @@ export class AzureDevOpsCdTarget implements CdTargetAdapter {
       headers: { 'content-type': 'application/json', accept: 'application/json', 'x-tfs-fedauthredirect': 'Suppress', authorization: await this.#authorization() },
       body: call.body,
     });
-    assertTargetAccepted(response, this.description, { credentialHint: this.#credentialHint(), signInPage: true });
+    assertTargetAccepted(response, this.description, { credentialHint: this.#credentialHint(), signInPage: true, keyParameter: AZURE_DEVOPS_KEY_PARAMETER });
     return parseAzureDevOpsRun(response.json(), request.idempotencyKey);
   }
 

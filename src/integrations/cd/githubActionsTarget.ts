@@ -77,7 +77,10 @@ export class GithubActionsCdTarget implements CdTargetAdapter {
       },
       body: call.body,
     });
-    assertTargetAccepted(response, this.description, { credentialHint: `check the token in Key Vault secret '${this.#target.tokenSecretName}' (expired, or without "Actions: write" on the repository)` });
+    assertTargetAccepted(response, this.description, {
+      credentialHint: `check the token in Key Vault secret '${this.#target.tokenSecretName}' (expired, or without "Actions: write" on the repository)`,
+      keyParameter: GITHUB_KEY_INPUT,
+    });
     return runDetailsOf(response, call.link);
   }
 

@@ -15,8 +15,16 @@ const MAX_MESSAGE_LENGTH = 300;
  * and, for a target that answers sign-in pages (`signInPage`: Azure DevOps), `203 Non-Authoritative Information` or
  * any HTML page where JSON was expected: what Azure DevOps answers a wrong or expired PAT
  * (MicrosoftDocs/vsts-rest-api-specs #97, #574; microsoft/azure-devops-auth-samples#52).
+ *
+ * A refusal that names the key parameter (`keyParameter`: Azure DevOps' "Unexpected parameter 'idempotencyKey'",
+ * GitHub's "Unexpected inputs provided: [\"idempotency_key\"]") is a configuration error of the pipeline or workflow,
+ * and says what to declare.
  */
-export function assertTargetAccepted(response: HttpResponse, description: string, options: { readonly credentialHint?: string; readonly signInPage?: boolean } = {}): void {
+export function assertTargetAccepted(
+  response: HttpResponse,
+  description: string,
+  options: { readonly credentialHint?: string; readonly signInPage?: boolean; readonly keyParameter?: string } = {},
+): void {
   const { credentialHint } = options;
   const html = options.signInPage === true && (/^text\/html/i.test(response.headers['content-type'] ?? '') || /^\s*</.test(response.bodyText));
   const rateLimited = response.status === 403 && (response.headers['retry-after'] !== undefined || response.headers['x-ratelimit-remaining'] === '0');
@@ -31,6 +39,14 @@ export function assertTargetAccepted(response: HttpResponse, description: string
   if (response.status >= 200 && response.status < 300) return;
   const transient = rateLimited || response.status === 408 || response.status === 429 || response.status >= 500;
   const detail = targetMessage(response);
+  const { keyParameter } = options;
+  if (!transient && keyParameter !== undefined && detail?.includes(keyParameter) === true) {
+    throw new AppError(
+      'ConfigurationError',
+      `${description} refused the run because it does not declare '${keyParameter}' (it answered ${response.status}: ${detail}). aml-warden sends this key with every run so that a run is started once; declare it and name runs after it (docs/policy.md, "One run per model version")`,
+      { module: MODULE, target: keyParameter, details: [{ target: 'status', message: String(response.status) }] },
+    );
+  }
   throw new AppError(transient ? 'UpstreamTransient' : 'UpstreamPermanent', `${description} answered ${response.status}${detail === undefined ? '' : `: ${detail}`}`, {
     module: MODULE,
     details: [{ target: 'status', message: String(response.status) }],
