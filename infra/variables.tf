@@ -165,9 +165,14 @@ variable "studio_url" {
 }
 
 variable "http_timeout_ms" {
-  description = "AML_WARDEN_HTTP_TIMEOUT_MS: timeout of every outbound call."
+  description = "AML_WARDEN_HTTP_TIMEOUT_MS: timeout of every outbound call, 100 to 60000."
   type        = number
   default     = 10000
+
+  validation {
+    condition     = var.http_timeout_ms >= 100 && var.http_timeout_ms <= 60000
+    error_message = "http_timeout_ms must be between 100 and 60000 (the app refuses anything else)."
+  }
 }
 
 variable "ml_workspaces" {

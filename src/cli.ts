@@ -151,23 +151,24 @@ async function replay(args: readonly string[], io: CliIo, context: CommandContex
   } catch (error) {
     throw new Error(`cannot read events from ${path}: ${ensureError(error).message}`);
   }
-  const [{ parseDelivery }, { routeEvent }] = await Promise.all([import('./events/parseDelivery.js'), import('./app/routeEvent.js')]);
+  const [{ parseDelivery }, { routeEvent }, { escapeUnsafe, forLog, plainLog }] = await Promise.all([import('./events/parseDelivery.js'), import('./app/routeEvent.js'), import('./events/forLog.js')]);
   const events = parseDelivery(body);
   const services = await context.loadServices();
-  const log = quietLog(io);
+  const log = plainLog(quietLog(io));
   let failures = 0;
   for (const event of events) {
-    const label = `${event.id} ${event.kind} ${event.subject}`;
+    // The file's strings go to a terminal: escaped, so a control sequence in a subject cannot rewrite the screen.
+    const label = `${forLog(event.id)} ${event.kind} ${forLog(event.subject)}`;
     if (dryRun && !DRY_RUN_KINDS.has(event.kind)) {
       io.stdout(`${label}: not replayed in a dry run (its use case has no dry run)\n`);
       continue;
     }
     try {
       const outcome = await routeEvent(event, log, { services, dryRun });
-      io.stdout(`${label}: ${outcome.reason}\n`);
+      io.stdout(`${label}: ${escapeUnsafe(outcome.reason)}\n`);
     } catch (error) {
       failures += 1;
-      io.stdout(`${label}: failed: ${ensureError(error).message}\n`);
+      io.stdout(`${label}: failed: ${escapeUnsafe(ensureError(error).message)}\n`);
     }
   }
   await services.telemetry.flush();

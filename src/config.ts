@@ -158,7 +158,8 @@ const envSchema = z
     // Event Grid's own maximum events per batch is 5,000 (MicrosoftDocs/azure-docs `event-grid/delivery-and-retry.md`).
     AML_WARDEN_EVENTS_MAX_BATCH: integerSetting(1, 5000),
     AML_WARDEN_STUDIO_URL: httpsUrl,
-    AML_WARDEN_HTTP_TIMEOUT_MS: integerSetting(100, 300_000),
+    // At most a minute: a CD attempt must end well within its claim's five-minute lease (`startCdRunOnce`).
+    AML_WARDEN_HTTP_TIMEOUT_MS: integerSetting(100, 60_000),
     AZURE_CLIENT_ID: z.string().optional(),
   })
   .superRefine((env, ctx) => {

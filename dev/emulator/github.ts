@@ -225,6 +225,16 @@ export function mount(router: Router, context: EmulatorContext): GitHubState {
     guarded((request, owner, repo) => runList(context.baseUrl, request, state.runs({ owner, repo }))),
   );
 
+  // "Get a workflow run" (github/docs REST `actions/workflow-runs`).
+  router.add(
+    'GET',
+    `${repoPath}/runs/{runId}`,
+    guarded((request, owner, repo) => {
+      const run = state.runs({ owner, repo }).find((candidate) => String(candidate.id) === request.params.runId);
+      return run === undefined ? gitHubError(404, 'Not Found', 'https://docs.github.com/rest/actions/workflow-runs#get-a-workflow-run') : { status: 200, body: runOf(context.baseUrl, run) };
+    }),
+  );
+
   router.add(
     'GET',
     `${repoPath}/workflows/{workflowId}/runs`,

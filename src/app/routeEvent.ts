@@ -31,16 +31,16 @@ type Route<K extends DomainEventKind> = (event: EventOfKind[K], log: EventLog, o
 
 /**
  * Events about a workspace the policy does not govern are acknowledged before any use case reads ARM or acts on
- * them: an event for someone else's workspace never starts a run or sends a message.
+ * them: an event for someone else's workspace never starts a run or sends a message. An Azure ML event whose topic
+ * names no workspace is nobody's the policy governs either.
  */
 function scoped<E extends DomainEvent>(useCase: (event: E, context: UseCaseContext) => Promise<EventOutcome>) {
   return async (event: E, context: UseCaseContext): Promise<EventOutcome> => {
-    if (event.workspace !== null) {
-      const scope = scopeOf(event.workspace, context.services.config.policy);
-      if (!scope.inScope) {
-        context.log.info(`${event.type} for workspace ${forLog(event.workspace.workspaceName)} ignored: out of scope (${scope.reason})`, { eventId: event.id });
-        return { handled: false, reason: `out of scope: ${scope.reason}` };
-      }
+    const scope = event.workspace === null ? { inScope: false, reason: 'the event names no workspace' } : scopeOf(event.workspace, context.services.config.policy);
+    if (!scope.inScope) {
+      const where = event.workspace === null ? '' : ` for workspace ${forLog(event.workspace.workspaceName)}`;
+      context.log.info(`${event.type}${where} ignored: out of scope (${scope.reason})`, { eventId: event.id });
+      return { handled: false, reason: `out of scope: ${scope.reason}` };
     }
     return useCase(event, context);
   };

@@ -21,7 +21,7 @@ import type { CdParameterValue } from '../integrations/cd/cdTarget.js';
 import { channelFor } from '../policy/notificationRoutes.js';
 import type { CdTarget } from '../policy/policySchema.js';
 import { cdLedgerKeys, createCdLedger, runKeyOf, runResult, type CdLedgerKey } from './cdLedger.js';
-import type { OnceClaim, OnceSettled } from './eventDedup.js';
+import { DEFAULT_LEASE_MS, type OnceClaim, type OnceSettled } from './eventDedup.js';
 import { sendNotification } from './notify.js';
 import type { UseCaseContext } from './useCaseContext.js';
 
@@ -67,6 +67,7 @@ export async function startCdRunOnce(context: UseCaseContext, plan: CdRunPlan): 
 
   const claim = await ledger.claimOrWait(keys, plan.eventId);
   if (claim.kind !== 'claimed') return reportSettledRun(context, plan, claim);
+  const claimedAt = Date.now();
   const idempotencyKey = runKeyOf(plan.key);
 
   let run;
@@ -79,7 +80,14 @@ export async function startCdRunOnce(context: UseCaseContext, plan: CdRunPlan): 
         recovered = true;
       }
     }
-    run ??= await adapter.startRun({ eventId: plan.eventId, parameters: plan.parameters, idempotencyKey });
+    if (run === undefined) {
+      // Never start a run so late that the claim could lapse while it is being started: a takeover then could not
+      // find it yet, and would start a second one.
+      if (Date.now() - claimedAt > DEFAULT_LEASE_MS - 2 * services.config.settings.httpTimeoutMs) {
+        throw new AppError('UpstreamTransient', `the attempt took too long to start the run safely within its claim; the next delivery tries again`, { module: 'cd' });
+      }
+      run = await adapter.startRun({ eventId: plan.eventId, parameters: plan.parameters, idempotencyKey });
+    }
   } catch (error) {
     const failure = isAppError(error) ? error : new AppError('Internal', ensureError(error).message, { module: 'cd' });
     if (failure.transient || failure.code === 'Internal') {
@@ -97,12 +105,11 @@ export async function startCdRunOnce(context: UseCaseContext, plan: CdRunPlan): 
   const where = `${adapter.description}${run.runId === undefined ? '' : ` run ${run.runId}`}${run.link === undefined ? '' : ` (${run.link})`}`;
   if (recovered) log.info(`CD for ${plan.what}: an earlier attempt had started ${where}; recorded it and started nothing`, { eventId: plan.eventId });
   else log.info(`CD started for ${plan.what}: ${where}`, { eventId: plan.eventId });
-  if (run.findable === false) {
-    services.telemetry.trackEvent(CD_RUN_NOT_FINDABLE, { ...base, runId: run.runId });
-    log.warn(
-      `CD run ${run.runId ?? ''} for ${plan.what} on '${plan.targetName}' is named without its idempotency key, so after a lost answer a second run cannot be ruled out; start the pipeline's run name with it: name: \${{ parameters.idempotencyKey }}.$(Rev:r)`,
-      { eventId: plan.eventId },
-    );
+  if (run.notFindable !== undefined) {
+    services.telemetry.trackEvent(CD_RUN_NOT_FINDABLE, { ...base, runId: run.runId, reason: run.notFindable });
+    log.warn(`CD run ${run.runId ?? ''} for ${plan.what} on '${plan.targetName}' cannot be found again by its key, so after a lost answer a second run cannot be ruled out: ${run.notFindable}`, {
+      eventId: plan.eventId,
+    });
   }
   return { kind: 'started', runId: run.runId, link: run.link, attempt: claim.attempt };
 }

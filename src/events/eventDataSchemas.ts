@@ -41,13 +41,15 @@ const stringMap = z
  * refused at the edge rather than handed to a pipeline.
  */
 const AZURE_ML_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/;
+/** A model version: the same characters, at most 64 of them. */
+const MODEL_VERSION = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const azureMlName = nonEmptyText.regex(AZURE_ML_NAME, { error: 'must be an Azure ML name (a letter or digit, then letters, digits, _ . -)' });
 const optionalAzureMlName = text.refine((value) => value === '' || AZURE_ML_NAME.test(value), { error: 'must be empty or an Azure ML name (a letter or digit, then letters, digits, _ . -)' });
 
 const modelVersion = z
   .union([nonEmptyText, z.number().finite()], { error: 'must be a string or a number' })
   .transform((version) => String(version))
-  .refine((version) => /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(version), { error: 'must be a model version (letters, digits, _ . -)' });
+  .refine((version) => MODEL_VERSION.test(version), { error: 'must be a model version (letters, digits, _ . -)' });
 
 const canonicalRunStatuses = [
   'NotStarted',

@@ -8,7 +8,8 @@ import type { EventLog } from './eventLog.js';
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200b-\u200f\ufeff]/gu;
 const MAX_CHARS = 300;
 
-function escapeUnsafe(text: string): string {
+/** Control and direction characters shown as escapes; nothing cut. */
+export function escapeUnsafe(text: string): string {
   return text.replace(UNSAFE, (char) => `\\u${char.codePointAt(0)?.toString(16).padStart(4, '0') ?? '0000'}`);
 }
 

@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { plainLog } from '../events/forLog.js';
 import { toHttpResponse } from './toHttpResponse.js';
 
 /** An HTTP function's handler as this app writes them: always a plain `HttpResponseInit` (assignable to the host's `HttpHandler`). */
@@ -13,7 +14,8 @@ export function httpHandler(handle: AppHttpHandler): AppHttpHandler {
     try {
       return await handle(request, context);
     } catch (error) {
-      return toHttpResponse(error, context);
+      // Error messages can carry what a caller sent (an event id, a name): logged escaped.
+      return toHttpResponse(error, plainLog(context));
     }
   };
 }

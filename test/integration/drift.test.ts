@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandJob, fixtureEvent, modelRegisteredEvent, seedModelVersion, startEventsTestbed, WORKSPACE_ID, type EventsTestbed } from '../helpers/eventsTestbed.js';
 import { emulatorPipelineTarget, retrainedModelsPolicy } from '../../dev/playgroundPolicy.js';
+import { readPublishedFixture } from '../helpers/publishedFixtures.js';
 
 const policy = (url: string): string =>
   retrainedModelsPolicy(url, {
@@ -74,6 +75,41 @@ describe('DatasetDriftDetected → retraining, and the loop back to model CD', (
     expect(await bed.deliver([modelRegisteredEvent('mr-drifted-2', model)])).toBe(200);
     const cdRuns = (await bed.adoRuns(1)).filter((run) => run.templateParameters['modelName'] === 'drifted-model');
     expect(cdRuns.map((run) => run.templateParameters)).toEqual([{ modelName: 'drifted-model', modelVersion: '2', workspaceId: WORKSPACE_ID, idempotencyKey: expect.stringMatching(/^amlw-[0-9a-f]{32}$/) }]);
+  });
+});
+
+describe('events the app must not act on', () => {
+  const OTHER_SUBSCRIPTION = '99999999-9999-4999-8999-999999999999';
+  const elsewhere = (event: Record<string, unknown>) => ({ ...event, topic: `/subscriptions/${OTHER_SUBSCRIPTION}/resourceGroups/rg-other/providers/Microsoft.MachineLearningServices/workspaces/mlw-other` });
+
+  it("events for a workspace outside the policy's scope start nothing, send nothing and read nothing", async () => {
+    bed.emulator.resetCalls();
+    const before = (await bed.sink('generic')).length;
+    const events = [
+      driftEvent('drift-elsewhere', 'drift-run-elsewhere'),
+      modelRegisteredEvent('mr-elsewhere', { name: 'drifted-model', version: '9' }),
+      { ...(JSON.parse(readPublishedFixture('events/eventgrid-RunCompleted.json')) as Record<string, unknown>[])[0], id: 'rc-elsewhere' },
+    ];
+    for (const event of events) expect(await bed.deliver([elsewhere(event)])).toBe(200);
+
+    expect((await bed.adoRuns(2)).filter((run) => run.templateParameters['driftRunId'] === 'drift-run-elsewhere')).toEqual([]);
+    expect((await bed.adoRuns(1)).filter((run) => run.templateParameters['modelVersion'] === '9')).toEqual([]);
+    expect((await bed.sink('generic')).length).toBe(before);
+    expect(bed.emulator.calls().filter((call) => call.path.startsWith('/subscriptions/'))).toEqual([]);
+    const skipped = bed.hostLog.filter((line) => line.includes('ignored: out of scope'));
+    expect(skipped.filter((line) => line.includes(OTHER_SUBSCRIPTION))).toHaveLength(events.length);
+  });
+
+  it.each([
+    ['a name with a line break', 'drift-hostile-newline', { DataDriftName: 'monitor\nFORGED' }],
+    ['a pipeline variable expression', 'drift-hostile-expression', { DataDriftName: '$(System.AccessToken)' }],
+    ['a dataset id that is a path', 'drift-hostile-path', { TargetDatasetId: '../../secrets' }],
+  ])('a drift event carrying %s is dropped before it can reach the retraining pipeline', async (_what, id, change) => {
+    const event = driftEvent(id, `run-${id}`);
+    const hostile = { ...event, data: { ...(event['data'] as Record<string, unknown>), ...change } };
+    expect(await bed.deliver([hostile])).toBe(200);
+    expect((await bed.adoRuns(2)).filter((run) => run.templateParameters['driftRunId'] === `run-${id}`)).toEqual([]);
+    expect(bed.hostLog.some((line) => line.includes(`Dropped event ${id} `))).toBe(true);
   });
 });
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHost, type FunctionsHost } from '../../dev/host/host.js';
 import { startEventsTestbed, type EventsTestbed } from '../helpers/eventsTestbed.js';
+import { request } from '../helpers/emulatorServices.js';
 import { publishedFixtureUrl } from '../helpers/publishedFixtures.js';
 
 const ENTRY = join(import.meta.dirname, '..', '..', 'src', 'index.ts');
@@ -101,6 +102,27 @@ describe('event intake on the real app', () => {
     const response = await post('/api/events', fixtureText('eventgrid-SubscriptionValidationEvent.json'), {});
     expect(response.status).toBe(401);
     expect(JSON.stringify(await response.json())).not.toContain('512d38b6');
+  });
+
+  it("refuses a person's token on the webhook whatever its roles: a ComputeRequester's DatasetDriftDetected gets 403 and starts nothing", async () => {
+    const minted = await request(`${bed.emulator.url}/idp/dev/token`, { method: 'POST', body: { user: 'mallory@contoso.com', roles: ['ComputeRequester'] }, ca: bed.emulator.caPem });
+    const token = minted.json<{ access_token: string }>().access_token;
+    const runsBefore = (await bed.adoRuns(2)).length;
+    const response = await post('/api/events', fixtureText('eventgrid-DatasetDriftDetected.json'), { authorization: `Bearer ${token}` });
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toContain("a user's token is never enough");
+    expect((await bed.adoRuns(2)).length).toBe(runsBefore);
+  });
+
+  it('logs an event whose subject holds a line break on one line, on the webhook and on the trigger', async () => {
+    const [event] = eventsIn('eventgrid-ModelRegistered.json');
+    const forged = (id: string) => JSON.stringify([{ ...event, id, subject: 'models/sklearn_regression_model:20\nFORGED Compute request approved' }]);
+    const logStart = hostLog.length;
+    expect((await post('/api/events', forged('forged-webhook'), { 'x-aml-warden-key': WEBHOOK_KEY })).status).toBe(200);
+    expect((await post(host.eventGridUrl('amlEvents'), forged('forged-trigger'), { 'aeg-event-type': 'Notification' })).status).toBe(200);
+    const lines = hostLog.slice(logStart).flatMap((line) => line.split('\n'));
+    expect(lines.filter((line) => line.startsWith('FORGED'))).toEqual([]);
+    expect(lines.filter((line) => line.includes('\\u000aFORGED')).length).toBeGreaterThanOrEqual(2);
   });
 
   it('refuses a malformed webhook delivery with 400 naming the field', async () => {

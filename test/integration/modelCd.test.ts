@@ -52,6 +52,14 @@ cd:
       workflow: model-cd.yml
       ref: main
       tokenSecretName: github-token
+    github-untitled:
+      kind: githubActions
+      apiUrl: ${url}/github
+      owner: contoso
+      repo: mlops-cd
+      workflow: untitled.yml
+      ref: main
+      tokenSecretName: github-token
     signed-hook:
       kind: webhook
       urlSecretName: generic-webhook-url
@@ -82,6 +90,10 @@ cd:
     - name: github
       target: github-cd
       models: ['gh-*']
+      experiments: ['retrain*']
+    - name: github-untitled
+      target: github-untitled
+      models: ['ghu-*']
       experiments: ['retrain*']
     - name: hook
       target: signed-hook
@@ -396,6 +408,28 @@ describe('exactly one run at the target after an ambiguous failure', () => {
     expect(await bed.deliver([modelRegisteredEvent('mr-unkeyed-a-1', model)])).toBe(200);
     expect(bed.emulator.devops.runs({ pipelineId: 7 })).toHaveLength(1);
     expect(bed.telemetryEvents('CdRunNotFindable').find((item) => item.properties['eventId'] === 'mr-unkeyed-a-1')).toBeDefined();
+  });
+});
+
+describe('a workflow whose run title does not show the key', () => {
+  it('is dispatched, with a warning naming the run-name to set', async () => {
+    bed.emulator.github.addWorkflow({
+      owner: 'contoso',
+      repo: 'mlops-cd',
+      id: 161399,
+      file: 'untitled.yml',
+      name: 'Model CD (untitled runs)',
+      inputs: ['model_name', 'model_version', 'workspace_id', 'idempotency_key'],
+    });
+    const model = await seedModelVersion(await bed.arm(), { name: 'ghu-a', version: '1', experiment: 'retrain-ghu' });
+    expect(await bed.deliver([modelRegisteredEvent('mr-ghu-a-1', model)])).toBe(200);
+    expect(bed.emulator.github.runs({ workflowId: 161399 })).toHaveLength(1);
+    const warning = bed.telemetryEvents('CdRunNotFindable').find((item) => item.properties['eventId'] === 'mr-ghu-a-1');
+    expect(warning?.properties['reason']).toContain('run-name');
+    // A run of the playground's workflow, whose run-name shows the key, gets no such warning.
+    const keyed = await seedModelVersion(await bed.arm(), { name: 'gh-titled', version: '1', experiment: 'retrain-gh' });
+    expect(await bed.deliver([modelRegisteredEvent('mr-gh-titled-1', keyed)])).toBe(200);
+    expect(bed.telemetryEvents('CdRunNotFindable').find((item) => item.properties['eventId'] === 'mr-gh-titled-1')).toBeUndefined();
   });
 });
 

@@ -184,6 +184,7 @@ describe('loadSettings errors name the setting', () => {
     ['AML_WARDEN_STUDIO_URL', { AML_WARDEN_STUDIO_URL: 'ml.azure.com' }, 'AML_WARDEN_STUDIO_URL: must be an https URL'],
     ['AML_WARDEN_HTTP_TIMEOUT_MS', { AML_WARDEN_HTTP_TIMEOUT_MS: 'fast' }, 'AML_WARDEN_HTTP_TIMEOUT_MS: must be a whole number'],
     ['AML_WARDEN_HTTP_TIMEOUT_MS', { AML_WARDEN_HTTP_TIMEOUT_MS: '5' }, 'AML_WARDEN_HTTP_TIMEOUT_MS: must be a whole number'],
+    ['AML_WARDEN_HTTP_TIMEOUT_MS', { AML_WARDEN_HTTP_TIMEOUT_MS: '120000' }, 'AML_WARDEN_HTTP_TIMEOUT_MS: must be a whole number from 100 to 60000'],
   ];
 
   it.each(cases)('a bad %s is a ConfigurationError targeting it (%j)', (setting, overrides, message) => {

@@ -60,7 +60,9 @@ export function parseAzureDevOpsRun(body: unknown, idempotencyKey?: string): CdR
   return {
     runId: parsed.data.id,
     link: parsed.data._links?.web?.href ?? parsed.data.url,
-    ...(idempotencyKey === undefined ? {} : { findable: parsed.data.name?.startsWith(idempotencyKey) === true }),
+    ...(idempotencyKey === undefined || parsed.data.name?.startsWith(idempotencyKey) === true
+      ? {}
+      : { notFindable: `its run name does not start with the idempotency key; start the pipeline's run name with it: name: \${{ parameters.${AZURE_DEVOPS_KEY_PARAMETER} }}.$(Rev:r)` }),
   };
 }
 

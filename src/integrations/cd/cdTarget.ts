@@ -26,8 +26,11 @@ export interface CdRunStarted {
   readonly runId: string | undefined;
   /** Where a person can watch the run. */
   readonly link: string | undefined;
-  /** `false` when the target started a run it cannot be asked about by its key (a pipeline whose run name lacks it). */
-  readonly findable?: boolean;
+  /**
+   * Set when the target started a run it may not be able to find again by its key (a pipeline or workflow whose run
+   * name lacks it): why, and what to change. After a lost answer, such a run could be started twice.
+   */
+  readonly notFindable?: string;
 }
 
 export type RunLookup =

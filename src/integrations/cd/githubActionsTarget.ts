@@ -24,7 +24,26 @@ export const GITHUB_KEY_INPUT = 'idempotency_key';
 /** Pages of 100 runs looked through for a key: more runs than a day of dispatches of one workflow. */
 const MAX_RUN_PAGES = 10;
 
+const runTitle = z.object({ display_title: z.string().optional() });
 const runPage = z.object({ workflow_runs: z.array(z.object({ id: z.number(), display_title: z.string().optional(), html_url: z.string() })) });
+
+/** Where a workflow's API calls go, and its runs page on the web. */
+interface WorkflowUrls {
+  /** `…/repos/{owner}/{repo}/actions`. */
+  readonly actions: string;
+  /** `…/actions/workflows/{workflow}`. */
+  readonly workflow: string;
+  readonly webPage: string;
+}
+
+function workflowUrls(target: GithubActionsTarget): WorkflowUrls {
+  const api = target.apiUrl.replace(/\/+$/, '');
+  const repository = `${encodeURIComponent(target.owner)}/${encodeURIComponent(target.repo)}`;
+  const workflow = encodeURIComponent(target.workflow);
+  const web = api === 'https://api.github.com' ? 'https://github.com' : api.replace(/\/api\/v3$/, '');
+  const actions = `${api}/repos/${repository}/actions`;
+  return { actions, workflow: `${actions}/workflows/${workflow}`, webPage: `${web}/${repository}/actions/workflows/${workflow}` };
+}
 
 export interface GithubDispatchCall {
   readonly url: string;
@@ -35,15 +54,27 @@ export interface GithubDispatchCall {
 
 /** The dispatch request; pure so tests can pin its shape. */
 export function githubDispatchCall(target: GithubActionsTarget, request: CdRunRequest): GithubDispatchCall {
-  const api = target.apiUrl.replace(/\/+$/, '');
-  const repository = `${encodeURIComponent(target.owner)}/${encodeURIComponent(target.repo)}`;
-  const workflow = encodeURIComponent(target.workflow);
-  const web = api === 'https://api.github.com' ? 'https://github.com' : api.replace(/\/api\/v3$/, '');
+  const urls = workflowUrls(target);
   return {
-    url: `${api}/repos/${repository}/actions/workflows/${workflow}/dispatches`,
+    url: `${urls.workflow}/dispatches`,
     body: JSON.stringify({ ref: target.ref, inputs: stringifyParameters({ ...request.parameters, [GITHUB_KEY_INPUT]: request.idempotencyKey }), return_run_details: true }),
-    link: `${web}/${repository}/actions/workflows/${workflow}`,
+    link: urls.webPage,
   };
+}
+
+/**
+ * One page of "List workflow runs for a workflow": `workflow_dispatch` runs created since `since`. GitHub documents
+ * `created` as ISO 8601 date-times to the second (`YYYY-MM-DDTHH:MM:SSZ`, "Understanding the search syntax").
+ */
+export function githubRunsUrl(target: GithubActionsTarget, since: Date, page: number): string {
+  const created = `>=${since.toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
+  const query = new URLSearchParams({ event: 'workflow_dispatch', created, per_page: '100', page: String(page) });
+  return `${workflowUrls(target).workflow}/runs?${query.toString()}`;
+}
+
+/** "Get a workflow run". */
+export function githubRunUrl(target: GithubActionsTarget, runId: string): string {
+  return `${workflowUrls(target).actions}/runs/${encodeURIComponent(runId)}`;
 }
 
 export interface GithubActionsTargetDeps {
@@ -69,32 +100,46 @@ export class GithubActionsCdTarget implements CdTargetAdapter {
     const response = await this.#deps.http.request({
       method: 'POST',
       url: call.url,
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/vnd.github+json',
-        'x-github-api-version': GITHUB_API_VERSION,
-        authorization: `Bearer ${token}`,
-      },
+      headers: { 'content-type': 'application/json', ...this.#headers(token) },
       body: call.body,
     });
     assertTargetAccepted(response, this.description, {
       credentialHint: `check the token in Key Vault secret '${this.#target.tokenSecretName}' (expired, or without "Actions: write" on the repository)`,
       keyParameter: GITHUB_KEY_INPUT,
     });
-    return runDetailsOf(response, call.link);
+    const run = runDetailsOf(response, call.link);
+    return { ...run, ...(await this.#whyNotFindable(run, request.idempotencyKey, token)) };
+  }
+
+  /**
+   * Whether the run can be found again by its key: its `display_title` (the workflow's `run-name`) must show it.
+   * A server that answers without run details cannot be asked which run it started.
+   */
+  async #whyNotFindable(run: CdRunStarted, idempotencyKey: string, token: string): Promise<{ notFindable?: string }> {
+    if (run.runId === undefined) {
+      return { notFindable: 'GitHub answered without the run it started (a server without return_run_details), so the run could not be checked; make sure the workflow\'s run-name shows ${{ inputs.idempotency_key }}' };
+    }
+    let title: string | undefined;
+    try {
+      const response = await this.#deps.http.request({ method: 'GET', url: githubRunUrl(this.#target, run.runId), headers: this.#headers(token) });
+      assertTargetAccepted(response, this.description, { credentialHint: `check the token in Key Vault secret '${this.#target.tokenSecretName}'` });
+      title = runTitle.safeParse(response.json()).data?.display_title;
+    } catch (error) {
+      // The run is started: a failed check must not fail (and so repeat) the start.
+      return { notFindable: `the run's title could not be read to check it (${error instanceof Error ? error.message : 'unknown error'})` };
+    }
+    if (title?.includes(idempotencyKey) === true) return {};
+    return { notFindable: `its run title does not show the idempotency key; add it to the workflow's run-name: run-name: Model CD \${{ inputs.model_name }}:\${{ inputs.model_version }} [\${{ inputs.${GITHUB_KEY_INPUT} }}]` };
+  }
+
+  #headers(token: string): Record<string, string> {
+    return { accept: 'application/vnd.github+json', 'x-github-api-version': GITHUB_API_VERSION, authorization: `Bearer ${token}` };
   }
 
   async findRun(idempotencyKey: string, since: Date): Promise<RunLookup> {
-    const api = this.#target.apiUrl.replace(/\/+$/, '');
-    const workflow = `${api}/repos/${encodeURIComponent(this.#target.owner)}/${encodeURIComponent(this.#target.repo)}/actions/workflows/${encodeURIComponent(this.#target.workflow)}/runs`;
     const token = await this.#deps.secrets.getSecret(this.#target.tokenSecretName);
     for (let page = 1; page <= MAX_RUN_PAGES; page += 1) {
-      const query = new URLSearchParams({ event: 'workflow_dispatch', created: `>=${since.toISOString()}`, per_page: '100', page: String(page) });
-      const response = await this.#deps.http.request({
-        method: 'GET',
-        url: `${workflow}?${query.toString()}`,
-        headers: { accept: 'application/vnd.github+json', 'x-github-api-version': GITHUB_API_VERSION, authorization: `Bearer ${token}` },
-      });
+      const response = await this.#deps.http.request({ method: 'GET', url: githubRunsUrl(this.#target, since, page), headers: this.#headers(token) });
       assertTargetAccepted(response, this.description, { credentialHint: `check the token in Key Vault secret '${this.#target.tokenSecretName}'` });
       const parsed = runPage.safeParse(response.json());
       if (!parsed.success) throw new AppError('UpstreamPermanent', `${this.description} listed its runs in an unexpected shape`, { module: 'cd' });
@@ -104,6 +149,7 @@ export class GithubActionsCdTarget implements CdTargetAdapter {
     }
     return { kind: 'none' };
   }
+
 }
 
 const runDetails = z.object({ workflow_run_id: z.number().int(), html_url: z.string().min(1), run_url: z.string().optional() });

@@ -5,7 +5,7 @@ import { cdLedgerKeys, modelSubject, runKeyOf } from '../../../src/app/cdLedger.
 import { modelParameters } from '../../../src/app/onModelRegistered.js';
 import { AppError } from '../../../src/errors.js';
 import { azureDevOpsFindUrl, azureDevOpsRunCall, parseAzureDevOpsRun } from '../../../src/integrations/cd/azureDevOpsTarget.js';
-import { githubDispatchCall, runDetailsOf } from '../../../src/integrations/cd/githubActionsTarget.js';
+import { githubDispatchCall, githubRunsUrl, githubRunUrl, runDetailsOf } from '../../../src/integrations/cd/githubActionsTarget.js';
 import { standardWebhookHeaders, webhookBody } from '../../../src/integrations/cd/signedWebhookTarget.js';
 import { assertTargetAccepted } from '../../../src/integrations/cd/targetResponse.js';
 import type { HttpResponse } from '../../../src/integrations/httpClient.js';
@@ -56,8 +56,8 @@ describe('Azure DevOps "Run Pipeline" request', () => {
   });
 
   it('says whether the run it started can be found again: its name starts with the key', () => {
-    expect(parseAzureDevOpsRun({ id: 7, name: 'amlw-abc.1' }, 'amlw-abc').findable).toBe(true);
-    expect(parseAzureDevOpsRun({ id: 7, name: '20261204.3' }, 'amlw-abc').findable).toBe(false);
+    expect(parseAzureDevOpsRun({ id: 7, name: 'amlw-abc.1' }, 'amlw-abc').notFindable).toBeUndefined();
+    expect(parseAzureDevOpsRun({ id: 7, name: '20261204.3' }, 'amlw-abc').notFindable).toContain('name: ${{ parameters.idempotencyKey }}.$(Rev:r)');
   });
 });
 
@@ -74,6 +74,14 @@ describe('GitHub workflow_dispatch request', () => {
       return_run_details: true,
     });
     expect(call.link).toBe('https://github.com/contoso/mlops-cd/actions/workflows/model-cd.yml');
+  });
+
+  it('looks for an earlier run among workflow_dispatch runs created since, to the second as GitHub documents it, and reads one run by id', () => {
+    const target = { kind: 'githubActions', apiUrl: 'https://ghe.contoso.com/api/v3/', owner: 'contoso', repo: 'mlops-cd', workflow: 'model-cd.yml', ref: 'main', tokenSecretName: 'gh' } as const;
+    const url = new URL(githubRunsUrl(target, new Date('2026-12-04T10:11:12.345Z'), 2));
+    expect(`${url.origin}${url.pathname}`).toBe('https://ghe.contoso.com/api/v3/repos/contoso/mlops-cd/actions/workflows/model-cd.yml/runs');
+    expect(Object.fromEntries(url.searchParams)).toEqual({ event: 'workflow_dispatch', created: '>=2026-12-04T10:11:12Z', per_page: '100', page: '2' });
+    expect(githubRunUrl(target, '42')).toBe('https://ghe.contoso.com/api/v3/repos/contoso/mlops-cd/actions/runs/42');
   });
 });
 

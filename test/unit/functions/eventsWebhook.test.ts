@@ -342,4 +342,20 @@ describe('eventsWebhook: deliveries', () => {
     expect(dropped).toEqual([{ eventId: '831e1650-001e-001b-66ab-eeb76e069631', eventType: 'Microsoft.MachineLearningServices.RunStatusChanged', reason: 'NotFound' }]);
     expect(jsonOf(response)).toMatchObject({ events: [{ handled: false, reason: 'dropped: NotFound' }] });
   });
+
+  it('logs what the delivery and the use case say on single lines: an id or a message with a line break cannot forge a line', async () => {
+    const lines: string[] = [];
+    const context = new InvocationContext({ logHandler: (_level, ...args) => void lines.push(args.filter((arg) => typeof arg === 'string').join(' ')) });
+    const { handler } = harness({
+      route: async (_event, log) => {
+        log.info('the use case read\nFORGED from the event');
+        throw new AppError('NotFound', 'model churn\nFORGED not found');
+      },
+    });
+    const forged = JSON.stringify([{ ...firstEventOf('eventgrid-RunStatusChanged.json'), id: 'evt-1\nFORGED id' }]);
+    expect((await handler(post(forged, withKey), context)).status).toBe(200);
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    expect(lines.filter((line) => line.includes('\n'))).toEqual([]);
+    expect(lines.some((line) => line.includes('Dropped event evt-1\\u000aFORGED id'))).toBe(true);
+  });
 });
