@@ -37,8 +37,16 @@ let library: AdaptiveCardsLibrary | undefined;
 
 /** The library's bundle: its ES module build does not load in Node (extensionless imports). */
 function adaptiveCards(): AdaptiveCardsLibrary {
-  library ??= createRequire(import.meta.url)('adaptivecards/dist/adaptivecards.js') as AdaptiveCardsLibrary;
+  if (library === undefined) {
+    const loaded: unknown = createRequire(import.meta.url)('adaptivecards/dist/adaptivecards.js');
+    if (!isAdaptiveCardsLibrary(loaded)) throw new Error('adaptivecards/dist/adaptivecards.js does not export AdaptiveCard and SerializationContext');
+    library = loaded;
+  }
   return library;
+}
+
+function isAdaptiveCardsLibrary(value: unknown): value is AdaptiveCardsLibrary {
+  return typeof value === 'object' && value !== null && typeof Reflect.get(value, 'AdaptiveCard') === 'function' && typeof Reflect.get(value, 'SerializationContext') === 'function';
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -46,8 +46,14 @@ export function newHostKeys(): HostKeys {
 /** The keys kept in `file`, created there on first use so that they stay the same across restarts. */
 export function readOrCreateHostKeys(file: string): HostKeys {
   if (existsSync(file)) {
-    const parsed = hostKeysSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    if (!parsed.success) throw new Error(`${file}: not a host keys file (${parsed.error.issues[0]?.message ?? 'invalid'})`);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new Error(`${file}: not a host keys file (${error instanceof Error ? error.message : 'unreadable'}); delete it and a new one is made`);
+    }
+    const parsed = hostKeysSchema.safeParse(raw);
+    if (!parsed.success) throw new Error(`${file}: not a host keys file (${parsed.error.issues[0]?.message ?? 'invalid'}); delete it and a new one is made`);
     return parsed.data;
   }
   const keys = newHostKeys();
@@ -71,5 +77,9 @@ export function presentedKey(url: URL, headers: IncomingHttpHeaders): string | u
 export function isAcceptedKey(presented: string | undefined, accepted: readonly (string | undefined)[]): boolean {
   if (presented === undefined) return false;
   const given = Buffer.from(presented);
-  return accepted.some((key) => key !== undefined && key.length === presented.length && timingSafeEqual(Buffer.from(key), given));
+  return accepted.some((key) => {
+    if (key === undefined) return false;
+    const expected = Buffer.from(key);
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  });
 }

@@ -13,9 +13,10 @@
  * - a workspace's tags: the Tags API (`operation: Merge`), which touches nothing the patch does not name.
  *
  * None of these declares an ETag or a conditional header in its REST spec (Azure ML's computes and workspaces, the
- * Tags API), so there is no `If-Match` to send. Instead every write is preceded by a fresh read: if the resource was
- * written since it was evaluated (`systemData.lastModifiedAt`) or the values the write carries changed, the write is
- * not sent and a `Conflict` says so; the caller re-reads and re-evaluates.
+ * Tags API), so there is no `If-Match` to send. Instead every write is preceded by a fresh read: if the values the
+ * write carries (a cluster update carries all of its scale settings) or a workspace's tags changed since the
+ * evaluation, the write is not sent and a `Conflict` says so; the caller re-reads and re-evaluates. The read and the
+ * write are two calls, so a change in between is still possible; the next write event evaluates it.
  *   A compute's tags are never written: ARM's tag-support table lists `workspaces / computes` as not supporting
  *   tags (they are set when the compute is created), so evaluation reports them and proposes no fix.
  *
@@ -198,15 +199,18 @@ class ArmRemediationAdapter implements RemediationAdapter {
   }
 
   /**
-   * Reads the resource again right before a write. A write since it was evaluated, or a change to anything the write
-   * carries (a cluster update carries all of its scale settings), is a `Conflict`: the write would clobber it.
+   * Reads the resource again right before a write. A change to anything the write carries (a cluster update carries
+   * all of its scale settings) or, for a workspace, to any of its tags (an exemption, an owner) is a `Conflict`: the
+   * write would clobber it, or was decided on what is no longer there. Other changes (Azure's own bookkeeping) are not.
    */
   async #assertUnchanged(resource: GovernedResource, patch: Patch): Promise<void> {
     const fresh: GovernedResource = resource.resourceType === 'compute' ? await this.readCompute(resource, resource.name) : await this.readWorkspace(resource);
-    const written = (of: GovernedResource) =>
-      JSON.stringify({ ...fieldsOf(of, patch), ...(patch.scaleSettings === undefined || of.resourceType !== 'compute' ? {} : { scaleSettings: of.scaleSettings ?? {} }) });
-    const modifiedSince = fresh.lastModifiedAt !== undefined && resource.lastModifiedAt !== undefined && Date.parse(fresh.lastModifiedAt) !== Date.parse(resource.lastModifiedAt);
-    if (modifiedSince || written(fresh) !== written(resource)) {
+    const decidedOn = (of: GovernedResource) =>
+      JSON.stringify({
+        ...fieldsOf(of, patch),
+        ...(of.resourceType === 'compute' ? (patch.scaleSettings === undefined ? {} : { scaleSettings: of.scaleSettings ?? {} }) : { tags: of.tags }),
+      });
+    if (decidedOn(fresh) !== decidedOn(resource)) {
       throw new AppError('Conflict', `${resource.resourceType === 'compute' ? 'Compute' : 'Workspace'} '${resource.name}' changed since it was read; nothing was written`, {
         module: MODULE,
       });

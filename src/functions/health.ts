@@ -78,13 +78,13 @@ export async function healthReport(readConfig: () => Config, log: Pick<Invocatio
  */
 async function handleHealth(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const { getConfig } = await import('../config.js');
-  if (request.headers.get('authorization') === null) return healthReport(getConfig, context, 'anonymous');
-  let config: Config;
+  let config: Config | undefined;
   try {
     config = getConfig();
   } catch {
-    return healthReport(getConfig, context, 'anonymous');
+    // Reported by the liveness answer below, which reads it again and logs why.
   }
+  if (config === undefined || request.headers.get('authorization') === null) return healthReport(getConfig, context, 'anonymous');
   const auth = config.settings.auth;
   if (auth === undefined) {
     throw new AppError('Unauthorized', 'this app validates no tokens (AML_WARDEN_AUTH_TENANT_ID and AML_WARDEN_AUTH_CLIENT_ID are not set)', { target: 'authorization', module: 'health' });

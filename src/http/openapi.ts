@@ -45,6 +45,11 @@ export interface ApiOperation {
   readonly summary: string;
   /** App roles that may call it; empty: no bearer token needed. */
   readonly roles: readonly string[];
+  /**
+   * How the roles are asked for: `required` (the default when there are roles), `optional` (anyone may call; a token
+   * with the role gets more), or `orSharedKey` (a token with the role, or the `x-aml-warden-key` header).
+   */
+  readonly access?: 'required' | 'optional' | 'orSharedKey';
   readonly parameters?: readonly ApiParameter[];
   readonly requestBody?: { readonly schema: ApiSchemaName; readonly required: boolean } | { readonly description: string };
   /** Status → the body schema (or a description when the body is not one of ours). */
@@ -119,10 +124,12 @@ export const apiOperations: readonly ApiOperation[] = [
     method: 'POST',
     operationId: 'deliverEvents',
     route: 'events',
-    summary: 'Azure ML and resource events as a webhook (Event Grid schema or CloudEvents 1.0), authenticated by bearer token or x-aml-warden-key.',
-    roles: [],
+    summary:
+      "Azure ML and resource events as a webhook (Event Grid schema or CloudEvents 1.0): an application's token holding the delivery role (AML_WARDEN_EVENTS_ROLE; a person's token never), or the x-aml-warden-key header.",
+    roles: ['AzureEventGridSecureWebhookSubscriber'],
+    access: 'orSharedKey',
     requestBody: { description: 'An array of Event Grid events, or CloudEvents (single or batch).' },
-    responses: { 200: 'Accepted (or the Event Grid validation response).', 400: 'Error', 401: 'Error', 413: 'Error', 415: 'Error', 503: 'Error' },
+    responses: { 200: 'Accepted (or the Event Grid validation response).', 400: 'Error', 401: 'Error', 403: 'Error', 413: 'Error', 415: 'Error', 503: 'Error' },
   },
   {
     functionName: 'eventsWebhook',
@@ -139,7 +146,8 @@ export const apiOperations: readonly ApiOperation[] = [
     operationId: 'getHealth',
     route: 'health',
     summary: 'Liveness (status and version) for anyone; with a token holding the Operator role, the configuration, policy and telemetry summary (no secrets).',
-    roles: [],
+    roles: [appRoles.operator],
+    access: 'optional',
     responses: {
       200: 'Healthy: status and version, and for an Operator the summaries.',
       401: 'Error',
@@ -201,7 +209,7 @@ function operationObject(operation: ApiOperation): Record<string, unknown> {
   return {
     operationId: operation.operationId,
     summary: operation.summary,
-    ...(operation.roles.length === 0 ? { security: [] } : { security: [{ bearer: [] }], 'x-app-roles': operation.roles }),
+    ...securityOf(operation),
     ...(operation.parameters === undefined
       ? {}
       : {
@@ -213,6 +221,13 @@ function operationObject(operation: ApiOperation): Record<string, unknown> {
     ...(requestBody === undefined ? {} : { requestBody }),
     responses,
   };
+}
+
+/** OpenAPI security requirements: alternatives are listed side by side, and `{}` makes the whole optional. */
+function securityOf(operation: ApiOperation): Record<string, unknown> {
+  if (operation.roles.length === 0) return { security: [] };
+  const alternatives = { required: [{ bearer: [] }], optional: [{}, { bearer: [] }], orSharedKey: [{ bearer: [] }, { sharedKey: [] }] } as const;
+  return { security: alternatives[operation.access ?? 'required'], 'x-app-roles': operation.roles };
 }
 
 export interface OpenApiOptions {
@@ -242,6 +257,7 @@ export function openApiDocument(options: OpenApiOptions = {}): Record<string, un
       schemas,
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An Entra ID access token for the app; app roles in the roles claim.' },
+        sharedKey: { type: 'apiKey', in: 'header', name: 'x-aml-warden-key', description: 'The Key Vault secret AML_WARDEN_EVENTS_SECRET_NAME names (event deliveries only).' },
       },
     },
   };

@@ -374,17 +374,30 @@ describe('compute on approval: request, approve, provision', () => {
     expect(told?.text).toContain('was taken after the request was filed');
   });
 
-  it('the create asks Azure not to overwrite (If-None-Match: *), and an answer that the name exists fails the request as taken', async () => {
+  it('the create asks Azure not to overwrite (If-None-Match: *); a 409 is looked into: a name taken meanwhile fails the request as taken', async () => {
     const computeName = freshName('race-put');
     const created = await createRequest(computeName);
-    // The name is free when read, and taken by the time the PUT arrives.
+    // Someone creates the cluster while the app is between its read (which still saw no compute) and its PUT.
+    expect((await armPut(computeName, { location: 'eastus', properties: { computeType: 'AmlCompute', properties: { vmSize: 'Standard_NC6s_v3', scaleSettings: { maxNodeCount: 1 } } } })).status).toBeLessThan(300);
+    emulator.injectFault({ method: 'GET', path: `/computes/${computeName}$`, status: 404, body: { error: { code: 'ResourceNotFound', message: 'not found' } }, times: 1 });
     emulator.injectFault({ method: 'PUT', path: `/computes/${computeName}$`, status: 409, body: { error: { code: 'Conflict', message: `A compute named ${computeName} already exists.` } } });
     expect((await api('POST', `compute-requests/${created.id}/approve`, { token: tokenOf(approver) })).status).toBe(200);
     const done = await settled(created.id);
     expect(done.status).toBe('Failed');
     expect(done.failureReason).toContain(`the name ${computeName} was taken after the request was filed`);
-    const puts = emulator.calls().filter((call) => call.method === 'PUT' && call.path.endsWith(`/computes/${computeName}`));
-    expect(puts.map((call) => call.preconditions)).toEqual([{ 'if-none-match': '*' }]);
+    const ours = emulator.calls().filter((call) => call.method === 'PUT' && call.path.endsWith(`/computes/${computeName}`) && call.status === 409);
+    expect(ours.map((call) => call.preconditions)).toEqual([{ 'if-none-match': '*' }]);
+  });
+
+  it('a 409 for anything else than a taken name fails the request with Azure\'s reason', async () => {
+    const computeName = freshName('busy-put');
+    const created = await createRequest(computeName);
+    emulator.injectFault({ method: 'PUT', path: `/computes/${computeName}$`, status: 409, body: { error: { code: 'Conflict', message: 'The workspace is being updated; try again later.' } } });
+    expect((await api('POST', `compute-requests/${created.id}/approve`, { token: tokenOf(approver) })).status).toBe(200);
+    const done = await settled(created.id);
+    expect(done.status).toBe('Failed');
+    expect(done.failureReason).toContain('The workspace is being updated');
+    expect(done.failureReason).not.toContain('was taken');
   });
 
   it('a cluster created by an attempt that died before recording it is recognised by its request tag and not created again', async () => {

@@ -193,6 +193,9 @@ describe('the offline host serving an app registered with @azure/functions', () 
     expect(bare.status).toBe(401);
     const wrong = await fetch(`${host.url}/runtime/webhooks/eventgrid?functionName=sampleEvents&code=${'x'.repeat(54)}`, { method: 'POST', body, headers: NOTIFICATION });
     expect(wrong.status).toBe(401);
+    // A key of the right length in characters but not in bytes is refused like any other.
+    const wide = await fetch(`${host.url}/runtime/webhooks/eventgrid?functionName=sampleEvents&code=${encodeURIComponent('é'.repeat(54))}`, { method: 'POST', body, headers: NOTIFICATION });
+    expect(wide.status).toBe(401);
     const handshake = await fetch(`${host.url}/runtime/webhooks/eventgrid?functionName=sampleEvents`, { method: 'OPTIONS', headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' } });
     expect(handshake.status).toBe(401);
     expect((await recorded(host)).events.length).toBe(before);

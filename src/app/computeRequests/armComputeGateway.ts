@@ -56,7 +56,8 @@ function progressOfCompute(compute: ArmComputeResource, fallbackId: string): Pro
 /**
  * Asks Azure to create, never to replace. The compute API declares no ETag or conditional headers (Compute_CreateOrUpdate
  * in the Azure ML REST spec), so the use case reads the name right before the PUT; `If-None-Match: *` is sent as
- * well, for a service that honours it, and an answer saying the name exists (409, 412) reads as `taken`.
+ * well, for a service that honours it; a 409 or 412 is a `conflict` the use case looks into (the name taken, or an
+ * operation in progress).
  */
 const CREATE_ONLY = { requestOptions: { customHeaders: { 'if-none-match': '*' } } };
 
@@ -108,7 +109,7 @@ export function createArmComputeGateway(armClient: ArmClientFor): ComputeGateway
       } catch (error) {
         if (isTransientAzureError(error)) throw fromAzureError(error, `Creating compute '${computeName}'`, { module: MODULE });
         const { statusCode } = azureErrorFacts(error);
-        if (statusCode === 409 || statusCode === 412) return { kind: 'taken' };
+        if (statusCode === 409 || statusCode === 412) return { kind: 'conflict', reason: failureReasonOf(error) };
         return { kind: 'failed', reason: failureReasonOf(error) };
       }
     },
@@ -130,4 +131,3 @@ export function createArmComputeGateway(armClient: ArmClientFor): ComputeGateway
     },
   };
 }
-

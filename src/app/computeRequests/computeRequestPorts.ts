@@ -28,10 +28,10 @@ export interface ComputeGateway {
   /** The compute of that name as ARM has it now; `undefined` when there is none. */
   findCompute(workspaceId: string, computeName: string): Promise<ExistingCompute | undefined>;
   /**
-   * Sends the create (one PUT, only if no compute of that name exists) and returns without waiting for Azure to
-   * finish; `taken` when Azure says the name exists after all.
+   * Sends the create (one PUT, asking Azure not to overwrite) and returns without waiting for Azure to finish;
+   * `conflict` when Azure answers 409/412 (the name may have been taken since it was read: look before concluding).
    */
-  beginCreate(workspace: WorkspaceResource, computeName: string, spec: ComputeSpec): Promise<ProvisioningProgress | { readonly kind: 'taken' }>;
+  beginCreate(workspace: WorkspaceResource, computeName: string, spec: ComputeSpec): Promise<ProvisioningProgress | { readonly kind: 'conflict'; readonly reason: string }>;
   /** Looks once at a create in flight, through its operation (any instance can resume it). */
   track(workspaceId: string, computeName: string, operationState: string): Promise<ProvisioningProgress>;
 }

@@ -95,6 +95,12 @@ function progressOfExisting(request: ComputeRequest, existing: ExistingCompute):
   return { kind: 'failed', reason: nameTakenReason(request) };
 }
 
+/** Azure refused the create with 409/412: the name taken meanwhile (someone's compute), or something else (its reason). */
+async function afterCreateConflict(deps: ComputeRequestDeps, request: ComputeRequest, reason: string): Promise<ProvisioningProgress> {
+  const existing = await deps.gateway.findCompute(request.workspaceId, request.computeName);
+  return existing === undefined ? { kind: 'failed', reason } : progressOfExisting(request, existing);
+}
+
 function nameTakenReason(request: ComputeRequest): string {
   return `the name ${request.computeName} was taken after the request was filed: a compute of that name exists in the workspace and was left as it is`;
 }
@@ -111,7 +117,7 @@ async function create(deps: ComputeRequestDeps, request: ComputeRequest, etag: s
     computeSpecFor({ workspace, computeName: request.computeName, vmSize: request.vmSize, maxNodeCount: request.maxNodeCount, vmPriority: request.vmPriority }, deps.policy),
   );
   const sent = await deps.gateway.beginCreate(workspace, request.computeName, spec);
-  const progress: ProvisioningProgress = sent.kind === 'taken' ? { kind: 'failed', reason: nameTakenReason(request) } : sent;
+  const progress: ProvisioningProgress = sent.kind === 'conflict' ? await afterCreateConflict(deps, request, sent.reason) : sent;
   const outcome = await finish(deps, request, etag, progress);
   return outcome === 'waiting' ? 'changed' : outcome;
 }

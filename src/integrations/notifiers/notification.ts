@@ -55,7 +55,7 @@ export function shorten(text: string, max: number): string {
  * The notification's link if it is an https URL, or http to this machine (the local host serves plain http);
  * anything else (a `javascript:` or `data:` URL, http across a network) is left out.
  */
-export function httpsLink(notification: Notification): Notification['link'] {
+export function openableLink(notification: Notification): Notification['link'] {
   if (notification.link === undefined) return undefined;
   try {
     const url = new URL(notification.link.url);

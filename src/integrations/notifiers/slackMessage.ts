@@ -6,7 +6,7 @@
  * is also `verbatim`, so Slack does not turn bare URLs, channel names or mentions into links either
  * (api.slack.com/reference/block-kit/composition-objects#text).
  */
-import { httpsLink, joinSentences, shorten, type Notification } from './notification.js';
+import { openableLink, joinSentences, shorten, type Notification } from './notification.js';
 
 // Block Kit limits: header 150, section text 3000, 10 fields of 2000.
 const MAX_HEADER = 150;
@@ -35,7 +35,7 @@ export function slackMessage(notification: Notification): Record<string, unknown
       fields: notification.facts.slice(0, MAX_FIELDS).map((fact) => mrkdwn(`*${escapeMrkdwn(fact.name)}*\n${escapeMrkdwn(fact.value)}`, MAX_FIELD)),
     });
   }
-  const link = httpsLink(notification);
+  const link = openableLink(notification);
   if (link !== undefined) {
     blocks.push({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: link.title }, url: link.url }] });
   }

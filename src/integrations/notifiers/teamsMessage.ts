@@ -10,7 +10,7 @@
  * TextRun in a RichTextBlock, facts are two-column rows of them instead of a FactSet, and the only link is the one
  * action, to an https URL.
  */
-import { httpsLink, shorten, type Notification } from './notification.js';
+import { openableLink, shorten, type Notification } from './notification.js';
 
 const MAX_TEXT = 2000;
 const colorBySeverity = { info: 'Default', warning: 'Warning', error: 'Attention' } as const;
@@ -40,7 +40,7 @@ export function teamsMessage(notification: Notification): Record<string, unknown
   const paragraphs = shorten(notification.text, MAX_TEXT)
     .split(/\n{2,}/u)
     .filter((paragraph) => paragraph.trim() !== '');
-  const link = httpsLink(notification);
+  const link = openableLink(notification);
   const card = {
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     type: 'AdaptiveCard',

@@ -31,7 +31,9 @@ describe('the OpenAPI document', () => {
 
   it('the compute-request operations need a bearer token; health and the document itself do not', () => {
     expect(document.paths['/compute-requests']?.['post']?.security).toEqual([{ bearer: [] }]);
-    expect(document.paths['/health']?.['get']?.security).toEqual([]);
+    // Anyone may ask for health; an Operator's token gets more. Events need the delivery role or the shared key.
+    expect(document.paths['/health']?.['get']?.security).toEqual([{}, { bearer: [] }]);
+    expect(document.paths['/events']?.['post']?.security).toEqual([{ bearer: [] }, { sharedKey: [] }]);
     expect(document.paths['/openapi.json']?.['get']?.security).toEqual([]);
   });
 });
