@@ -12,7 +12,7 @@ import type { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning'
 import { startAzurite } from '../dev/azurite.js';
 import { startEmulator } from '../dev/emulator/server.js';
 import { startHost } from '../dev/host/host.js';
-import { createServices, setServicesForProcess } from '../src/app/services.js';
+import { createServices, setServicesForProcess } from '../src/services.js';
 import { loadConfig } from '../src/config.js';
 import type { Benchmark, BenchContext } from './benchmark.js';
 import { describeMachine, machineLine, writeSection } from './report.js';

@@ -15,7 +15,7 @@ import { eventGridWebhookUrl, readOrCreateHostKeys, type HostKeys } from '../dev
 import { onEachLine } from '../dev/outputLines.js';
 import { findFreePort, LOOPBACK } from '../dev/ports.js';
 import { playgroundEnvironment } from '../dev/start.js';
-import { createServices } from '../src/app/services.js';
+import { createServices } from '../src/services.js';
 import { loadConfig } from '../src/config.js';
 import type { Benchmark, BenchContext } from './benchmark.js';
 import { deliverToAmlEvents, modelRegisteredEvent, seedRetrainedVersions, SUBSCRIPTION, type ModelVersionName } from './events.js';

@@ -12,7 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Services } from './app/services.js';
+import type { Services } from './services.js';
 import type { DomainEventKind } from './events/domainEvent.js';
 import { AppError, ensureError } from './errors.js';
 
@@ -100,7 +100,7 @@ async function servicesFor(options: CliOptions, io: CliIo, verbose: boolean): Pr
   const [{ cliEnvironment }, { loadConfig }, { createServices }] = await Promise.all([
     import('./cli/localSettings.js'),
     import('./config.js'),
-    import('./app/services.js'),
+    import('./services.js'),
   ]);
   const { env, settingsFile, fromFile } = cliEnvironment(options.env ?? process.env, io.cwd);
   if (verbose) {
@@ -151,7 +151,7 @@ async function replay(args: readonly string[], io: CliIo, context: CommandContex
   } catch (error) {
     throw new Error(`cannot read events from ${path}: ${ensureError(error).message}`);
   }
-  const [{ parseDelivery }, { routeEvent }, { escapeUnsafe, forLog, plainLog }] = await Promise.all([import('./events/parseDelivery.js'), import('./app/routeEvent.js'), import('./events/forLog.js')]);
+  const [{ parseDelivery }, { routeEvent }, { escapeUnsafe, forLog, plainLog }] = await Promise.all([import('./events/parseDelivery.js'), import('./eventIntake/routeEvent.js'), import('./shared/forLog.js')]);
   const events = parseDelivery(body);
   const services = await context.loadServices();
   const log = plainLog(quietLog(io));

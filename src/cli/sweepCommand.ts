@@ -5,9 +5,9 @@
  * A progress bar goes to stderr when it is a terminal; the report (a table, or JSON) to stdout.
  */
 import { parseArgs } from 'node:util';
-import type { Services } from '../app/services.js';
-import type { SweepProgress } from '../app/sweep.js';
-import type { SweepReport } from '../app/sweepReport.js';
+import type { Services } from '../services.js';
+import type { SweepProgress } from '../sweep/sweep.js';
+import type { SweepReport } from '../sweep/sweepReport.js';
 
 export interface SweepCommandIo {
   readonly stdout: (text: string) => void;
@@ -55,9 +55,9 @@ export function progressLine(progress: SweepProgress, width = 24): string {
 async function run(args: readonly string[], io: SweepCommandIo, options: SweepCommandOptions, whatIf: boolean): Promise<number> {
   const parsed = parse(args, !whatIf);
   const [{ getServices }, { sweep }, { formatSweepTable, formatWhatIf }] = await Promise.all([
-    import('../app/services.js'),
-    import('../app/sweep.js'),
-    import('../app/sweepReport.js'),
+    import('../services.js'),
+    import('../sweep/sweep.js'),
+    import('../sweep/sweepReport.js'),
   ]);
   const services = options.services ?? (options.loadServices === undefined ? await getServices() : await options.loadServices());
   const subscriptions = parsed.subscriptions ?? services.config.policy.scope.subscriptions;

@@ -3,7 +3,7 @@
  * RunStatusChanged, ...). Parses the one event and hands it to `routeEvent`.
  */
 import { app } from '@azure/functions';
-import { createEventGridTriggerHandler } from '../events/eventGridTriggerHandler.js';
+import { createEventGridTriggerHandler } from '../eventIntake/eventGridTriggerHandler.js';
 
 export const amlEventsHandler = createEventGridTriggerHandler('amlEvents');
 

@@ -5,7 +5,7 @@
  * provisioning in this process; the `computeRequestsWorker` timer finishes whatever that does not.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import type { ComputeRequestDeps, Caller } from '../app/computeRequests/computeRequestPorts.js';
+import type { ComputeRequestDeps, Caller } from '../computeRequests/ports.js';
 import { AppError } from '../errors.js';
 import { httpHandler, type AppHttpHandler } from '../http/httpHandler.js';
 import { appRoles, requireRole, type Principal } from '../http/principal.js';
@@ -20,12 +20,12 @@ export interface ComputeRequestsDeps {
 }
 
 async function defaultDeps(): Promise<ComputeRequestsDeps> {
-  const { getServices } = await import('../app/services.js');
+  const { getServices } = await import('../services.js');
   const services = await getServices();
   return {
     auth: services.config.settings.auth,
     fetchJson: (url) => services.http.getJson(url),
-    useCases: async () => (await import('../app/computeRequests/computeRequestDeps.js')).getComputeRequestDeps(),
+    useCases: async () => (await import('../computeRequests/computeRequestDeps.js')).getComputeRequestDeps(),
   };
 }
 
@@ -72,11 +72,11 @@ const noStore = { 'cache-control': 'no-store' };
 
 async function schemasAndUseCases() {
   const [schemas, create, read, decide, provision] = await Promise.all([
-    import('../app/computeRequests/computeRequestSchemas.js'),
-    import('../app/computeRequests/createComputeRequest.js'),
-    import('../app/computeRequests/readComputeRequests.js'),
-    import('../app/computeRequests/decideComputeRequest.js'),
-    import('../app/computeRequests/provisionComputeRequests.js'),
+    import('../computeRequests/computeRequestSchemas.js'),
+    import('../computeRequests/createComputeRequest.js'),
+    import('../computeRequests/readComputeRequests.js'),
+    import('../computeRequests/decideComputeRequest.js'),
+    import('../computeRequests/provisionComputeRequests.js'),
   ]);
   return { schemas, create, read, decide, provision };
 }

@@ -8,8 +8,8 @@ import { timerScheduleBinding } from '../settingDefaults.js';
 
 export async function computeRequestsWorkerHandler(_timer: unknown, context: InvocationContext): Promise<void> {
   const [{ getComputeRequestDeps }, { runComputeRequestWork }] = await Promise.all([
-    import('../app/computeRequests/computeRequestDeps.js'),
-    import('../app/computeRequests/runComputeRequestWork.js'),
+    import('../computeRequests/computeRequestDeps.js'),
+    import('../computeRequests/runComputeRequestWork.js'),
   ]);
   const summary = await runComputeRequestWork(await getComputeRequestDeps());
   if (summary.expired + summary.advanced + summary.failures > 0) {

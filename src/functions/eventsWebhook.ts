@@ -4,12 +4,12 @@
  * each event to `routeEvent`. A transient failure answers 503 so Event Grid redelivers.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import type { EventOutcome } from '../app/routeEvent.js';
+import type { EventOutcome } from '../eventIntake/routeEvent.js';
 import { AppError, ensureError, isAppError } from '../errors.js';
 import type { DomainEvent } from '../events/domainEvent.js';
-import type { DroppedEvent } from '../events/droppedEvent.js';
-import type { EventLog } from '../events/eventLog.js';
-import { plainLog } from '../events/forLog.js';
+import type { DroppedEvent } from '../eventIntake/droppedEvent.js';
+import type { EventLog } from '../shared/eventLog.js';
+import { plainLog } from '../shared/forLog.js';
 import type { DeliveryAuth } from '../http/authenticateDelivery.js';
 import { answerAbuseProtectionHandshake } from '../http/cloudEventsHandshake.js';
 import { httpHandler } from '../http/httpHandler.js';
@@ -28,9 +28,9 @@ export interface EventsWebhookDeps {
 /** Production wiring from the app's services. Loaded on first use to keep the entry light. */
 async function defaultDeps(): Promise<EventsWebhookDeps> {
   const [{ getServices }, { routeEvent }, { countDroppedEvent }] = await Promise.all([
-    import('../app/services.js'),
-    import('../app/routeEvent.js'),
-    import('../events/droppedEvent.js'),
+    import('../services.js'),
+    import('../eventIntake/routeEvent.js'),
+    import('../eventIntake/droppedEvent.js'),
   ]);
   const services = await getServices();
   const { settings } = services.config;

@@ -40,7 +40,7 @@ export async function healthReport(readConfig: () => Config, log: Pick<Invocatio
   const [{ describeConfig, readAppVersion }, { summarizePolicy }, { peekServices }] = await Promise.all([
     import('../config.js'),
     import('../policy/summary.js'),
-    import('../app/services.js'),
+    import('../services.js'),
   ]);
   try {
     const config = readConfig();
@@ -89,7 +89,7 @@ async function handleHealth(request: HttpRequest, context: InvocationContext): P
   if (auth === undefined) {
     throw new AppError('Unauthorized', 'this app validates no tokens (AML_WARDEN_AUTH_TENANT_ID and AML_WARDEN_AUTH_CLIENT_ID are not set)', { target: 'authorization', module: 'health' });
   }
-  const [{ verifyBearer }, { appRoles, requireRole }, { getServices }] = await Promise.all([import('../http/verifyBearer.js'), import('../http/principal.js'), import('../app/services.js')]);
+  const [{ verifyBearer }, { appRoles, requireRole }, { getServices }] = await Promise.all([import('../http/verifyBearer.js'), import('../http/principal.js'), import('../services.js')]);
   const services = await getServices();
   requireRole(await verifyBearer(request, auth, (url) => services.http.getJson(url)), appRoles.operator);
   return healthReport(getConfig, context, 'operator');

@@ -8,10 +8,10 @@ import { timerScheduleBinding } from '../settingDefaults.js';
 
 export async function notificationFlushHandler(_timer: unknown, context: InvocationContext): Promise<void> {
   const [{ getServices }, { flushBurstWindows }, { isAppError }, { plainLog }] = await Promise.all([
-    import('../app/services.js'),
-    import('../app/flushBurstWindows.js'),
+    import('../services.js'),
+    import('../runNotifications/flushBurstWindows.js'),
     import('../errors.js'),
-    import('../events/forLog.js'),
+    import('../shared/forLog.js'),
   ]);
   let services;
   try {

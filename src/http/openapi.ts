@@ -12,7 +12,7 @@ import {
   createComputeRequestBody,
   errorBodySchema,
   rejectComputeRequestBody,
-} from '../app/computeRequests/computeRequestSchemas.js';
+} from '../computeRequests/computeRequestSchemas.js';
 import { appRoles } from './principal.js';
 import { defaultMaxBodyBytes } from './readJsonBody.js';
 

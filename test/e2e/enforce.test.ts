@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHost, type FunctionsHost } from '../../dev/host/host.js';
-import { setServicesForProcess, type Services } from '../../src/app/services.js';
+import { setServicesForProcess, type Services } from '../../src/services.js';
 import { computeIdOf, startGovernanceKit, writesTo, type GovernanceKit } from '../integration/governanceKit.js';
 import { request } from '../helpers/emulatorServices.js';
 

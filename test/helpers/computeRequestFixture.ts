@@ -1,5 +1,5 @@
 /** A Pending compute request for the playground's workspace, as the store holds it, for tests of the pure request code. */
-import type { ComputeRequest } from '../../src/app/computeRequests/computeRequest.js';
+import type { ComputeRequest } from '../../src/computeRequests/computeRequest.js';
 
 const createdAt = '2025-03-01T10:00:00.000Z';
 

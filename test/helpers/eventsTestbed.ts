@@ -11,9 +11,9 @@ import type { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning'
 import { startAzurite, type AzuriteHandle } from '../../dev/azurite.js';
 import { startEmulator, type RunningEmulator } from '../../dev/emulator/server.js';
 import { startHost, type FunctionsHost } from '../../dev/host/host.js';
-import { createServices, setServicesForProcess, type Services } from '../../src/app/services.js';
+import { createServices, setServicesForProcess, type Services } from '../../src/services.js';
 import { loadConfig } from '../../src/config.js';
-import { InMemoryTelemetry, type TelemetryItem } from '../../src/integrations/telemetry.js';
+import { InMemoryTelemetry, type TelemetryItem } from '../../src/adapters/telemetry/telemetry.js';
 import { request } from './emulatorServices.js';
 import { publishedFixtureUrl } from './publishedFixtures.js';
 import { localAzureSettings } from '../../dev/localAzureSettings.js';

@@ -21,7 +21,7 @@ import {
   checkTwoStepApply,
   functionAppSettings,
 } from './checks.js';
-import { ARM_OPERATIONS } from '../../src/azure/armOperations.js';
+import { ARM_OPERATIONS } from '../../src/adapters/arm/armOperations.js';
 import { publishedFixtureUrl } from '../helpers/publishedFixtures.js';
 import type { HclObject, InfraModel, ResourceBlock } from './terraformModel.js';
 import { block, blocks, isObject, loadInfra, resolve, resourcesOfType } from './terraformModel.js';

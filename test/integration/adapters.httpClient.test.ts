@@ -3,7 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulatorCertificate } from '../../dev/emulator/tls.js';
-import { createHttpClient, describeTarget } from '../../src/integrations/httpClient.js';
+import { createHttpClient, describeTarget } from '../../src/adapters/http/httpClient.js';
 import { appErrorOf } from '../helpers/appErrors.js';
 
 type Handler = (request: IncomingMessage, body: string, response: ServerResponse) => void;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startAzurite, type AzuriteHandle } from '../../dev/azurite.js';
 import { AppError } from '../../src/errors.js';
-import { createStateStore, odata, toKey, type StateStore } from '../../src/integrations/tableState.js';
+import { createStateStore, odata, toKey, type StateStore } from '../../src/adapters/tables/tableState.js';
 import { appErrorOf } from '../helpers/appErrors.js';
 
 let azurite: AzuriteHandle;

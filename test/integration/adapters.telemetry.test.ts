@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTelemetry } from '../../src/integrations/telemetry.js';
+import { createTelemetry } from '../../src/adapters/telemetry/telemetry.js';
 
 describe('Application Insights telemetry', () => {
   it('loads the SDK on first use, counts what it sends, and flush returns even when ingestion is unreachable', async () => {

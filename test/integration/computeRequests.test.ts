@@ -14,9 +14,9 @@ import { LOCAL_TENANT_ID, PLAYGROUND_API } from '../../dev/emulator/idp.js';
 import { startEmulator, type RunningEmulator } from '../../dev/emulator/server.js';
 import { computeId as emulatorComputeId } from '../../dev/emulator/state.js';
 import { startHost, type FunctionsHost } from '../../dev/host/host.js';
-import type { ComputeRequest } from '../../src/app/computeRequests/computeRequest.js';
-import { createComputeRequestStore, type ComputeRequestStore } from '../../src/integrations/computeRequestStore.js';
-import { createStateStore } from '../../src/integrations/tableState.js';
+import type { ComputeRequest } from '../../src/computeRequests/computeRequest.js';
+import { createComputeRequestStore, type ComputeRequestStore } from '../../src/adapters/tables/computeRequestStore.js';
+import { createStateStore } from '../../src/adapters/tables/tableState.js';
 import { request as httpsRequest } from '../helpers/emulatorServices.js';
 import { localAzureSettings } from '../../dev/localAzureSettings.js';
 

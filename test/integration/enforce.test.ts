@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createAuditTrail } from '../../src/app/auditTrail.js';
-import { enforceResource, governanceDepsFor, governResource } from '../../src/app/enforceResource.js';
-import type { Services } from '../../src/app/services.js';
+import { createAuditTrail } from '../../src/adapters/tables/auditTrail.js';
+import { enforceResource, governanceDepsFor, governResource } from '../../src/governance/enforceResource.js';
+import type { Services } from '../../src/services.js';
 import { AppError } from '../../src/errors.js';
 import { request } from '../helpers/emulatorServices.js';
 import { RG, SUB, WORKSPACE_ID, WS, computeIdOf, quietLog, startGovernanceKit, writeEventFor, writesTo, type GovernanceKit } from './governanceKit.js';

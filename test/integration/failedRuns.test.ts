@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { teamsCardView } from '../../dev/emulator/teamsCard.js';
-import { createBurstWindows, type BurstFailure } from '../../src/app/burstWindow.js';
-import { flushBurstWindows } from '../../src/app/flushBurstWindows.js';
+import { createBurstWindows, type BurstFailure } from '../../src/adapters/tables/burstWindows.js';
+import { flushBurstWindows } from '../../src/runNotifications/flushBurstWindows.js';
 import { commandJob, fixtureEvent, startEventsTestbed, WORKSPACE_ID, type EventsTestbed } from '../helpers/eventsTestbed.js';
 import { readPublishedFixture } from '../helpers/publishedFixtures.js';
 

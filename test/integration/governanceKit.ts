@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { startAzurite, type AzuriteHandle } from '../../dev/azurite.js';
 import { resourceEvent } from '../../dev/emulator/arm/resourceEvents.js';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../dev/emulator/server.js';
-import { createServices, type Services } from '../../src/app/services.js';
+import { createServices, type Services } from '../../src/services.js';
 import { loadConfig } from '../../src/config.js';
 import type { ResourceWriteSuccessEvent } from '../../src/events/domainEvent.js';
 import { parseEvent } from '../../src/events/parseDelivery.js';
-import { InMemoryTelemetry } from '../../src/integrations/telemetry.js';
+import { InMemoryTelemetry } from '../../src/adapters/telemetry/telemetry.js';
 import { localAzureSettings } from '../../dev/localAzureSettings.js';
 
 export const SUB = '11111111-1111-1111-1111-111111111111';

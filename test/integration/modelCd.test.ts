@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cdDecisionKeys, cdPolicyFingerprint, createCdDecisions } from '../../src/app/cdDecision.js';
+import { cdDecisionKeys, cdPolicyFingerprint, createCdDecisions } from '../../src/adapters/tables/cdDecisions.js';
 import { Webhook } from 'standardwebhooks';
-import { cdLedgerKeys, createCdLedger, modelSubject, runKeyOf } from '../../src/app/cdLedger.js';
-import { routeEvent } from '../../src/app/routeEvent.js';
+import { cdLedgerKeys, createCdLedger, modelSubject, runKeyOf } from '../../src/modelCd/cdLedger.js';
+import { routeEvent } from '../../src/eventIntake/routeEvent.js';
 import { parseEvent } from '../../src/events/parseDelivery.js';
 import { request } from '../helpers/emulatorServices.js';
 import { modelRegisteredEvent, seedModelVersion, startEventsTestbed, WORKSPACE_ID, type EventsTestbed } from '../helpers/eventsTestbed.js';

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient } from '../../src/integrations/httpClient.js';
-import { createNotifier, type Notification } from '../../src/integrations/notifiers/createNotifier.js';
+import { createHttpClient } from '../../src/adapters/http/httpClient.js';
+import { createNotifier, type Notification } from '../../src/adapters/notifiers/createNotifier.js';
 import { parsePolicy } from '../../src/policy/document.js';
 import { appErrorOf } from '../helpers/appErrors.js';
 

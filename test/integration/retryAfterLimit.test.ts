@@ -5,13 +5,13 @@
 import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../dev/emulator/server.js';
-import { ArmRequester, armUrl, type ArmPipelineClient } from '../../src/azure/armRequest.js';
-import { fromAzureError } from '../../src/azure/azureErrors.js';
-import { LocalIdpCredential } from '../../src/azure/credential.js';
-import { ARM_SCOPE, createMachineLearningClientFactory, type MachineLearningClientFactory } from '../../src/azure/machineLearning.js';
+import { ArmRequester, armUrl, type ArmPipelineClient } from '../../src/adapters/arm/armRequest.js';
+import { fromAzureError } from '../../src/adapters/azureErrors.js';
+import { LocalIdpCredential } from '../../src/adapters/identity/credential.js';
+import { ARM_SCOPE, createMachineLearningClientFactory, type MachineLearningClientFactory } from '../../src/adapters/arm/machineLearning.js';
 import { AppError } from '../../src/errors.js';
-import { createHttpClient } from '../../src/integrations/httpClient.js';
-import { createSecretStore } from '../../src/integrations/secrets.js';
+import { createHttpClient } from '../../src/adapters/http/httpClient.js';
+import { createSecretStore } from '../../src/adapters/keyvault/secrets.js';
 
 const SUBSCRIPTION = '11111111-1111-1111-1111-111111111111';
 const COMPUTE_PATH = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-mlops-demo/providers/Microsoft.MachineLearningServices/workspaces/mlw-demo/computes/cpu-cluster`;

@@ -6,10 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArmExchange } from '../../dev/emulator/server.js';
-import { readJob, readModelVersion, readWorkspace } from '../../src/app/amlRecords.js';
-import { createArmComputeGateway } from '../../src/app/computeRequests/armComputeGateway.js';
-import { enforceResource, governanceDepsFor } from '../../src/app/enforceResource.js';
-import { runSweep } from '../../src/app/sweep.js';
+import { readJob, readModelVersion, readWorkspace } from '../../src/adapters/arm/amlRecords.js';
+import { createArmComputeGateway } from '../../src/adapters/arm/computeGateway.js';
+import { enforceResource, governanceDepsFor } from '../../src/governance/enforceResource.js';
+import { runSweep } from '../../src/sweep/sweep.js';
 import { parseResourceReference } from '../../src/events/resourceReference.js';
 import { parseWorkspace } from '../../src/policy/resources.js';
 import { ArmSpec, type SpecVerdict } from '../helpers/armSpec.js';

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bulkSubscriptionId, seedBulk } from '../../dev/emulator/seed.js';
-import type { Services } from '../../src/app/services.js';
-import { runSweep, sweep } from '../../src/app/sweep.js';
-import { formatSweepTable, formatWhatIf } from '../../src/app/sweepReport.js';
-import { createSweepReportStore } from '../../src/app/sweepReportStore.js';
-import { ArmTokenBucketPacer } from '../../src/azure/armRequest.js';
+import type { Services } from '../../src/services.js';
+import { runSweep, sweep } from '../../src/sweep/sweep.js';
+import { formatSweepTable, formatWhatIf } from '../../src/sweep/sweepReport.js';
+import { createSweepReportStore } from '../../src/adapters/tables/sweepReportStore.js';
+import { ArmTokenBucketPacer } from '../../src/adapters/arm/armRequest.js';
 import { SUB, computeIdOf, quietLog, startGovernanceKit, type GovernanceKit } from './governanceKit.js';
 
 let kit: GovernanceKit;

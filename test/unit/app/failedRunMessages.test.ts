@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { burstSummary, describeWindow, failedRunText } from '../../../src/app/failedRunMessages.js';
+import { burstSummary, describeWindow, failedRunText } from '../../../src/runNotifications/failedRunMessages.js';
 
 describe('the failed-run message text', () => {
   it('ends an error without a full stop as a sentence before the burst note', () => {

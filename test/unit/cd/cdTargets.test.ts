@@ -1,15 +1,15 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { cdLedgerKeys, modelSubject, runKeyOf } from '../../../src/app/cdLedger.js';
-import { modelParameters } from '../../../src/app/onModelRegistered.js';
+import { cdLedgerKeys, modelSubject, runKeyOf } from '../../../src/modelCd/cdLedger.js';
+import { modelParameters } from '../../../src/modelCd/onModelRegistered.js';
 import { AppError } from '../../../src/errors.js';
-import { azureDevOpsFindUrl, azureDevOpsRunCall, parseAzureDevOpsRun } from '../../../src/integrations/cd/azureDevOpsTarget.js';
-import { githubDispatchCall, githubRunsUrl, githubRunUrl, runDetailsOf } from '../../../src/integrations/cd/githubActionsTarget.js';
-import { standardWebhookHeaders, webhookBody } from '../../../src/integrations/cd/signedWebhookTarget.js';
-import { assertTargetAccepted } from '../../../src/integrations/cd/targetResponse.js';
-import type { HttpResponse } from '../../../src/integrations/httpClient.js';
-import { fromKey } from '../../../src/integrations/tableState.js';
+import { azureDevOpsFindUrl, azureDevOpsRunCall, parseAzureDevOpsRun } from '../../../src/adapters/cd/azureDevOpsTarget.js';
+import { githubDispatchCall, githubRunsUrl, githubRunUrl, runDetailsOf } from '../../../src/adapters/cd/githubActionsTarget.js';
+import { standardWebhookHeaders, webhookBody } from '../../../src/adapters/cd/signedWebhookTarget.js';
+import { assertTargetAccepted } from '../../../src/adapters/cd/targetResponse.js';
+import type { HttpResponse } from '../../../src/adapters/http/httpClient.js';
+import { fromKey } from '../../../src/adapters/tables/tableState.js';
 
 const WORKSPACE_ID = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-mlops-demo/providers/Microsoft.MachineLearningServices/workspaces/mlw-demo';
 const request = { eventId: 'evt-1', idempotencyKey: 'k', parameters: { modelName: 'churn', modelVersion: '3', workspaceId: WORKSPACE_ID, retries: 2, dryRun: false } };

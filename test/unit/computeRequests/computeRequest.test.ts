@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/errors.js';
-import { appActor, canSee, toView, transition } from '../../../src/app/computeRequests/computeRequest.js';
+import { appActor, canSee, toView, transition } from '../../../src/computeRequests/computeRequest.js';
 import { pendingComputeRequest as pending } from '../../helpers/computeRequestFixture.js';
 
 const at = new Date(pending.createdAt);

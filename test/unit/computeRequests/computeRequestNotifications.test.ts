@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decidedMessage, provisionedMessage, requestedMessage } from '../../../src/app/computeRequests/computeRequestNotifications.js';
+import { decidedMessage, provisionedMessage, requestedMessage } from '../../../src/computeRequests/computeRequestNotifications.js';
 import { pendingComputeRequest } from '../../helpers/computeRequestFixture.js';
 
 const request = { ...pendingComputeRequest, justification: 'Retraining the churn model.' };

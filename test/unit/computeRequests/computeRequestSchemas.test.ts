@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { createComputeRequestBody, listComputeRequestsQuery, parseInput } from '../../../src/app/computeRequests/computeRequestSchemas.js';
+import { createComputeRequestBody, listComputeRequestsQuery, parseInput } from '../../../src/computeRequests/computeRequestSchemas.js';
 
 const workspaceId = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-mlops-demo/providers/Microsoft.MachineLearningServices/workspaces/mlw-demo';
 const valid = { workspaceId, computeName: 'train-1', vmSize: 'Standard_DS3_v2', maxNodeCount: 4, justification: '  churn model  ' };

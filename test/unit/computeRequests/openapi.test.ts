@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createComputeRequestBody } from '../../../src/app/computeRequests/computeRequestSchemas.js';
+import { createComputeRequestBody } from '../../../src/computeRequests/computeRequestSchemas.js';
 import { apiOperations, apiSchemas, openApiDocument } from '../../../src/http/openapi.js';
 
 describe('the OpenAPI document', () => {

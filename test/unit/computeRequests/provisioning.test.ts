@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { failureReasonOf } from '../../../src/app/computeRequests/armComputeGateway.js';
-import { specForRequest } from '../../../src/app/computeRequests/provisionComputeRequests.js';
+import { failureReasonOf } from '../../../src/adapters/arm/computeGateway.js';
+import { specForRequest } from '../../../src/computeRequests/provisionComputeRequests.js';
 import type { ComputeSpec } from '../../../src/policy/computeRequestRules.js';
 
 const baseSpec: ComputeSpec = {

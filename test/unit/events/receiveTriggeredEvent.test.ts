@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/errors.js';
 import type { DomainEvent } from '../../../src/events/domainEvent.js';
-import type { EventLog } from '../../../src/events/eventLog.js';
-import { receiveTriggeredEvent, type DroppedEvent } from '../../../src/events/receiveTriggeredEvent.js';
+import type { EventLog } from '../../../src/shared/eventLog.js';
+import { receiveTriggeredEvent, type DroppedEvent } from '../../../src/eventIntake/receiveTriggeredEvent.js';
 import { publishedFixtureUrl } from '../../helpers/publishedFixtures.js';
 
 const fixturesDir = publishedFixtureUrl('events/');

@@ -2,10 +2,10 @@ import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/fu
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { routeEvent, type EventOutcome } from '../../../src/app/routeEvent.js';
+import { routeEvent, type EventOutcome } from '../../../src/eventIntake/routeEvent.js';
 import { AppError } from '../../../src/errors.js';
 import type { DomainEvent } from '../../../src/events/domainEvent.js';
-import type { DroppedEvent } from '../../../src/events/droppedEvent.js';
+import type { DroppedEvent } from '../../../src/eventIntake/droppedEvent.js';
 import { createEventsWebhookHandler, type EventsWebhookDeps } from '../../../src/functions/eventsWebhook.js';
 import { FAKE_CLIENT_ID, FAKE_TENANT_ID, fakeTenant, type FakeTenant } from '../../helpers/fakeTenant.js';
 import { publishedFixtureUrl } from '../../helpers/publishedFixtures.js';

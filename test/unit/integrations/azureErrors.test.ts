@@ -1,6 +1,6 @@
 import { RestError } from '@azure/core-rest-pipeline';
 import { describe, expect, it } from 'vitest';
-import { fromAzureError, isTransientAzureError } from '../../../src/azure/azureErrors.js';
+import { fromAzureError, isTransientAzureError } from '../../../src/adapters/azureErrors.js';
 import { AppError } from '../../../src/errors.js';
 
 function restError(statusCode: number | undefined, code?: string): RestError {

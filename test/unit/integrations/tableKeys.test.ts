@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromKey, odata, toKey } from '../../../src/integrations/tableState.js';
+import { fromKey, odata, toKey } from '../../../src/adapters/tables/tableState.js';
 
 describe('table keys', () => {
   it('encodes the characters Table Storage forbids in PartitionKey and RowKey', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApplicationInsightsTelemetry, InMemoryTelemetry, createTelemetry } from '../../../src/integrations/telemetry.js';
+import { ApplicationInsightsTelemetry, InMemoryTelemetry, createTelemetry } from '../../../src/adapters/telemetry/telemetry.js';
 
 describe('in-memory telemetry', () => {
   it('is what the app uses when no Application Insights connection string is set', () => {

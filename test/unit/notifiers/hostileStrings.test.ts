@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { teamsCardView } from '../../../dev/emulator/teamsCard.js';
-import { forLog, plainLog } from '../../../src/events/forLog.js';
-import type { Notification } from '../../../src/integrations/notifiers/notification.js';
-import { slackMessage } from '../../../src/integrations/notifiers/slackMessage.js';
-import { teamsMessage } from '../../../src/integrations/notifiers/teamsMessage.js';
+import { forLog, plainLog } from '../../../src/shared/forLog.js';
+import type { Notification } from '../../../src/notifications/notification.js';
+import { slackMessage } from '../../../src/adapters/notifiers/slackMessage.js';
+import { teamsMessage } from '../../../src/adapters/notifiers/teamsMessage.js';
 
 const hostile = [
   '[Approve here](https://evil.example)',

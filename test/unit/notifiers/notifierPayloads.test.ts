@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { genericWebhookBody } from '../../../src/integrations/notifiers/genericWebhookBody.js';
-import { joinSentences, type Notification } from '../../../src/integrations/notifiers/notification.js';
-import { slackMessage } from '../../../src/integrations/notifiers/slackMessage.js';
-import { teamsMessage } from '../../../src/integrations/notifiers/teamsMessage.js';
+import { genericWebhookBody } from '../../../src/adapters/notifiers/genericWebhookBody.js';
+import { joinSentences, type Notification } from '../../../src/notifications/notification.js';
+import { slackMessage } from '../../../src/adapters/notifiers/slackMessage.js';
+import { teamsMessage } from '../../../src/adapters/notifiers/teamsMessage.js';
 
 const notification: Notification = {
   title: 'Run failed: churn / train-1',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ArmTokenBucketPacer, armFailure, retryAfterMs } from '../../../src/azure/armRequest.js';
-import { clusterUpdateBody } from '../../../src/azure/remediation.js';
-import { parseQuotaResetsAfter } from '../../../src/azure/resourceGraph.js';
+import { ArmTokenBucketPacer, armFailure, retryAfterMs } from '../../../src/adapters/arm/armRequest.js';
+import { clusterUpdateBody } from '../../../src/adapters/arm/remediation.js';
+import { parseQuotaResetsAfter } from '../../../src/adapters/arm/resourceGraph.js';
 import { parseCompute } from '../../../src/policy/resources.js';
 import { readPublishedFixture } from '../../helpers/publishedFixtures.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildSweepReport, emptyCounts, formatSweepTable, formatWhatIf, sweepNotification, type ReportLine, type WorkspaceSweepResult } from '../../../src/app/sweepReport.js';
+import { buildSweepReport, emptyCounts, formatSweepTable, formatWhatIf, sweepNotification, type ReportLine, type WorkspaceSweepResult } from '../../../src/sweep/sweepReport.js';
 
 const meta = { runId: 'sweep-1', mode: 'audit' as const, whatIf: false, status: 'Completed' as const, startedAt: '2025-03-01T00:00:00.000Z', finishedAt: '2025-03-01T00:01:00.000Z', subscriptions: ['s1'] };
 

@@ -1,0 +1,86 @@
+/**
+ * Azure ML workspaces across subscriptions from Azure Resource Graph (`POST /providers/Microsoft.ResourceGraph/
+ * resources`, 2021-03-01): one query for all subscriptions, paged with `$skipToken`. Resource Graph allows a
+ * few queries per user per window: when `x-ms-user-quota-remaining` reaches 0 the next page waits for
+ * `x-ms-user-quota-resets-after`; a 429 waits its Retry-After (`ArmRequester`).
+ */
+import { parseWorkspace, type WorkspaceResource } from '../../policy/resources.js';
+import { armUrl, sleep as defaultSleep, type ArmRequester } from './armRequest.js';
+
+export const RESOURCE_GRAPH_API_VERSION = '2021-03-01';
+/** Resource Graph answers at most 1000 rows per page. */
+const PAGE_SIZE = 1000;
+/** Subscriptions per query, as Resource Graph allows. */
+const SUBSCRIPTIONS_PER_QUERY = 1000;
+
+export const WORKSPACES_QUERY =
+  "Resources | where type =~ 'microsoft.machinelearningservices/workspaces' | project id, name, type, location, resourceGroup, subscriptionId, tags | order by id asc";
+
+export interface ResourceGraphOptions {
+  readonly armEndpoint: string;
+  readonly requester: ArmRequester;
+  readonly pageSize?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** A page of workspaces; rows that are not workspaces' shape are reported, not thrown. */
+export interface WorkspacePage {
+  readonly workspaces: readonly WorkspaceResource[];
+  readonly unreadable: readonly { readonly id: string; readonly problem: string }[];
+}
+
+/** `hh:mm:ss` (or `d.hh:mm:ss`) → ms. */
+export function parseQuotaResetsAfter(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(?:(\d+)\.)?(\d+):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec(value.trim());
+  if (!match) return undefined;
+  const [, days = '0', hours = '0', minutes = '0', seconds = '0'] = match;
+  return ((Number(days) * 24 + Number(hours)) * 3600 + Number(minutes) * 60 + Number(seconds)) * 1000;
+}
+
+/** Every workspace in the subscriptions, page by page. */
+export async function* listWorkspaces(subscriptions: readonly string[], options: ResourceGraphOptions): AsyncGenerator<WorkspacePage> {
+  const sleep = options.sleep ?? defaultSleep;
+  const url = armUrl(options.armEndpoint, '/providers/Microsoft.ResourceGraph/resources', RESOURCE_GRAPH_API_VERSION);
+  let waitBeforeNext = 0;
+  for (let start = 0; start < subscriptions.length; start += SUBSCRIPTIONS_PER_QUERY) {
+    const batch = subscriptions.slice(start, start + SUBSCRIPTIONS_PER_QUERY);
+    const [first] = batch;
+    if (first === undefined) continue;
+    let skipToken: string | undefined;
+    do {
+      if (waitBeforeNext > 0) await sleep(waitBeforeNext);
+      const answer = await options.requester.send({
+        subscriptionId: first,
+        method: 'POST',
+        url,
+        body: {
+          subscriptions: batch,
+          query: WORKSPACES_QUERY,
+          options: { $top: options.pageSize ?? PAGE_SIZE, resultFormat: 'objectArray', ...(skipToken === undefined ? {} : { $skipToken: skipToken }) },
+        },
+        what: 'Querying Resource Graph for workspaces',
+      });
+      const remaining = Number(answer.headers['x-ms-user-quota-remaining']);
+      waitBeforeNext = answer.headers['x-ms-user-quota-remaining'] !== undefined && remaining <= 0 ? (parseQuotaResetsAfter(answer.headers['x-ms-user-quota-resets-after']) ?? 5000) : 0;
+      const body = typeof answer.body === 'object' && answer.body !== null ? answer.body : {};
+      const rows = 'data' in body && Array.isArray(body.data) ? (body.data as unknown[]) : [];
+      skipToken = '$skipToken' in body && typeof body.$skipToken === 'string' && body.$skipToken !== '' ? body.$skipToken : undefined;
+      yield parseRows(rows);
+    } while (skipToken !== undefined);
+  }
+}
+
+function parseRows(rows: readonly unknown[]): WorkspacePage {
+  const workspaces: WorkspaceResource[] = [];
+  const unreadable: { id: string; problem: string }[] = [];
+  for (const row of rows) {
+    try {
+      workspaces.push(parseWorkspace(row));
+    } catch (error) {
+      const id = typeof row === 'object' && row !== null && 'id' in row && typeof row.id === 'string' ? row.id : '(no id)';
+      unreadable.push({ id, problem: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return { workspaces, unreadable };
+}

@@ -1,0 +1,35 @@
+import { AppError } from '../../errors.js';
+import { channelDefinition } from '../../policy/notificationRoutes.js';
+import type { NotificationChannel, Policy } from '../../policy/policySchema.js';
+import type { HttpClient } from '../http/httpClient.js';
+import type { SecretStore } from '../keyvault/secrets.js';
+import { genericWebhookBody } from './genericWebhookBody.js';
+import type { Notifier } from '../../notifications/notification.js';
+import { slackMessage } from './slackMessage.js';
+import { teamsMessage } from './teamsMessage.js';
+import { WebhookNotifier, type WebhookFormat } from './webhookNotifier.js';
+
+export type { Notification, NotificationFact, NotificationSeverity, Notifier } from '../../notifications/notification.js';
+
+export interface NotifierDeps {
+  readonly http: HttpClient;
+  readonly secrets: SecretStore;
+}
+
+const formats: { readonly [K in NotificationChannel['kind']]: WebhookFormat } = {
+  teams: { body: teamsMessage, receiver: 'The Teams workflow webhook' },
+  slack: { body: slackMessage, receiver: 'The Slack webhook' },
+  webhook: { body: genericWebhookBody, receiver: 'The notification webhook' },
+};
+
+/** The notifier for a channel named in `notifications.channels`; its URL is read from Key Vault when sending. */
+export function createNotifier(channel: string, policy: Policy, deps: NotifierDeps): Notifier {
+  const definition = channelDefinition(channel, policy);
+  if (definition === undefined) {
+    throw new AppError('ConfigurationError', `Notification channel '${channel}' is not defined in notifications.channels`, {
+      target: 'notifications.channels',
+      module: 'notifiers',
+    });
+  }
+  return new WebhookNotifier(definition.kind, deps.http, () => deps.secrets.getSecret(definition.urlSecretName), formats[definition.kind]);
+}

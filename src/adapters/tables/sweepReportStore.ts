@@ -1,0 +1,100 @@
+/** Sweep reports in Table Storage (table `sweepreports`, newest first), one entity per run. */
+import * as z from 'zod';
+import { toKey, type StateStore, type StateTable } from './tableState.js';
+import type { OutcomeCounts, ReportLine, SweepReport } from '../../sweep/sweepReport.js';
+
+const MAX_PROPERTY_CHARS = 30_000;
+
+const reportEntitySchema = z.object({
+  runId: z.string(),
+  mode: z.string(),
+  whatIf: z.boolean(),
+  status: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  subscriptions: z.string(),
+  workspaces: z.number(),
+  resources: z.number(),
+  complianceRate: z.number(),
+  totalsJson: z.string(),
+  byRuleJson: z.string(),
+  byOwnerJson: z.string(),
+  problemsJson: z.string(),
+  linesJson: z.string(),
+  linesTruncated: z.boolean(),
+});
+type ReportEntity = z.infer<typeof reportEntitySchema>;
+
+/** Keeps as many lines as fit in one property (the rest are in the audit trail). */
+function fitLines(lines: readonly ReportLine[]): { json: string; truncated: boolean } {
+  let kept = lines.length;
+  let json = JSON.stringify(lines);
+  while (json.length > MAX_PROPERTY_CHARS && kept > 0) {
+    kept = Math.floor(kept / 2);
+    json = JSON.stringify(lines.slice(0, kept));
+  }
+  return { json, truncated: kept < lines.length };
+}
+
+export interface SweepReportStore {
+  save(report: SweepReport): Promise<void>;
+  /** The newest stored report. */
+  latest(): Promise<SweepReport | undefined>;
+}
+
+const PARTITION = 'report';
+
+/** A sweep run's row key, newest first (inverted start time), for its report and its progress record alike. */
+export function sweepRunRowKey(startedAt: string, runId: string): string {
+  return `${String(9_999_999_999_999 - Date.parse(startedAt)).padStart(13, '0')}-${toKey(runId)}`;
+}
+
+export function createSweepReportStore(state: StateStore): SweepReportStore {
+  const table: StateTable<ReportEntity> = state.table('sweepreports', reportEntitySchema);
+  return {
+    async save(report) {
+      const lines = fitLines(report.lines);
+      await table.upsert({
+        partitionKey: PARTITION,
+        rowKey: sweepRunRowKey(report.startedAt, report.runId),
+        runId: report.runId,
+        mode: report.mode,
+        whatIf: report.whatIf,
+        status: report.status,
+        startedAt: report.startedAt,
+        finishedAt: report.finishedAt,
+        subscriptions: report.subscriptions.join(','),
+        workspaces: report.workspaces,
+        resources: report.totals.resources,
+        complianceRate: report.complianceRate,
+        totalsJson: JSON.stringify(report.totals),
+        byRuleJson: JSON.stringify(report.violationsByRule).slice(0, MAX_PROPERTY_CHARS),
+        byOwnerJson: JSON.stringify(report.violationsByOwner).slice(0, MAX_PROPERTY_CHARS),
+        problemsJson: JSON.stringify(report.problems.slice(0, 200)),
+        linesJson: lines.json,
+        linesTruncated: lines.truncated,
+      });
+    },
+    async latest() {
+      for await (const { entity } of table.query(`PartitionKey eq '${PARTITION}'`)) {
+        return {
+          runId: entity.runId,
+          mode: entity.mode === 'audit' || entity.mode === 'enforce' ? entity.mode : 'policy',
+          whatIf: entity.whatIf,
+          status: entity.status === 'Completed' ? 'Completed' : 'Partial',
+          startedAt: entity.startedAt,
+          finishedAt: entity.finishedAt,
+          subscriptions: entity.subscriptions === '' ? [] : entity.subscriptions.split(','),
+          workspaces: entity.workspaces,
+          problems: JSON.parse(entity.problemsJson) as SweepReport['problems'],
+          totals: JSON.parse(entity.totalsJson) as OutcomeCounts,
+          complianceRate: entity.complianceRate,
+          violationsByRule: JSON.parse(entity.byRuleJson) as Record<string, number>,
+          violationsByOwner: JSON.parse(entity.byOwnerJson) as Record<string, number>,
+          lines: JSON.parse(entity.linesJson) as ReportLine[],
+        };
+      }
+      return undefined;
+    },
+  };
+}

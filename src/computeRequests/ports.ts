@@ -1,0 +1,74 @@
+/**
+ * What the compute-request use cases need from the outside, as interfaces: the request store, Azure ML
+ * (workspaces and computes), notifications and telemetry. `computeRequestDeps.ts` wires the real ones.
+ */
+import type { ComputeRequestStore } from '../adapters/tables/computeRequestStore.js';
+import type { Telemetry } from '../adapters/telemetry/telemetry.js';
+import type { ComputeSpec } from '../policy/computeRequestRules.js';
+import type { Policy } from '../policy/policySchema.js';
+import type { WorkspaceResource } from '../policy/resources.js';
+import type { ComputeRequest } from './computeRequest.js';
+
+/** How far an ARM create-or-update has got. */
+export type ProvisioningProgress =
+  | { readonly kind: 'running'; readonly operationState: string | undefined }
+  | { readonly kind: 'succeeded'; readonly computeId: string }
+  | { readonly kind: 'failed'; readonly reason: string };
+
+/** A compute that exists under a requested name: whose it is (its `aml-warden-request` tag) and how far it has got. */
+export interface ExistingCompute {
+  /** The request that created it, from its tag; `undefined` when someone else created it. */
+  readonly requestId: string | undefined;
+  readonly progress: ProvisioningProgress;
+}
+
+export interface ComputeGateway {
+  /** The workspace as ARM has it now; `undefined` when it does not exist. */
+  readWorkspace(workspaceId: string): Promise<WorkspaceResource | undefined>;
+  /** The compute of that name as ARM has it now; `undefined` when there is none. */
+  findCompute(workspaceId: string, computeName: string): Promise<ExistingCompute | undefined>;
+  /**
+   * Sends the create (one PUT, asking Azure not to overwrite) and returns without waiting for Azure to finish;
+   * `conflict` when Azure answers 409/412 (the name may have been taken since it was read: look before concluding).
+   */
+  beginCreate(workspace: WorkspaceResource, computeName: string, spec: ComputeSpec): Promise<ProvisioningProgress | { readonly kind: 'conflict'; readonly reason: string }>;
+  /** Looks once at a create in flight, through its operation (any instance can resume it). */
+  track(workspaceId: string, computeName: string, operationState: string): Promise<ProvisioningProgress>;
+}
+
+/** Who is told what. Sending never fails the use case: a lost message is logged, the state is already stored. */
+export interface ComputeRequestNotifier {
+  /** Approvers: a new request awaits a decision (an Adaptive Card with a link). */
+  requested(request: ComputeRequest, link: string | undefined): Promise<void>;
+  /** The requester: approved, rejected or expired. */
+  decided(request: ComputeRequest): Promise<void>;
+  /** The requester: the cluster exists, or why it does not. */
+  provisioned(request: ComputeRequest): Promise<void>;
+}
+
+export interface ComputeRequestLog {
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
+
+export interface ComputeRequestDeps {
+  readonly store: ComputeRequestStore;
+  readonly gateway: ComputeGateway;
+  readonly notifier: ComputeRequestNotifier;
+  readonly telemetry: Telemetry;
+  readonly policy: Policy;
+  readonly now: () => Date;
+  readonly newId: () => string;
+  readonly log: ComputeRequestLog;
+}
+
+/** The caller, as the HTTP edge authenticated them. */
+export interface Caller {
+  /** The object id (`oid`) in the app's tenant: tokens of other tenants never get this far. */
+  readonly id: string;
+  readonly name: string;
+  readonly isApprover: boolean;
+  /** `user` for a person's (delegated) token; `app` for an application's (app-only) one. */
+  readonly kind: 'user' | 'app';
+}
