@@ -12,7 +12,7 @@ import type { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning'
 import { startAzurite } from '../dev/azurite.js';
 import { startEmulator } from '../dev/emulator/server.js';
 import { startHost } from '../dev/host/host.js';
-import { createServices, setServicesForProcess } from '../src/services.js';
+import { composeApp, setAppForProcess } from '../src/composition.js';
 import { loadConfig } from '../src/config.js';
 import type { Benchmark, BenchContext } from './benchmark.js';
 import { describeMachine, machineLine, writeSection } from './report.js';
@@ -67,13 +67,13 @@ export async function measureEvents(root: string, options: EventsBenchOptions = 
       ),
       AML_WARDEN_SWEEP_SCHEDULE: '0 0 */6 * * *',
     };
-    const services = createServices(loadConfig(env, { appRoot }));
-    setServicesForProcess(services);
+    const app = composeApp(loadConfig(env, { appRoot }));
+    setAppForProcess(app);
     const host = await startHost({ entry: join(root, 'dist', 'src', 'index.js'), port: 0, timers: false, env, log: () => {} });
     try {
       log(`seeding ${options.versions} model versions and their jobs`);
       const names = Array.from({ length: options.versions }, (_, index) => ({ name: `bench-model-${index % 20}`, version: String(Math.floor(index / 20) + 1) }));
-      await seedRetrainedVersions(await services.arm(SUBSCRIPTION), names);
+      await seedRetrainedVersions(await app.adapters.arm(SUBSCRIPTION), names);
 
       // Each version's copies sit together, so with 50 workers they arrive concurrently, as redeliveries can.
       const deliveries = names.flatMap((model, index) => Array.from({ length: options.copies }, () => modelRegisteredEvent(`bench-${index}`, model)));
@@ -123,7 +123,7 @@ export async function measureEvents(root: string, options: EventsBenchOptions = 
       };
     } finally {
       await host.close();
-      setServicesForProcess(undefined);
+      setAppForProcess(undefined);
     }
   } finally {
     await Promise.all([emulator.close(), azurite.close()]);

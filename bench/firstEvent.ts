@@ -15,7 +15,7 @@ import { eventGridWebhookUrl, readOrCreateHostKeys, type HostKeys } from '../dev
 import { onEachLine } from '../dev/outputLines.js';
 import { findFreePort, LOOPBACK } from '../dev/ports.js';
 import { playgroundEnvironment } from '../dev/start.js';
-import { createServices } from '../src/services.js';
+import { composeApp } from '../src/composition.js';
 import { loadConfig } from '../src/config.js';
 import type { Benchmark, BenchContext } from './benchmark.js';
 import { deliverToAmlEvents, modelRegisteredEvent, seedRetrainedVersions, SUBSCRIPTION, type ModelVersionName } from './events.js';
@@ -102,7 +102,7 @@ export async function measureFirstEvent(root: string, runs = 10, log: (line: str
     const rounds = runs + 1;
     const models: ModelVersionName[] = Array.from({ length: rounds * variants.length * 2 }, (_, index) => ({ name: MODEL_NAME, version: String(index + 1) }));
     log(`seeding ${models.length} retrained model versions and their jobs`);
-    await seedRetrainedVersions(await createServices(loadConfig(env, { appRoot })).arm(SUBSCRIPTION), models);
+    await seedRetrainedVersions(await composeApp(loadConfig(env, { appRoot })).adapters.arm(SUBSCRIPTION), models);
 
     const times = new Map<string, RunTimes[]>(variants.map((variant) => [variant.name, []]));
     let nextModel = 0;

@@ -11,7 +11,7 @@ import { startAzurite } from '../dev/azurite.js';
 import { startEmulator } from '../dev/emulator/server.js';
 import { seedBulk } from '../dev/emulator/seed.js';
 import { ARM_THROTTLE_DEFAULTS } from '../dev/emulator/throttle.js';
-import { createServices } from '../src/services.js';
+import { composeApp } from '../src/composition.js';
 import { sweep } from '../src/sweep/sweep.js';
 import { loadConfig } from '../src/config.js';
 import type { Benchmark } from './benchmark.js';
@@ -40,11 +40,11 @@ export const benchmark: Benchmark = {
         },
         { appRoot },
       );
-      const services = createServices(config);
+      const app = composeApp(config);
       const log = { info: (text: unknown) => context.log(String(text)), warn: (text: unknown) => context.log(`warn: ${String(text)}`), error: (text: unknown) => context.log(`error: ${String(text)}`) };
       emulator.resetCalls();
       const started = performance.now();
-      const report = await sweep(services, log, { subscriptions: seeded.subscriptions, modeOverride: 'audit' });
+      const report = await sweep(app.sweep, log, { subscriptions: seeded.subscriptions, modeOverride: 'audit' });
       const seconds = (performance.now() - started) / 1000;
 
       const calls = emulator.calls();

@@ -12,7 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Services } from './services.js';
+import type { App } from './composition.js';
 import type { DomainEventKind } from './events/domainEvent.js';
 import { AppError, ensureError } from './errors.js';
 
@@ -24,15 +24,15 @@ export interface CliIo {
 }
 
 export interface CliOptions {
-  /** The services to run with; default: built from `env` and `<cwd>/local.settings.json`. */
-  readonly services?: Services;
+  /** The app to run with; default: composed from `env` and `<cwd>/local.settings.json`. */
+  readonly app?: App;
   /** The environment the settings are read from first; default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
 }
 
-/** What a command gets besides its arguments: the services, built on first use (so usage errors come first). */
+/** What a command gets besides its arguments: the app, composed on first use (so usage errors come first). */
 interface CommandContext {
-  loadServices(): Promise<Services>;
+  loadApp(): Promise<App>;
 }
 
 const defaultIo: CliIo = {
@@ -80,8 +80,8 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo, opt
     io.stderr(`aml-warden: unknown command '${name}'\n${USAGE}`);
     return 2;
   }
-  let built: Promise<Services> | undefined;
-  const context: CommandContext = { loadServices: () => (built ??= servicesFor(options, io, verbose)) };
+  let built: Promise<App> | undefined;
+  const context: CommandContext = { loadApp: () => (built ??= appFor(options, io, verbose)) };
   try {
     return await command.run(rest, io, context);
   } catch (error) {
@@ -94,13 +94,13 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo, opt
   }
 }
 
-/** The given services, or services built from the environment plus `<cwd>/local.settings.json`. */
-async function servicesFor(options: CliOptions, io: CliIo, verbose: boolean): Promise<Services> {
-  if (options.services !== undefined) return options.services;
-  const [{ cliEnvironment }, { loadConfig }, { createServices }] = await Promise.all([
+/** The given app, or the app composed from the environment plus `<cwd>/local.settings.json`. */
+async function appFor(options: CliOptions, io: CliIo, verbose: boolean): Promise<App> {
+  if (options.app !== undefined) return options.app;
+  const [{ cliEnvironment }, { loadConfig }, { composeApp }] = await Promise.all([
     import('./cli/localSettings.js'),
     import('./config.js'),
-    import('./services.js'),
+    import('./composition.js'),
   ]);
   const { env, settingsFile, fromFile } = cliEnvironment(options.env ?? process.env, io.cwd);
   if (verbose) {
@@ -111,7 +111,7 @@ async function servicesFor(options: CliOptions, io: CliIo, verbose: boolean): Pr
     );
   }
   try {
-    return createServices(loadConfig(env));
+    return composeApp(loadConfig(env));
   } catch (error) {
     if (error instanceof AppError && error.code === 'ConfigurationError' && settingsFile === undefined) {
       throw new AppError('ConfigurationError', `${error.message} (the CLI reads settings from the environment and from local.settings.json in the current folder; ${io.cwd} has none)`, {
@@ -151,9 +151,9 @@ async function replay(args: readonly string[], io: CliIo, context: CommandContex
   } catch (error) {
     throw new Error(`cannot read events from ${path}: ${ensureError(error).message}`);
   }
-  const [{ parseDelivery }, { routeEvent }, { escapeUnsafe, forLog, plainLog }] = await Promise.all([import('./events/parseDelivery.js'), import('./eventIntake/routeEvent.js'), import('./shared/forLog.js')]);
+  const [{ parseDelivery }, { routeEvent }, { escapeUnsafe, forLog, plainLog }] = await Promise.all([import('./events/parseDelivery.js'), import('./eventIntake/routeEvent.js'), import('./shared/log.js')]);
   const events = parseDelivery(body);
-  const services = await context.loadServices();
+  const app = await context.loadApp();
   const log = plainLog(quietLog(io));
   let failures = 0;
   for (const event of events) {
@@ -164,14 +164,14 @@ async function replay(args: readonly string[], io: CliIo, context: CommandContex
       continue;
     }
     try {
-      const outcome = await routeEvent(event, log, { services, dryRun });
+      const outcome = await routeEvent(event, async () => app, log, { dryRun });
       io.stdout(`${label}: ${escapeUnsafe(outcome.reason)}\n`);
     } catch (error) {
       failures += 1;
       io.stdout(`${label}: failed: ${escapeUnsafe(ensureError(error).message)}\n`);
     }
   }
-  await services.telemetry.flush();
+  await app.telemetry.flush();
   return failures === 0 ? 0 : 1;
 }
 

@@ -5,7 +5,7 @@
  * A progress bar goes to stderr when it is a terminal; the report (a table, or JSON) to stdout.
  */
 import { parseArgs } from 'node:util';
-import type { Services } from '../services.js';
+import type { App } from '../composition.js';
 import type { SweepProgress } from '../sweep/sweep.js';
 import type { SweepReport } from '../sweep/sweepReport.js';
 
@@ -17,9 +17,9 @@ export interface SweepCommandIo {
 }
 
 export interface SweepCommandOptions {
-  readonly services?: Services;
-  /** Builds the services when `services` is not given; default: the process's (`getServices()`). */
-  readonly loadServices?: () => Promise<Services>;
+  readonly app?: App;
+  /** Composes the app when `app` is not given; default: the process's (`getApp()`). */
+  readonly loadApp?: () => Promise<App>;
 }
 
 export class SweepUsageError extends Error {}
@@ -54,13 +54,13 @@ export function progressLine(progress: SweepProgress, width = 24): string {
 
 async function run(args: readonly string[], io: SweepCommandIo, options: SweepCommandOptions, whatIf: boolean): Promise<number> {
   const parsed = parse(args, !whatIf);
-  const [{ getServices }, { sweep }, { formatSweepTable, formatWhatIf }] = await Promise.all([
-    import('../services.js'),
+  const [{ getApp }, { sweep }, { formatSweepTable, formatWhatIf }] = await Promise.all([
+    import('../composition.js'),
     import('../sweep/sweep.js'),
     import('../sweep/sweepReport.js'),
   ]);
-  const services = options.services ?? (options.loadServices === undefined ? await getServices() : await options.loadServices());
-  const subscriptions = parsed.subscriptions ?? services.config.policy.scope.subscriptions;
+  const app = options.app ?? (options.loadApp === undefined ? await getApp() : await options.loadApp());
+  const subscriptions = parsed.subscriptions ?? app.policy.scope.subscriptions;
   if (subscriptions.length === 0) {
     io.stderr('No subscriptions to sweep: list them in the policy (scope.subscriptions) or pass --subscription.\n');
     return 2;
@@ -68,7 +68,7 @@ async function run(args: readonly string[], io: SweepCommandIo, options: SweepCo
   const showProgress = io.progress ?? process.stderr.isTTY === true;
   let drawn = false;
   const log = { info: () => {}, warn: (...args: unknown[]) => io.stderr(`${drawn ? '\n' : ''}${String(args[0])}\n`), error: (...args: unknown[]) => io.stderr(`${String(args[0])}\n`) };
-  const report: SweepReport = await sweep(services, log, {
+  const report: SweepReport = await sweep(app.sweep, log, {
     subscriptions,
     whatIf,
     modeOverride: parsed.mode,
@@ -82,7 +82,7 @@ async function run(args: readonly string[], io: SweepCommandIo, options: SweepCo
       : {}),
   });
   if (drawn) io.stderr('\n');
-  await services.telemetry.flush();
+  await app.telemetry.flush();
   io.stdout(parsed.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : whatIf ? formatWhatIf(report) : formatSweepTable(report));
   return report.problems.length > 0 || report.totals.failed > 0 ? 1 : 0;
 }

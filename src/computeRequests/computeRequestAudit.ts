@@ -3,7 +3,7 @@
  * `…Expired`, `…Provisioning`, `…Succeeded`, `…Failed`), with who and what — never secrets. The store's
  * history is the durable record; telemetry is what dashboards and alerts read.
  */
-import type { Telemetry } from '../adapters/telemetry/telemetry.js';
+import type { Telemetry } from '../shared/telemetry.js';
 import type { Actor, ComputeRequest } from './computeRequest.js';
 
 export function auditTransition(telemetry: Telemetry, request: ComputeRequest, by: Actor): void {

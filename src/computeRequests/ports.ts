@@ -1,13 +1,47 @@
 /**
  * What the compute-request use cases need from the outside, as interfaces: the request store, Azure ML
- * (workspaces and computes), notifications and telemetry. `computeRequestDeps.ts` wires the real ones.
+ * (workspaces and computes), notifications and telemetry. `composition.ts` wires the real ones.
  */
-import type { ComputeRequestStore } from '../adapters/tables/computeRequestStore.js';
-import type { Telemetry } from '../adapters/telemetry/telemetry.js';
 import type { ComputeSpec } from '../policy/computeRequestRules.js';
 import type { Policy } from '../policy/policySchema.js';
 import type { WorkspaceResource } from '../policy/resources.js';
-import type { ComputeRequest } from './computeRequest.js';
+import type { Telemetry } from '../shared/telemetry.js';
+import type { ComputeRequest, ComputeRequestStatus } from './computeRequest.js';
+
+// What the store keeps is a request as callers see it: the adapter parses what it reads back with these.
+export { computeRequestViewSchema, historyEntrySchema } from './computeRequestSchemas.js';
+export { requestTagName, terminalStatuses, type ComputeRequest, type ComputeRequestStatus } from './computeRequest.js';
+
+export interface VersionedComputeRequest {
+  readonly request: ComputeRequest;
+  readonly etag: string;
+}
+
+export interface ComputeRequestQuery {
+  readonly status?: ComputeRequestStatus | undefined;
+  /** Compared case-insensitively, as ARM ids are. */
+  readonly workspaceId?: string | undefined;
+  /** The requester's sign-in name, compared case-insensitively. */
+  readonly requestedBy?: string | undefined;
+  /** Only this requester's (`oid`). */
+  readonly requestedById?: string | undefined;
+  /** Any of these statuses. */
+  readonly statuses?: readonly ComputeRequestStatus[] | undefined;
+}
+
+export interface ComputeRequestStore {
+  /** Stores a new request; `Conflict` if its id exists. */
+  create(request: ComputeRequest): Promise<VersionedComputeRequest>;
+  get(id: string): Promise<VersionedComputeRequest | undefined>;
+  /** Writes the request if it is still at `etag`; otherwise `Conflict`. */
+  update(request: ComputeRequest, etag: string): Promise<VersionedComputeRequest>;
+  /** Requests matching the query, newest first. */
+  list(query?: ComputeRequestQuery): Promise<VersionedComputeRequest[]>;
+  /** Reserves a compute name in a workspace for a request: `false` when another open (not yet finished) request holds it. */
+  claimComputeName(workspaceId: string, computeName: string, requestId: string): Promise<boolean>;
+  /** Gives the name back (only if this request holds it). */
+  releaseComputeName(workspaceId: string, computeName: string, requestId: string): Promise<void>;
+}
 
 /** How far an ARM create-or-update has got. */
 export type ProvisioningProgress =

@@ -1,4 +1,4 @@
-import type { Telemetry } from '../adapters/telemetry/telemetry.js';
+import type { Telemetry } from '../shared/telemetry.js';
 
 /** Metric counted once per event that was logged and dropped instead of processed. */
 export const eventsDroppedMetric = 'EventsDropped';

@@ -138,3 +138,11 @@ export const eventKindByType: Readonly<Record<string, Exclude<DomainEventKind, '
   'Microsoft.Resources.ResourceDeleteSuccess': 'ResourceDeleteSuccess',
   'Microsoft.EventGrid.SubscriptionValidationEvent': 'SubscriptionValidation',
 };
+
+/** What a use case did with an event, for logs and the webhook's answer. */
+export interface EventOutcome {
+  /** Whether a use case acted on it (false: acknowledged and ignored, e.g. an unhandled type or an out-of-scope workspace). */
+  readonly handled: boolean;
+  /** Why not, or what was done. */
+  readonly reason: string;
+}

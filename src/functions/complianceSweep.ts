@@ -14,9 +14,10 @@ const SWEEP_BUDGET_MS = 8 * 60_000;
 export async function complianceSweepHandler(timer: unknown, context: InvocationContext): Promise<void> {
   const isPastDue = typeof timer === 'object' && timer !== null && 'isPastDue' in timer && timer.isPastDue === true;
   if (isPastDue) context.warn('Compliance sweep is running late (the previous schedule was missed)');
-  const { runSweep } = await import('../sweep/sweep.js');
-  const { plainLog } = await import('../shared/forLog.js');
-  await runSweep(plainLog(context), { budgetMs: SWEEP_BUDGET_MS });
+  const [{ appOrLogWhyNot }, { runSweep }, { plainLog }] = await Promise.all([import('../composition.js'), import('../sweep/sweep.js'), import('../shared/log.js')]);
+  const composed = await appOrLogWhyNot(context, 'Compliance sweep: sweep');
+  if (composed === undefined) return;
+  await runSweep(composed.sweep, plainLog(context), { budgetMs: SWEEP_BUDGET_MS });
 }
 
 app.timer('complianceSweep', {

@@ -7,11 +7,8 @@ import { app, type InvocationContext } from '@azure/functions';
 import { timerScheduleBinding } from '../settingDefaults.js';
 
 export async function computeRequestsWorkerHandler(_timer: unknown, context: InvocationContext): Promise<void> {
-  const [{ getComputeRequestDeps }, { runComputeRequestWork }] = await Promise.all([
-    import('../computeRequests/computeRequestDeps.js'),
-    import('../computeRequests/runComputeRequestWork.js'),
-  ]);
-  const summary = await runComputeRequestWork(await getComputeRequestDeps());
+  const [{ getApp }, { runComputeRequestWork }] = await Promise.all([import('../composition.js'), import('../computeRequests/runComputeRequestWork.js')]);
+  const summary = await runComputeRequestWork((await getApp()).computeRequests);
   if (summary.expired + summary.advanced + summary.failures > 0) {
     context.log(`Compute requests: ${summary.expired} expired, ${summary.advanced} advanced, ${summary.failures} failed to advance`);
   }

@@ -7,24 +7,14 @@ import { app, type InvocationContext } from '@azure/functions';
 import { timerScheduleBinding } from '../settingDefaults.js';
 
 export async function notificationFlushHandler(_timer: unknown, context: InvocationContext): Promise<void> {
-  const [{ getServices }, { flushBurstWindows }, { isAppError }, { plainLog }] = await Promise.all([
-    import('../services.js'),
+  const [{ appOrLogWhyNot }, { flushBurstWindows }, { plainLog }] = await Promise.all([
+    import('../composition.js'),
     import('../runNotifications/flushBurstWindows.js'),
-    import('../errors.js'),
-    import('../shared/forLog.js'),
+    import('../shared/log.js'),
   ]);
-  let services;
-  try {
-    services = await getServices();
-  } catch (error) {
-    // A misconfigured app says why once per tick (and /api/health answers 503) instead of failing obscurely.
-    if (isAppError(error) && (error.code === 'ConfigurationError' || error.code === 'PolicyFileError')) {
-      context.error(`Notification flush not configured: ${error.message}`);
-      return;
-    }
-    throw error;
-  }
-  const outcome = await flushBurstWindows(services, plainLog(context));
+  const composed = await appOrLogWhyNot(context, 'Notification flush');
+  if (composed === undefined) return;
+  const outcome = await flushBurstWindows(composed.runNotifications, plainLog(context));
   if (outcome.sent + outcome.failed > 0) context.log(`Burst summaries: ${outcome.sent} sent, ${outcome.failed} not sent`);
 }
 

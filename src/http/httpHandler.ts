@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { plainLog } from '../shared/forLog.js';
+import { plainLog } from '../shared/log.js';
 import { toHttpResponse } from './toHttpResponse.js';
 
 /** An HTTP function's handler as this app writes them: always a plain `HttpResponseInit` (assignable to the host's `HttpHandler`). */

@@ -1,14 +1,11 @@
 /**
- * The CD ledger: exactly one run per (workspace, subject, target), where the subject is a model version
- * (`model:NAME:VERSION`) or a drift run (`drift:DETECTOR:RUN`). Claim → start the run → record its id and link
- * → done; the lease and takeover rules are `OnceLedger`'s (a stale claim is retried after DEFAULT_LEASE_MS).
+ * The CD ledger's keys: exactly one run per (workspace, subject, target), where the subject is a model version
+ * (`model:NAME:VERSION`) or a drift run (`drift:DETECTOR:RUN`). Claim → start the run → record its id and link →
+ * done (`OnceLedger`).
  */
 import { createHash } from 'node:crypto';
-import type { CdRunStarted } from './cdTargetPort.js';
-import { toKey, type EntityKeys, type StateStore } from '../adapters/tables/tableState.js';
-import { createOnceLedger, type OnceLedger, type OnceLedgerOptions, type OnceResult } from '../adapters/tables/onceLedger.js';
-
-export const CD_LEDGER_TABLE = 'cdledger';
+import type { OnceKey, OnceResult } from '../shared/onceLedger.js';
+import type { CdRunStarted } from './ports.js';
 
 export interface CdLedgerKey {
   /** The workspace's ARM id (compared case-insensitively, as ARM does). */
@@ -26,8 +23,8 @@ export function driftSubject(dataDriftId: string, runId: string): string {
   return `drift:${dataDriftId}:${runId}`;
 }
 
-export function cdLedgerKeys(key: CdLedgerKey): EntityKeys {
-  return { partitionKey: toKey(key.workspaceId.toLowerCase()), rowKey: toKey(`${key.subject}|${key.target}`) };
+export function cdLedgerKey(key: CdLedgerKey): OnceKey {
+  return { group: key.workspaceId.toLowerCase(), item: `${key.subject}|${key.target}` };
 }
 
 /**
@@ -41,8 +38,4 @@ export function runKeyOf(key: CdLedgerKey): string {
 
 export function runResult(run: CdRunStarted): OnceResult {
   return { ...(run.runId === undefined ? {} : { runId: run.runId }), ...(run.link === undefined ? {} : { link: run.link }) };
-}
-
-export function createCdLedger(state: StateStore, options: OnceLedgerOptions = {}): OnceLedger {
-  return createOnceLedger(state, CD_LEDGER_TABLE, options);
 }

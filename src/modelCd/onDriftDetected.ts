@@ -3,29 +3,32 @@
  * once per drift run, through the same adapters and ledger as model CD, and tell the team. Retraining registers a
  * new model version, whose ModelRegistered event starts the model CD: drift → retrain → register → CD.
  */
-import type { DatasetDriftDetectedEvent } from '../events/domainEvent.js';
+import type { DatasetDriftDetectedEvent, EventOutcome } from '../events/domainEvent.js';
 import { ensureError } from '../errors.js';
+import { sendNotification } from '../notifications/sendNotification.js';
 import { firstMatchingGlob } from '../policy/glob.js';
 import { channelFor, channelForEvent } from '../policy/notificationRoutes.js';
-import { readWorkspace } from '../adapters/arm/amlRecords.js';
+import type { Policy } from '../policy/policySchema.js';
+import type { RunContext } from '../shared/useCaseContext.js';
 import { driftSubject } from './cdLedger.js';
-import { sendNotification } from '../notifications/sendNotification.js';
-import { onLifecycleEvent } from '../runNotifications/onLifecycleEvent.js';
-import type { EventOutcome } from '../eventIntake/routeEvent.js';
+import type { ModelCdDeps } from './deps.js';
 import { CD_SKIPPED, startCdRunOnce } from './startCdRunOnce.js';
-import type { UseCaseContext } from '../shared/useCaseContext.js';
 
-export async function onDriftDetected(event: DatasetDriftDetectedEvent, context: UseCaseContext): Promise<EventOutcome> {
-  const { services, log } = context;
-  const policy = services.config.policy;
+/** Whether the policy retrains on drift; otherwise a drift event is informational (a lifecycle notice). */
+export function retrainsOnDrift(policy: Policy): boolean {
+  return policy.driftRetrain?.enabled === true && policy.driftRetrain.target !== undefined;
+}
+
+export async function onDriftDetected(deps: ModelCdDeps, event: DatasetDriftDetectedEvent, context: RunContext): Promise<EventOutcome> {
+  const { log } = context;
+  const { policy } = deps;
   const rules = policy.driftRetrain;
-  // Without retraining the event is informational, notified where the policy asks.
-  if (rules?.enabled !== true || rules.target === undefined) return onLifecycleEvent(event, context);
+  if (rules?.enabled !== true || rules.target === undefined) return { handled: false, reason: 'the policy does not retrain on drift' };
 
   const data = event.data;
   const what = `drift '${data.dataDriftName || data.dataDriftId}' (run ${data.runId || data.endTime})`;
   const skip = (reason: string): EventOutcome => {
-    if (!context.dryRun) services.telemetry.trackEvent(CD_SKIPPED, { eventId: event.id, workspaceId: event.workspace?.id, subject: what, reason });
+    if (!context.dryRun) deps.telemetry.trackEvent(CD_SKIPPED, { eventId: event.id, workspaceId: event.workspace?.id, subject: what, reason });
     log.info(`Retraining skipped for ${what}: ${reason}`, { eventId: event.id });
     return { handled: true, reason: `${context.dryRun ? 'would skip' : 'skipped'} retraining for ${what}: ${reason}` };
   };
@@ -39,11 +42,11 @@ export async function onDriftDetected(event: DatasetDriftDetectedEvent, context:
   const workspace = event.workspace;
   if (workspace === null) return skip('the event names no workspace');
   // Drift detectors have no ARM API; the workspace is what can be checked.
-  if ((await readWorkspace(services, workspace)) === undefined) return skip(`workspace '${workspace.workspaceName}' does not exist`);
+  if (!(await deps.registry.workspaceExists(workspace))) return skip(`workspace '${workspace.workspaceName}' does not exist`);
   const target = policy.cd.targets[rules.target];
   if (target === undefined) return skip(`target '${rules.target}' is not defined in cd.targets`);
 
-  const outcome = await startCdRunOnce(context, {
+  const outcome = await startCdRunOnce(deps, context, {
     eventId: event.id,
     key: { workspaceId: workspace.id, subject: driftSubject(data.dataDriftId, data.runId || data.endTime), target: rules.target },
     targetName: rules.target,
@@ -63,7 +66,7 @@ export async function onDriftDetected(event: DatasetDriftDetectedEvent, context:
   const channel = channelForEvent(event.type, policy) ?? channelFor('cd', policy);
   if (channel !== undefined) {
     try {
-      await sendNotification(context, channel, 'driftRetrain', {
+      await sendNotification(deps, log, channel, 'driftRetrain', {
         title: `Retraining started for ${what}`,
         text: `Data drift coefficient ${data.driftCoefficient} between ${data.startTime} and ${data.endTime}; the retrained model will go through model CD when it is registered.`,
         severity: 'warning',

@@ -8,23 +8,36 @@
  * is settled (started, or failed for good — a live holder is given a moment to finish), with no ARM call. Anything less certain — no decision
  * yet, a released or stale claim — takes the full path, which acts only on what ARM says.
  */
-import type { ModelRegisteredEvent, WorkspaceReference } from '../events/domainEvent.js';
+import { createHash } from 'node:crypto';
+import type { EventOutcome, ModelRegisteredEvent, WorkspaceReference } from '../events/domainEvent.js';
 import { ensureError } from '../errors.js';
 import { matchCdRules, type CdMatch, type CdMatchInput } from '../policy/cdRules.js';
-import { readJob, readModelVersion, type JobRecord } from '../adapters/arm/amlRecords.js';
-import { cdDecisionKeys, cdPolicyFingerprint, createCdDecisions, type CdDecision, type DecisionClaim } from '../adapters/tables/cdDecisions.js';
-import { cdLedgerKeys, createCdLedger, modelSubject } from './cdLedger.js';
-import type { EventOutcome } from '../eventIntake/routeEvent.js';
+import type { Policy } from '../policy/policySchema.js';
+import type { RunContext } from '../shared/useCaseContext.js';
+import { cdLedgerKey, modelSubject } from './cdLedger.js';
+import type { ModelCdDeps } from './deps.js';
+import type { CdDecision, DecisionClaim, ProducingJob } from './ports.js';
 import { CD_SKIPPED, reportSettledRun, startCdRunOnce, type CdRunOutcome, type CdRunPlan } from './startCdRunOnce.js';
-import type { UseCaseContext } from '../shared/useCaseContext.js';
 
-export async function onModelRegistered(event: ModelRegisteredEvent, context: UseCaseContext): Promise<EventOutcome> {
-  const { services, log } = context;
+const fingerprints = new WeakMap<Policy, string>();
+
+/** Identifies the policy's CD section: decisions made under another one are made again. */
+export function cdPolicyFingerprint(policy: Policy): string {
+  let fingerprint = fingerprints.get(policy);
+  if (fingerprint === undefined) {
+    fingerprint = createHash('sha256').update(JSON.stringify(policy.cd)).digest('hex').slice(0, 32);
+    fingerprints.set(policy, fingerprint);
+  }
+  return fingerprint;
+}
+
+export async function onModelRegistered(deps: ModelCdDeps, event: ModelRegisteredEvent, context: RunContext): Promise<EventOutcome> {
+  const { log } = context;
   const { modelName, modelVersion } = event.data;
   const what = `model ${modelName}:${modelVersion}`;
   const skip = (reason: string): EventOutcome => {
     if (!context.dryRun) {
-      services.telemetry.trackEvent(CD_SKIPPED, { eventId: event.id, workspaceId: event.workspace?.id, modelName, modelVersion, reason });
+      deps.telemetry.trackEvent(CD_SKIPPED, { eventId: event.id, workspaceId: event.workspace?.id, modelName, modelVersion, reason });
     }
     log.info(`CD skipped for ${what}: ${reason}`, { eventId: event.id });
     return { handled: true, reason: `${context.dryRun ? 'would skip' : 'skipped'} ${what}: ${reason}` };
@@ -35,18 +48,18 @@ export async function onModelRegistered(event: ModelRegisteredEvent, context: Us
   const subject = modelSubject(modelName, modelVersion);
 
   // A dry run decides from ARM as a first delivery would, and records nothing.
-  const decisions = context.dryRun ? undefined : createCdDecisions(services.state);
-  const gate = await decisions?.open(cdDecisionKeys({ workspaceId: workspace.id, subject }), event.id, cdPolicyFingerprint(services.config.policy));
+  const decisions = context.dryRun ? undefined : deps.decisions;
+  const gate = await decisions?.open({ workspaceId: workspace.id, subject }, event.id, cdPolicyFingerprint(deps.policy));
   if (gate?.kind === 'decided') {
     if (gate.decision.outcome === 'skipped') return skip(`${gate.decision.reason} (decided for event ${gate.decision.eventId})`);
-    const answer = await answerFromLedger(context, event, workspace, gate.decision.targets);
+    const answer = await answerFromLedger(deps, context, event, workspace, gate.decision.targets);
     if (answer !== undefined) return answer;
   }
   const claim: DecisionClaim | undefined = gate?.kind === 'decide' ? gate.claim : undefined;
 
   let matched: ArmMatch;
   try {
-    matched = await matchFromArm(context, workspace, modelName, modelVersion);
+    matched = await matchFromArm(deps, workspace, modelName, modelVersion);
   } catch (error) {
     // Nothing decided: the next delivery decides at once.
     if (claim !== undefined) await decisions?.release(claim, ensureError(error).message).catch(() => false);
@@ -64,7 +77,7 @@ export async function onModelRegistered(event: ModelRegisteredEvent, context: Us
   let retryable: unknown;
   for (const match of matches) {
     try {
-      outcomes.push(await startCdRunOnce(context, runPlan(event, workspace, match.targetName, match)));
+      outcomes.push(await startCdRunOnce(deps, context, runPlan(event, workspace, match.targetName, match)));
     } catch (error) {
       // Other targets still get their run; the delivery then fails so Event Grid retries the rest.
       retryable ??= error;
@@ -79,13 +92,13 @@ type ArmMatch =
   | { readonly kind: 'matched'; readonly matches: readonly CdMatch[]; readonly skipped?: { readonly reason: string } };
 
 /** The version as ARM has it, with its job and the job's pipeline parent, run through the policy's CD rules. */
-async function matchFromArm(context: UseCaseContext, workspace: WorkspaceReference, modelName: string, modelVersion: string): Promise<ArmMatch> {
-  const { services } = context;
-  const version = await readModelVersion(services, workspace, modelName, modelVersion);
+async function matchFromArm(deps: ModelCdDeps, workspace: WorkspaceReference, modelName: string, modelVersion: string): Promise<ArmMatch> {
+  const { registry } = deps;
+  const version = await registry.modelVersion(workspace, modelName, modelVersion);
   if (version === undefined) return { kind: 'absent', reason: `the version does not exist in workspace '${workspace.workspaceName}'` };
-  const job = version.jobName === undefined ? undefined : await readJob(services, workspace, version.jobName);
-  const parent = job?.parentJobName === undefined ? undefined : await readJob(services, workspace, job.parentJobName);
-  return { kind: 'matched', ...matchCdRules(matchInput(workspace, version, job, parent), services.config.policy) };
+  const job = version.jobName === undefined ? undefined : await registry.job(workspace, version.jobName);
+  const parent = job?.parentJobName === undefined ? undefined : await registry.job(workspace, job.parentJobName);
+  return { kind: 'matched', ...matchCdRules(matchInput(workspace, version, job, parent), deps.policy) };
 }
 
 function decisionOf(eventId: string, matches: readonly CdMatch[], skippedReason: string | undefined): CdDecision {
@@ -99,25 +112,26 @@ function decisionOf(eventId: string, matches: readonly CdMatch[], skippedReason:
  * `undefined` (take the full path) when any target's run still has to be started or retried.
  */
 async function answerFromLedger(
-  context: UseCaseContext,
+  deps: ModelCdDeps,
+  context: RunContext,
   event: ModelRegisteredEvent,
   workspace: WorkspaceReference,
   targets: readonly { readonly target: string; readonly rule: string }[],
 ): Promise<EventOutcome | undefined> {
-  const ledger = createCdLedger(context.services.state);
-  const { cd } = context.services.config.policy;
+  const { ledger } = deps;
+  const { cd } = deps.policy;
   const settled = await Promise.all(
     targets.map(async ({ target: targetName, rule: ruleName }) => {
       const target = cd.targets[targetName];
       const rule = cd.rules.find((candidate) => candidate.name === ruleName);
       if (target === undefined || rule === undefined) return undefined;
       const plan = runPlan(event, workspace, targetName, { target, rule });
-      const state = await ledger.settledOrWait(cdLedgerKeys(plan.key));
+      const state = await ledger.settledOrWait(cdLedgerKey(plan.key));
       return state === undefined ? undefined : { plan, state };
     }),
   );
   if (settled.length === 0 || settled.some((entry) => entry === undefined)) return undefined;
-  const outcomes = settled.flatMap((entry) => (entry === undefined ? [] : [reportSettledRun(context, entry.plan, entry.state)]));
+  const outcomes = settled.flatMap((entry) => (entry === undefined ? [] : [reportSettledRun(deps, context, entry.plan, entry.state)]));
   return { handled: true, reason: outcomes.map((outcome) => describeOutcome(outcome)).join('; ') };
 }
 
@@ -138,8 +152,8 @@ function runPlan(event: ModelRegisteredEvent, workspace: WorkspaceReference, tar
 function matchInput(
   workspace: { readonly id: string; readonly workspaceName: string },
   version: { readonly name: string; readonly version: string; readonly tags: Readonly<Record<string, string>> },
-  job: JobRecord | undefined,
-  parent: JobRecord | undefined,
+  job: ProducingJob | undefined,
+  parent: ProducingJob | undefined,
 ): CdMatchInput {
   return {
     workspace: { id: workspace.id, name: workspace.workspaceName },

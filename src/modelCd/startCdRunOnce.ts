@@ -15,15 +15,15 @@
  * Telemetry: `CdTriggered`, `CdSkipped` (with the reason) and `CdFailed`, each with the event id.
  */
 import { AppError, ensureError, isAppError } from '../errors.js';
-import { createCdTarget } from '../adapters/cd/createCdTarget.js';
 import { joinSentences } from '../notifications/notification.js';
-import type { CdParameterValue } from './cdTargetPort.js';
+import { sendNotification } from '../notifications/sendNotification.js';
 import { channelFor } from '../policy/notificationRoutes.js';
 import type { CdTarget } from '../policy/policySchema.js';
-import { cdLedgerKeys, createCdLedger, runKeyOf, runResult, type CdLedgerKey } from './cdLedger.js';
-import { DEFAULT_LEASE_MS, type OnceClaim, type OnceSettled } from '../adapters/tables/onceLedger.js';
-import { sendNotification } from '../notifications/sendNotification.js';
-import type { UseCaseContext } from '../shared/useCaseContext.js';
+import type { OnceClaim, OnceSettled } from '../shared/onceLedger.js';
+import type { RunContext } from '../shared/useCaseContext.js';
+import { cdLedgerKey, runKeyOf, runResult, type CdLedgerKey } from './cdLedger.js';
+import type { ModelCdDeps } from './deps.js';
+import type { CdParameterValue } from './ports.js';
 
 export const CD_TRIGGERED = 'CdTriggered';
 export const CD_SKIPPED = 'CdSkipped';
@@ -49,12 +49,12 @@ export type CdRunOutcome =
   | { readonly kind: 'failed'; readonly reason: string }
   | { readonly kind: 'wouldStart'; readonly reason: string };
 
-export async function startCdRunOnce(context: UseCaseContext, plan: CdRunPlan): Promise<CdRunOutcome> {
-  const { services, log } = context;
-  const adapter = createCdTarget(plan.target, services);
+export async function startCdRunOnce(deps: ModelCdDeps, context: RunContext, plan: CdRunPlan): Promise<CdRunOutcome> {
+  const { log } = context;
+  const { ledger, telemetry } = deps;
+  const adapter = deps.targets.forTarget(plan.target);
   const base = baseDimensions(plan);
-  const ledger = createCdLedger(services.state);
-  const keys = cdLedgerKeys(plan.key);
+  const keys = cdLedgerKey(plan.key);
 
   if (context.dryRun) {
     const previous = await ledger.settled(keys);
@@ -66,7 +66,7 @@ export async function startCdRunOnce(context: UseCaseContext, plan: CdRunPlan): 
   }
 
   const claim = await ledger.claimOrWait(keys, plan.eventId);
-  if (claim.kind !== 'claimed') return reportSettledRun(context, plan, claim);
+  if (claim.kind !== 'claimed') return reportSettledRun(deps, context, plan, claim);
   const claimedAt = Date.now();
   const idempotencyKey = runKeyOf(plan.key);
 
@@ -83,7 +83,7 @@ export async function startCdRunOnce(context: UseCaseContext, plan: CdRunPlan): 
     if (run === undefined) {
       // Never start a run so late that the claim could lapse while it is being started: a takeover then could not
       // find it yet, and would start a second one.
-      if (Date.now() - claimedAt > DEFAULT_LEASE_MS - 2 * services.config.settings.httpTimeoutMs) {
+      if (Date.now() - claimedAt > deps.startRunWithinMs) {
         throw new AppError('UpstreamTransient', `the attempt took too long to start the run safely within its claim; the next delivery tries again`, { module: 'cd' });
       }
       run = await adapter.startRun({ eventId: plan.eventId, parameters: plan.parameters, idempotencyKey });
@@ -92,21 +92,21 @@ export async function startCdRunOnce(context: UseCaseContext, plan: CdRunPlan): 
     const failure = isAppError(error) ? error : new AppError('Internal', ensureError(error).message, { module: 'cd' });
     if (failure.transient || failure.code === 'Internal') {
       await ledger.release(claim, failure.message);
-      services.telemetry.trackEvent(CD_FAILED, { ...base, reason: failure.message, retry: true, attempt: claim.attempt });
+      telemetry.trackEvent(CD_FAILED, { ...base, reason: failure.message, retry: true, attempt: claim.attempt });
       log.warn(`CD for ${plan.what} on '${plan.targetName}' failed and will be retried: ${failure.message}`, { eventId: plan.eventId });
       throw failure;
     }
-    return recordPermanentFailure(context, plan, claim, adapter.description, failure, base);
+    return recordPermanentFailure(deps, context, plan, claim, adapter.description, failure, base);
   }
 
   const recorded = await ledger.complete(claim, runResult(run));
   if (!recorded) log.warn(`CD run for ${plan.what} started after its claim went stale; another attempt may have started one too`, { eventId: plan.eventId });
-  services.telemetry.trackEvent(CD_TRIGGERED, { ...base, runId: run.runId, link: run.link, attempt: claim.attempt, recovered });
+  telemetry.trackEvent(CD_TRIGGERED, { ...base, runId: run.runId, link: run.link, attempt: claim.attempt, recovered });
   const where = `${adapter.description}${run.runId === undefined ? '' : ` run ${run.runId}`}${run.link === undefined ? '' : ` (${run.link})`}`;
   if (recovered) log.info(`CD for ${plan.what}: an earlier attempt had started ${where}; recorded it and started nothing`, { eventId: plan.eventId });
   else log.info(`CD started for ${plan.what}: ${where}`, { eventId: plan.eventId });
   if (run.notFindable !== undefined) {
-    services.telemetry.trackEvent(CD_RUN_NOT_FINDABLE, { ...base, runId: run.runId, reason: run.notFindable });
+    telemetry.trackEvent(CD_RUN_NOT_FINDABLE, { ...base, runId: run.runId, reason: run.notFindable });
     log.warn(`CD run ${run.runId ?? ''} for ${plan.what} on '${plan.targetName}' cannot be found again by its key, so after a lost answer a second run cannot be ruled out: ${run.notFindable}`, {
       eventId: plan.eventId,
     });
@@ -118,9 +118,9 @@ export async function startCdRunOnce(context: UseCaseContext, plan: CdRunPlan): 
 const EARLIER_ATTEMPTS_WITHIN_MS = 25 * 60 * 60_000;
 
 /** Answers a delivery whose run the ledger already settles — started, or failed for good — without starting anything: `CdSkipped` with the reason. */
-export function reportSettledRun(context: UseCaseContext, plan: CdRunPlan, state: OnceSettled): CdRunOutcome {
+export function reportSettledRun(deps: Pick<ModelCdDeps, 'telemetry'>, context: RunContext, plan: CdRunPlan, state: OnceSettled): CdRunOutcome {
   const reason = `${plan.what} on target '${plan.targetName}': ${describePrevious(state)}`;
-  context.services.telemetry.trackEvent(CD_SKIPPED, { ...baseDimensions(plan), reason });
+  deps.telemetry.trackEvent(CD_SKIPPED, { ...baseDimensions(plan), reason });
   context.log.info(`CD skipped: ${reason}`, { eventId: plan.eventId });
   return { kind: 'skipped', reason };
 }
@@ -130,19 +130,20 @@ function baseDimensions(plan: CdRunPlan): Record<string, string> {
 }
 
 async function recordPermanentFailure(
-  context: UseCaseContext,
+  deps: ModelCdDeps,
+  context: RunContext,
   plan: CdRunPlan,
   claim: OnceClaim,
   description: string,
   failure: AppError,
   base: Readonly<Record<string, string>>,
 ): Promise<CdRunOutcome> {
-  const { services, log } = context;
-  const ledger = createCdLedger(services.state);
-  const channel = channelFor('cd', services.config.policy);
+  const { log } = context;
+  const { ledger } = deps;
+  const channel = channelFor('cd', deps.policy);
   if (channel !== undefined) {
     try {
-      await sendNotification(context, channel, 'cd', {
+      await sendNotification(deps, log, channel, 'cd', {
         title: `CD could not start for ${plan.what}`,
         text: joinSentences([
           `${description} refused the run: ${failure.message}`,
@@ -167,7 +168,7 @@ async function recordPermanentFailure(
     }
   }
   await ledger.fail(claim, failure.message);
-  services.telemetry.trackEvent(CD_FAILED, { ...base, reason: failure.message, retry: false, attempt: claim.attempt, code: failure.code });
+  deps.telemetry.trackEvent(CD_FAILED, { ...base, reason: failure.message, retry: false, attempt: claim.attempt, code: failure.code });
   log.error(`CD for ${plan.what} on '${plan.targetName}' failed permanently: ${failure.message}`, { eventId: plan.eventId });
   return { kind: 'failed', reason: failure.message };
 }

@@ -27,6 +27,11 @@ export interface Notifier {
   send(notification: Notification): Promise<void>;
 }
 
+/** The notifier of a channel the policy's `notifications.channels` defines (a ConfigurationError for another name). */
+export interface Notifiers {
+  forChannel(channel: string): Notifier;
+}
+
 /** Ends a sentence with a full stop unless it already ends with terminal punctuation (error texts often do not). */
 export function sentence(text: string): string {
   const trimmed = text.trimEnd();

@@ -1,16 +1,21 @@
 /**
- * Sends a notification to a policy channel and records `NotificationSent` (correlated by event id).
- * The channel's URL is read from Key Vault by the notifier; neither it nor any secret is logged.
+ * Sends a notification to a policy channel and records `NotificationSent` (correlated by event id). The channel's
+ * URL is the notifier's business (read from Key Vault when sending); neither it nor any secret is logged.
  */
-import { createNotifier, type Notification } from '../adapters/notifiers/createNotifier.js';
-import type { UseCaseContext } from '../shared/useCaseContext.js';
+import type { Log } from '../shared/log.js';
+import type { Telemetry } from '../shared/telemetry.js';
+import type { Notification, Notifiers } from './notification.js';
 
 export const NOTIFICATION_SENT = 'NotificationSent';
 
-export async function sendNotification(context: UseCaseContext, channel: string, topic: string, notification: Notification): Promise<void> {
-  const { services } = context;
-  const notifier = createNotifier(channel, services.config.policy, services);
+export interface NotificationDeps {
+  readonly notifiers: Notifiers;
+  readonly telemetry: Telemetry;
+}
+
+export async function sendNotification(deps: NotificationDeps, log: Log, channel: string, topic: string, notification: Notification): Promise<void> {
+  const notifier = deps.notifiers.forChannel(channel);
   await notifier.send(notification);
-  services.telemetry.trackEvent(NOTIFICATION_SENT, { eventId: notification.eventId, channel, channelKind: notifier.kind, topic, title: notification.title });
-  context.log.info(`Notification '${notification.title}' sent to channel '${channel}'`, { eventId: notification.eventId });
+  deps.telemetry.trackEvent(NOTIFICATION_SENT, { eventId: notification.eventId, channel, channelKind: notifier.kind, topic, title: notification.title });
+  log.info(`Notification '${notification.title}' sent to channel '${channel}'`, { eventId: notification.eventId });
 }

@@ -6,11 +6,10 @@
  * from the policy, the webhook refuses the message) is logged and not retried every minute.
  */
 import { ensureError, isAppError } from '../errors.js';
-import type { EventLog } from '../shared/eventLog.js';
-import { createBurstWindows, FLUSH_LEASE_MS } from '../adapters/tables/burstWindows.js';
-import { burstSummary } from './failedRunMessages.js';
 import { sendNotification } from '../notifications/sendNotification.js';
-import type { Services } from '../services.js';
+import type { Log } from '../shared/log.js';
+import type { RunNotificationDeps } from './deps.js';
+import { burstSummary } from './failedRunMessages.js';
 
 export interface FlushOptions {
   /** Clock (tests): windows that ended before it are flushed. */
@@ -25,15 +24,14 @@ export interface FlushOutcome {
   readonly failed: number;
 }
 
-export async function flushBurstWindows(services: Services, log: EventLog, options: FlushOptions = {}): Promise<FlushOutcome> {
-  const windows = createBurstWindows(services.state);
-  const context = { services, log, dryRun: false };
+export async function flushBurstWindows(deps: RunNotificationDeps, log: Log, options: FlushOptions = {}): Promise<FlushOutcome> {
+  const windows = deps.bursts;
   let sent = 0;
   let failed = 0;
-  for await (const claim of windows.claimClosed(options.now ?? new Date(), options.leaseMs ?? FLUSH_LEASE_MS)) {
+  for await (const claim of windows.claimClosed(options.now ?? deps.now(), options.leaseMs)) {
     try {
       // The summary speaks for the window, so it carries the id of the event that opened it.
-      await sendNotification(context, claim.channel, 'failedRuns', burstSummary({ ...claim, eventId: claim.leaderEventId }));
+      await sendNotification(deps, log, claim.channel, 'failedRuns', burstSummary({ ...claim, eventId: claim.leaderEventId }));
     } catch (error) {
       failed += 1;
       const message = ensureError(error).message;

@@ -3,32 +3,31 @@
  * telemetry under the event's short type name, and notified on the channel the policy's
  * `notifications.events` names for it — once per event id.
  */
-import type { DatasetDriftDetectedEvent, ModelDeployedEvent, RunCompletedEvent } from '../events/domainEvent.js';
+import type { DatasetDriftDetectedEvent, EventOutcome, ModelDeployedEvent, RunCompletedEvent } from '../events/domainEvent.js';
 import { ensureError } from '../errors.js';
 import type { Notification } from '../notifications/notification.js';
-import { channelForEvent } from '../policy/notificationRoutes.js';
-import { readJob, studioRunLink } from '../adapters/arm/amlRecords.js';
-import { createEventDedup, eventDedupKeys } from '../adapters/tables/onceLedger.js';
 import { sendNotification } from '../notifications/sendNotification.js';
-import type { EventOutcome } from '../eventIntake/routeEvent.js';
-import type { UseCaseContext } from '../shared/useCaseContext.js';
+import { channelForEvent } from '../policy/notificationRoutes.js';
+import type { RunContext } from '../shared/useCaseContext.js';
+import type { RunNotificationDeps } from './deps.js';
+import { studioRunLink } from './studioLinks.js';
 
 export type LifecycleEvent = RunCompletedEvent | ModelDeployedEvent | DatasetDriftDetectedEvent;
 
 const DEDUP_PURPOSE = 'lifecycleNotification';
 
-export async function onLifecycleEvent(event: LifecycleEvent, context: UseCaseContext): Promise<EventOutcome> {
-  const { services, log } = context;
-  if (!context.dryRun) services.telemetry.trackEvent(event.kind, { eventId: event.id, workspaceId: event.workspace?.id, subject: event.subject });
-  const channel = channelForEvent(event.type, services.config.policy);
+export async function onLifecycleEvent(deps: RunNotificationDeps, event: LifecycleEvent, context: RunContext): Promise<EventOutcome> {
+  const { log } = context;
+  if (!context.dryRun) deps.telemetry.trackEvent(event.kind, { eventId: event.id, workspaceId: event.workspace?.id, subject: event.subject });
+  const channel = channelForEvent(event.type, deps.policy);
   if (channel === undefined) return { handled: true, reason: `${event.kind} acknowledged; the policy asks for no notification` };
   if (context.dryRun) return { handled: true, reason: `would notify channel '${channel}' of ${event.kind}` };
 
-  const dedup = createEventDedup(services.state);
-  const claim = await dedup.claimOrWait(eventDedupKeys(event.id, DEDUP_PURPOSE), event.id);
+  const { dedup } = deps;
+  const claim = await dedup.claimOrWait({ group: event.id, item: DEDUP_PURPOSE }, event.id);
   if (claim.kind !== 'claimed') return { handled: true, reason: `event ${event.id} was already notified` };
   try {
-    await sendNotification(context, channel, event.kind, await notificationFor(event, context));
+    await sendNotification(deps, log, channel, event.kind, await notificationFor(deps, event));
     await dedup.complete(claim, { channel });
   } catch (error) {
     await dedup.release(claim, ensureError(error).message);
@@ -38,12 +37,12 @@ export async function onLifecycleEvent(event: LifecycleEvent, context: UseCaseCo
   return { handled: true, reason: `notified channel '${channel}'` };
 }
 
-async function notificationFor(event: LifecycleEvent, context: UseCaseContext): Promise<Notification> {
+async function notificationFor(deps: RunNotificationDeps, event: LifecycleEvent): Promise<Notification> {
   const workspaceName = event.workspace?.workspaceName ?? '(unknown workspace)';
   switch (event.kind) {
     case 'RunCompleted': {
       const workspace = event.workspace;
-      const job = workspace === null ? undefined : await readJob(context.services, workspace, event.data.runId);
+      const job = workspace === null ? undefined : await deps.runs.job(workspace, event.data.runId);
       const experiment = job?.experimentName ?? event.data.experimentName;
       return {
         title: `Run completed: ${experiment} / ${job?.displayName ?? event.data.runId}`,
@@ -57,7 +56,7 @@ async function notificationFor(event: LifecycleEvent, context: UseCaseContext): 
         link:
           workspace === null
             ? undefined
-            : { title: 'Open in Azure ML studio', url: studioRunLink(context.services.config.settings.studioUrl, workspace, job ?? { name: event.data.runId }) },
+            : { title: 'Open in Azure ML studio', url: studioRunLink(deps.studioUrl, workspace, job ?? { name: event.data.runId }) },
         eventId: event.id,
       };
     }

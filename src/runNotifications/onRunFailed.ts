@@ -4,26 +4,25 @@
  * event id (dedup ledger) and one per burst of one experiment's failures (`burstWindow`); the failures folded into
  * a burst are summarised once its window closes (`flushBurstWindows`).
  */
-import type { RunStatusChangedEvent, WorkspaceReference } from '../events/domainEvent.js';
+import type { EventOutcome, RunStatusChangedEvent, WorkspaceReference } from '../events/domainEvent.js';
 import { ensureError, isAppError } from '../errors.js';
 import type { NotificationFact } from '../notifications/notification.js';
+import { sendNotification } from '../notifications/sendNotification.js';
 import { parseIsoDuration } from '../policy/duration.js';
 import { routeFailedRun } from '../policy/notificationRoutes.js';
 import { tagValueOf } from '../policy/tags.js';
-import { readJob, readWorkspace, studioRunLink, type JobRecord } from '../adapters/arm/amlRecords.js';
-import { createBurstWindows } from '../adapters/tables/burstWindows.js';
-import { createEventDedup, eventDedupKeys } from '../adapters/tables/onceLedger.js';
+import type { RunContext } from '../shared/useCaseContext.js';
+import type { RunNotificationDeps } from './deps.js';
 import { failedRunText } from './failedRunMessages.js';
-import { sendNotification } from '../notifications/sendNotification.js';
-import type { EventOutcome } from '../eventIntake/routeEvent.js';
-import type { UseCaseContext } from '../shared/useCaseContext.js';
+import type { RunRecord } from './ports.js';
+import { studioRunLink } from './studioLinks.js';
 
 export const NOTIFICATION_FOLDED = 'NotificationFolded';
 const DEDUP_PURPOSE = 'failedRunNotification';
 const OWNER_TAG = 'owner';
 
-export async function onRunFailed(event: RunStatusChangedEvent, context: UseCaseContext): Promise<EventOutcome> {
-  const { services, log } = context;
+export async function onRunFailed(deps: RunNotificationDeps, event: RunStatusChangedEvent, context: RunContext): Promise<EventOutcome> {
+  const { log } = context;
   const { runId } = event.data;
   const ignore = (reason: string): EventOutcome => {
     log.info(`No failed-run notification for run ${runId}: ${reason}`, { eventId: event.id });
@@ -34,26 +33,25 @@ export async function onRunFailed(event: RunStatusChangedEvent, context: UseCase
   if (event.data.runStatus !== undefined && event.data.runStatus !== 'Failed') return ignore(`run status is ${event.data.runStatus}`);
   const workspace = event.workspace;
   if (workspace === null) return ignore('the event names no workspace');
-  const job = await readJob(services, workspace, runId);
+  const job = await deps.runs.job(workspace, runId);
   if (job === undefined) return ignore(`job '${runId}' does not exist in workspace '${workspace.workspaceName}'`);
   if (job.status !== undefined && job.status !== 'Failed') return ignore(`job '${runId}' is ${job.status} in the workspace, not Failed`);
 
-  const policy = services.config.policy;
+  const { policy } = deps;
   const experimentName = job.experimentName ?? (event.data.experimentName === '' ? undefined : event.data.experimentName);
   const channel = routeFailedRun({ workspaceName: workspace.workspaceName, experimentName }, policy);
   if (channel === undefined) return ignore(`the policy routes failures of experiment '${experimentName ?? '(none)'}' nowhere (muted or no default channel)`);
   if (context.dryRun) return { handled: true, reason: `would notify channel '${channel}' that run ${runId} failed` };
 
-  const dedup = createEventDedup(services.state);
-  const claim = await dedup.claimOrWait(eventDedupKeys(event.id, DEDUP_PURPOSE), event.id);
+  const { dedup, bursts } = deps;
+  const claim = await dedup.claimOrWait({ group: event.id, item: DEDUP_PURPOSE }, event.id);
   if (claim.kind !== 'claimed') return ignore(`event ${event.id} was already ${claim.kind === 'done' ? 'handled' : 'handled and failed for good'}`);
 
   try {
     const burstKey = { workspaceId: workspace.id, experimentName: experimentName ?? '', channel };
     const windowMs = parseIsoDuration(policy.notifications.failedRuns.burstWindow) ?? 300_000;
-    const bursts = createBurstWindows(services.state);
-    const studioLink = studioRunLink(services.config.settings.studioUrl, workspace, job);
-    const decision = await bursts.admit(burstKey, event.id, new Date(), windowMs, {
+    const studioLink = studioRunLink(deps.studioUrl, workspace, job);
+    const decision = await bursts.admit(burstKey, event.id, deps.now(), windowMs, {
       workspaceName: workspace.workspaceName,
       jobName: job.name,
       errorText: job.errorText,
@@ -61,12 +59,12 @@ export async function onRunFailed(event: RunStatusChangedEvent, context: UseCase
     });
     if (!decision.send) {
       await dedup.complete(claim, { folded: String(decision.count) });
-      services.telemetry.trackEvent(NOTIFICATION_FOLDED, { eventId: event.id, channel, experimentName, count: decision.count });
+      deps.telemetry.trackEvent(NOTIFICATION_FOLDED, { eventId: event.id, channel, experimentName, count: decision.count });
       log.info(`Failure of run ${runId} folded into the open window of experiment '${experimentName ?? ''}' (${decision.count} so far)`, { eventId: event.id });
       return { handled: true, reason: `folded into an open burst window (${decision.count} failures)` };
     }
-    const owner = await ownerOf(context, workspace, job);
-    await sendNotification(context, channel, 'failedRuns', {
+    const owner = await ownerOf(deps, workspace, job);
+    await sendNotification(deps, log, channel, 'failedRuns', {
       title: `Run failed: ${experimentName ?? 'job'} / ${job.displayName ?? job.name}`,
       text: failedRunText({ errorText: job.errorText, previousFolded: decision.previousFolded, previousWindowStart: decision.previousWindowStart, windowMs }),
       severity: 'error',
@@ -85,20 +83,20 @@ export async function onRunFailed(event: RunStatusChangedEvent, context: UseCase
   }
 }
 
-async function ownerOf(context: UseCaseContext, workspace: WorkspaceReference, job: JobRecord): Promise<string | undefined> {
+async function ownerOf(deps: RunNotificationDeps, workspace: WorkspaceReference, job: RunRecord): Promise<string | undefined> {
   const fromJob = tagValueOf(job.tags, OWNER_TAG);
   if (fromJob !== undefined && fromJob !== '') return fromJob;
   if (job.parentJobName !== undefined) {
-    const parent = await readJob(context.services, workspace, job.parentJobName);
+    const parent = await deps.runs.job(workspace, job.parentJobName);
     const fromParent = parent === undefined ? undefined : tagValueOf(parent.tags, OWNER_TAG);
     if (fromParent !== undefined && fromParent !== '') return fromParent;
   }
-  const workspaceRecord = await readWorkspace(context.services, workspace);
-  const fromWorkspace = workspaceRecord === undefined ? undefined : tagValueOf(workspaceRecord.tags, OWNER_TAG);
+  const workspaceTags = await deps.runs.workspaceTags(workspace);
+  const fromWorkspace = workspaceTags === undefined ? undefined : tagValueOf(workspaceTags, OWNER_TAG);
   return fromWorkspace !== undefined && fromWorkspace !== '' ? fromWorkspace : job.createdBy;
 }
 
-function facts(workspace: WorkspaceReference, job: JobRecord, experimentName: string | undefined, owner: string | undefined): NotificationFact[] {
+function facts(workspace: WorkspaceReference, job: RunRecord, experimentName: string | undefined, owner: string | undefined): NotificationFact[] {
   return [
     { name: 'Workspace', value: workspace.workspaceName },
     { name: 'Experiment', value: experimentName ?? '(none)' },

@@ -1,9 +1,7 @@
-import type { EventLog } from './eventLog.js';
-import type { Services } from '../services.js';
+import type { Log } from './log.js';
 
-/** What an event use case runs with. In a dry run it reads (ARM, the ledger) but writes and sends nothing. */
-export interface UseCaseContext {
-  readonly services: Services;
-  readonly log: EventLog;
+/** How one use case runs: where it reports, and whether it only works out what it would do (reads, writes nothing). */
+export interface RunContext {
+  readonly log: Log;
   readonly dryRun: boolean;
 }

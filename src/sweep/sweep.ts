@@ -12,27 +12,34 @@
  * whole run.
  */
 import pLimit from 'p-limit';
-import type { EventLog } from '../shared/eventLog.js';
 import { ensureError, isAppError } from '../errors.js';
-import { ArmRequester, ArmTokenBucketPacer, type ArmPacing } from '../adapters/arm/armRequest.js';
-import { listWorkspaces } from '../adapters/arm/resourceGraph.js';
+import type { GovernanceDeps } from '../governance/deps.js';
+import { governResource, type GovernOptions, type GovernResult } from '../governance/governResource.js';
+import { sendNotification, type NotificationDeps } from '../notifications/sendNotification.js';
 import { describePatch, isEmptyPatch } from '../policy/evaluate.js';
-import type { Mode } from '../policy/policySchema.js';
 import { channelFor } from '../policy/notificationRoutes.js';
+import type { Mode, Policy } from '../policy/policySchema.js';
 import type { WorkspaceResource } from '../policy/resources.js';
-import { governanceDepsFor, governResource, type GovernanceDeps, type GovernOptions, type GovernResult } from '../governance/enforceResource.js';
-import { sendNotification } from '../notifications/sendNotification.js';
-import type { Services } from '../services.js';
-import { runKeyOf, SweepLedger } from '../adapters/tables/sweepLedger.js';
-import { createSweepReportStore } from '../adapters/tables/sweepReportStore.js';
-import {
-  buildSweepReport,
-  emptyCounts,
-  sweepNotification,
-  type ReportLine,
-  type SweepReport,
-  type WorkspaceSweepResult,
-} from './sweepReport.js';
+import type { Log } from '../shared/log.js';
+import type { Telemetry } from '../shared/telemetry.js';
+import type { SweepLedger, SweepReportStore, WorkspaceInventory } from './ports.js';
+import { buildSweepReport, emptyCounts, sweepNotification, type ReportLine, type SweepReport, type WorkspaceSweepResult } from './sweepReport.js';
+
+/** Everything a sweep runs with; `composition.ts` builds it. */
+export interface SweepDeps extends NotificationDeps {
+  readonly policy: Policy;
+  readonly inventory: WorkspaceInventory;
+  readonly ledger: SweepLedger;
+  readonly reports: SweepReportStore;
+  readonly telemetry: Telemetry;
+  /** Governance for one sweep run: its ARM calls paced per subscription (ARM's token bucket) for the whole run. */
+  governanceForRun(): GovernanceDeps;
+}
+
+/** Which runs may resume one another: same subscriptions, same mode. */
+export function sweepRunKey(subscriptions: readonly string[], mode: string): string {
+  return `${mode}|${[...subscriptions].map((s) => s.toLowerCase()).sort().join(',')}`.slice(0, 30_000);
+}
 
 export interface SweepProgress {
   readonly workspacesDone: number;
@@ -54,7 +61,6 @@ export interface SweepOptions {
   readonly budgetMs?: number;
   /** Resume an unfinished run with the same subscriptions and mode (default true). */
   readonly resume?: boolean;
-  readonly pacing?: ArmPacing;
   readonly onProgress?: (progress: SweepProgress) => void;
   /** Send the summary to the violations channel (default true, never for what-if). */
   readonly notify?: boolean;
@@ -66,40 +72,29 @@ export interface SweepOutcome {
   readonly report?: SweepReport;
 }
 
-/** The timer's entry: builds the services, sweeps, and logs the headline. Configuration problems are logged, not retried. */
-export async function runSweep(log: EventLog, options: SweepOptions = {}, services?: Services): Promise<SweepOutcome> {
-  let resolved: Services;
-  try {
-    resolved = services ?? (await (await import('../services.js')).getServices());
-  } catch (error) {
-    if (isAppError(error) && (error.code === 'ConfigurationError' || error.code === 'PolicyFileError')) {
-      log.error(`Compliance sweep: sweep not configured: ${error.message}`);
-      return { workspacesScanned: 0, computesScanned: 0 };
-    }
-    throw error;
-  }
-  const subscriptions = options.subscriptions ?? resolved.config.policy.scope.subscriptions;
+/** The timer's and the CLI's entry: the policy's subscriptions (or the given ones), swept; nothing when there are none. */
+export async function runSweep(deps: SweepDeps, log: Log, options: SweepOptions = {}): Promise<SweepOutcome> {
+  const subscriptions = options.subscriptions ?? deps.policy.scope.subscriptions;
   if (subscriptions.length === 0) {
     log.info('Compliance sweep: sweep not configured: scope.subscriptions is empty; nothing was scanned');
     return { workspacesScanned: 0, computesScanned: 0 };
   }
-  const report = await sweep(resolved, log, { ...options, subscriptions });
+  const report = await sweep(deps, log, { ...options, subscriptions });
   // Every workspace read counts itself among the resources; an unreadable one counts nothing.
   const workspacesRead = report.workspaces - report.problems.length;
   return { workspacesScanned: report.workspaces, computesScanned: report.totals.resources - workspacesRead, report };
 }
 
 /** Sweeps, stores the report (not for what-if), records metrics and notifies. */
-export async function sweep(services: Services, log: EventLog, options: SweepOptions & { readonly subscriptions: readonly string[] }): Promise<SweepReport> {
+export async function sweep(sweepDeps: SweepDeps, log: Log, options: SweepOptions & { readonly subscriptions: readonly string[] }): Promise<SweepReport> {
   const whatIf = options.whatIf ?? false;
   const modeOverride: Mode | undefined = whatIf ? 'enforce' : options.modeOverride;
   const mode = modeOverride ?? 'policy';
-  const pacing = options.pacing ?? new ArmTokenBucketPacer();
-  const deps = withResourceGroupCache(governanceDepsFor(services, { pacing }));
+  const deps = withResourceGroupCache(sweepDeps.governanceForRun());
   const startedAt = new Date();
   const started = performance.now();
-  const ledger = whatIf ? undefined : new SweepLedger(services.state);
-  const opened = ledger ? await ledger.open(runKeyOf(options.subscriptions, mode), startedAt, options.resume ?? true) : undefined;
+  const ledger = whatIf ? undefined : sweepDeps.ledger;
+  const opened = ledger ? await ledger.open(sweepRunKey(options.subscriptions, mode), startedAt, options.resume ?? true) : undefined;
   const runId = opened?.run.runId ?? `what-if-${startedAt.toISOString()}`;
   if (opened && opened.done.size > 0) log.info(`Compliance sweep: resuming ${runId}; ${opened.done.size} workspace(s) already done`);
 
@@ -114,9 +109,7 @@ export async function sweep(services: Services, log: EventLog, options: SweepOpt
   let listingDone = false;
   const report = () => options.onProgress?.({ workspacesDone: finished, workspacesTotal: listingDone ? total : undefined, resources });
 
-  // Resource Graph has its own per-user quota; its calls do not spend a subscription's ARM budget.
-  const graph = new ArmRequester({ clientFor: (subscriptionId) => services.arm(subscriptionId) });
-  for await (const page of listWorkspaces(options.subscriptions, { armEndpoint: services.config.settings.armEndpoint, requester: graph })) {
+  for await (const page of sweepDeps.inventory.list(options.subscriptions)) {
     for (const problem of page.unreadable) log.warn(`Compliance sweep: Resource Graph row ${problem.id} skipped: ${problem.problem}`);
     for (const workspace of page.workspaces) {
       total += 1;
@@ -155,10 +148,10 @@ export async function sweep(services: Services, log: EventLog, options: SweepOpt
   );
   if (status === 'Partial') log.warn(`Compliance sweep ${runId}: time budget used up with ${skipped} workspace(s) left; the next sweep resumes it`);
   if (!whatIf) {
-    await createSweepReportStore(services.state).save(sweepReport);
+    await sweepDeps.reports.save(sweepReport);
     if (status === 'Completed' && opened) await ledger?.complete(opened.run);
-    trackMetrics(services, sweepReport, performance.now() - started);
-    if (status === 'Completed' && (options.notify ?? true)) await notify(services, sweepReport, log);
+    trackMetrics(sweepDeps.telemetry, sweepReport, performance.now() - started);
+    if (status === 'Completed' && (options.notify ?? true)) await notify(sweepDeps, sweepReport, log);
   }
   log.info(
     `Compliance sweep ${runId}: ${sweepReport.workspaces} workspace(s), ${sweepReport.totals.resources} resource(s), compliance ${(sweepReport.complianceRate * 100).toFixed(1)}%, ${sweepReport.totals.remediated} remediated, ${sweepReport.problems.length} unreadable`,
@@ -167,7 +160,7 @@ export async function sweep(services: Services, log: EventLog, options: SweepOpt
 }
 
 /** A workspace and its computes. A 403/404 (or trouble that outlasts the retries) makes it a reported problem, not a failed sweep. */
-async function sweepWorkspace(row: WorkspaceResource, deps: GovernanceDeps, options: GovernOptions, log: EventLog): Promise<WorkspaceSweepResult> {
+async function sweepWorkspace(row: WorkspaceResource, deps: GovernanceDeps, options: GovernOptions, log: Log): Promise<WorkspaceSweepResult> {
   const counts = emptyCounts();
   const byRule: Record<string, number> = {};
   const lines: ReportLine[] = [];
@@ -225,8 +218,7 @@ function withResourceGroupCache(deps: GovernanceDeps): GovernanceDeps {
   };
 }
 
-function trackMetrics(services: Services, report: SweepReport, durationMs: number): void {
-  const { telemetry } = services;
+function trackMetrics(telemetry: Telemetry, report: SweepReport, durationMs: number): void {
   const properties = { runId: report.runId, mode: report.mode };
   telemetry.trackMetric('ComplianceRate', report.complianceRate * 100, properties);
   for (const [rule, count] of Object.entries(report.violationsByRule)) telemetry.trackMetric('PolicyViolations', count, { ...properties, rule });
@@ -240,11 +232,11 @@ function trackMetrics(services: Services, report: SweepReport, durationMs: numbe
   });
 }
 
-async function notify(services: Services, report: SweepReport, log: EventLog): Promise<void> {
-  const channel = channelFor('violations', services.config.policy);
+async function notify(deps: SweepDeps, report: SweepReport, log: Log): Promise<void> {
+  const channel = channelFor('violations', deps.policy);
   if (channel === undefined) return;
   try {
-    await sendNotification({ services, log, dryRun: false }, channel, 'sweep', sweepNotification(report));
+    await sendNotification(deps, log, channel, 'sweep', sweepNotification(report));
   } catch (error) {
     // The report is stored; a channel that is down must not fail (and so repeat) the sweep.
     log.warn(`Compliance sweep: could not notify channel '${channel}': ${ensureError(error).message}`);

@@ -6,25 +6,25 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHost, type FunctionsHost } from '../../dev/host/host.js';
-import { setServicesForProcess, type Services } from '../../src/services.js';
+import { setAppForProcess, type App } from '../../src/composition.js';
 import { computeIdOf, startGovernanceKit, writesTo, type GovernanceKit } from '../integration/governanceKit.js';
 import { request } from '../helpers/emulatorServices.js';
 
 let host: FunctionsHost;
 let kit: GovernanceKit;
-let services: Services;
+let services: App;
 
 beforeAll(async () => {
   host = await startHost({ entry: join(import.meta.dirname, '..', '..', 'src', 'functions', 'resourceEvents.ts'), port: 0, timers: false, log: () => {} });
   kit = await startGovernanceKit({
     eventSubscriptions: [{ endpoint: host.eventGridUrl('resourceEvents'), eventTypes: ['Microsoft.Resources.ResourceWriteSuccess'] }],
   });
-  services = kit.services();
-  setServicesForProcess(services);
+  services = kit.app();
+  setAppForProcess(services);
 });
 
 afterAll(async () => {
-  setServicesForProcess(undefined);
+  setAppForProcess(undefined);
   await kit?.close();
   await host?.close();
 });
@@ -42,7 +42,7 @@ async function settled(): Promise<void> {
 describe('resource events delivered by Event Grid to the Functions host', () => {
   it('fixes a wasteful cluster with one write and does not loop on the event that write raises', async () => {
     const id = computeIdOf('pushed-by-user');
-    const token = await services.credential.getToken('https://management.azure.com/.default');
+    const token = await services.adapters.credential.getToken('https://management.azure.com/.default');
     const put = await request(`${kit.emulator.url}${id}?api-version=2022-10-01`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${token?.token ?? ''}` },
@@ -66,7 +66,7 @@ describe('resource events delivered by Event Grid to the Functions host', () => 
 
   it("brings a compute instance's PT4H idle shutdown down to PT60M through updateIdleShutdownSetting, with no PATCH carrying it", async () => {
     const id = computeIdOf('ci-long-idle');
-    const token = await services.credential.getToken('https://management.azure.com/.default');
+    const token = await services.adapters.credential.getToken('https://management.azure.com/.default');
     const auth = { authorization: `Bearer ${token?.token ?? ''}` };
     const put = await request(`${kit.emulator.url}${id}?api-version=2025-12-01`, {
       method: 'PUT',
@@ -88,7 +88,7 @@ describe('resource events delivered by Event Grid to the Functions host', () => 
 
   it('reports a cluster created without tags and writes none, fixing its scale settings with one update that reaches Succeeded', async () => {
     const id = computeIdOf('untagged-by-user');
-    const token = await services.credential.getToken('https://management.azure.com/.default');
+    const token = await services.adapters.credential.getToken('https://management.azure.com/.default');
     const auth = { authorization: `Bearer ${token?.token ?? ''}` };
     await request(`${kit.emulator.url}${id}?api-version=2024-04-01`, {
       method: 'PUT',

@@ -45,7 +45,7 @@ describe('aml-warden replay <event-file> [--dry-run]', () => {
     );
 
     const dry = capture();
-    expect(await runCli(['replay', 'events.json', '--dry-run'], dry, { services: bed.services })).toBe(0);
+    expect(await runCli(['replay', 'events.json', '--dry-run'], dry, { app: bed.app })).toBe(0);
     const lines = dry.out.join('').trim().split('\n');
     expect(lines[0]).toMatch(/^replay-1 ModelRegistered models\/replay-a:4: would start Azure DevOps contoso\/mlops pipeline 1 for model replay-a:4 with modelName=replay-a modelVersion=4 workspaceId=\/subscriptions\//);
     expect(lines[1]).toContain("replay-2 ModelRegistered models/replay-b:1: would skip model replay-b:1: experiment 'adhoc' matches none of retrain*");
@@ -55,26 +55,26 @@ describe('aml-warden replay <event-file> [--dry-run]', () => {
 
     const real = capture();
     writeFileSync(join(dir, 'model-events.json'), JSON.stringify([modelRegisteredEvent('replay-1', retrained), modelRegisteredEvent('replay-2', manual)]));
-    expect(await runCli(['replay', join(dir, 'model-events.json')], real, { services: bed.services })).toBe(0);
+    expect(await runCli(['replay', join(dir, 'model-events.json')], real, { app: bed.app })).toBe(0);
     expect(real.out.join('')).toMatch(/replay-1 ModelRegistered models\/replay-a:4: started run \d+/);
     expect(await runsFor('replay-a')).toBe(1);
     expect(await runsFor('replay-b')).toBe(0);
 
     const again = capture();
-    expect(await runCli(['replay', 'model-events.json'], again, { services: bed.services })).toBe(0);
+    expect(await runCli(['replay', 'model-events.json'], again, { app: bed.app })).toBe(0);
     expect(again.out.join('')).toContain('already started');
     expect(await runsFor('replay-a')).toBe(1);
 
     const afterRun = capture();
-    expect(await runCli(['replay', 'model-events.json', '--dry-run'], afterRun, { services: bed.services })).toBe(0);
+    expect(await runCli(['replay', 'model-events.json', '--dry-run'], afterRun, { app: bed.app })).toBe(0);
     expect(afterRun.out.join('')).toContain("would start nothing for model replay-a:4 on 'model-cd': already started");
   });
 
   it('answers usage errors with exit code 2 and an unreadable file with 1', async () => {
     const io = capture();
-    expect(await runCli(['replay'], io, { services: bed.services })).toBe(2);
+    expect(await runCli(['replay'], io, { app: bed.app })).toBe(2);
     expect(io.err.join('')).toContain('an event file is required');
-    expect(await runCli(['replay', 'missing.json'], io, { services: bed.services })).toBe(1);
+    expect(await runCli(['replay', 'missing.json'], io, { app: bed.app })).toBe(1);
     expect(io.err.join('')).toContain('cannot read events from');
     expect(await runCli(['frobnicate'], io)).toBe(2);
     expect(io.err.join('')).toContain("unknown command 'frobnicate'");

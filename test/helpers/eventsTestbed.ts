@@ -1,6 +1,6 @@
 /**
- * A testbed for the Azure ML event use cases: this file's own emulator and Azurite on free ports, the app's real
- * services pointed at them (with in-memory telemetry the test can read), and optionally the offline host serving
+ * A testbed for the Azure ML event use cases: this file's own emulator and Azurite on free ports, the app composed
+ * against them (with in-memory telemetry the test can read), and optionally the offline host serving
  * the app's entry so events arrive as Event Grid delivers them.
  */
 import type { TeamsCardView } from '../../dev/emulator/teamsCard.js';
@@ -11,7 +11,7 @@ import type { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning'
 import { startAzurite, type AzuriteHandle } from '../../dev/azurite.js';
 import { startEmulator, type RunningEmulator } from '../../dev/emulator/server.js';
 import { startHost, type FunctionsHost } from '../../dev/host/host.js';
-import { createServices, setServicesForProcess, type Services } from '../../src/services.js';
+import { composeApp, productionAdapters, setAppForProcess, type App } from '../../src/composition.js';
 import { loadConfig } from '../../src/config.js';
 import { InMemoryTelemetry, type TelemetryItem } from '../../src/adapters/telemetry/telemetry.js';
 import { request } from './emulatorServices.js';
@@ -28,7 +28,7 @@ const EVENT_FIXTURES = publishedFixtureUrl('events/');
 export interface EventsTestbed {
   readonly emulator: RunningEmulator;
   readonly azurite: AzuriteHandle;
-  readonly services: Services;
+  readonly app: App;
   readonly telemetry: InMemoryTelemetry;
   readonly host: FunctionsHost | undefined;
   readonly hostLog: string[];
@@ -62,7 +62,7 @@ export interface TestbedOptions {
   readonly policy: (emulatorUrl: string) => string;
   /** Serve the app's entry on the offline host (one per test file: the app registers once per process). */
   readonly host?: boolean;
-  /** The entry the host serves; default the source's `src/index.ts`. A packaged bundle builds its own services from `env`. */
+  /** The entry the host serves; default the source's `src/index.ts`. A packaged bundle composes its own app from `env`. */
   readonly entry?: string;
 }
 
@@ -80,11 +80,12 @@ export async function startEventsTestbed(options: TestbedOptions): Promise<Event
     AML_WARDEN_HTTP_TIMEOUT_MS: '5000',
   };
   const telemetry = new InMemoryTelemetry(20_000);
-  const services = createServices(loadConfig(env, { appRoot }), { telemetry });
+  const config = loadConfig(env, { appRoot });
+  const app = composeApp(config, productionAdapters(config, { telemetry }));
   const hostLog: string[] = [];
   let host: FunctionsHost | undefined;
   if (options.host === true) {
-    setServicesForProcess(services);
+    setAppForProcess(app);
     host = await startHost({ entry: options.entry ?? ENTRY, port: 0, timers: false, env, log: (line) => hostLog.push(line) });
   }
   const emulatorJson = async <T>(path: string): Promise<T> => {
@@ -95,12 +96,12 @@ export async function startEventsTestbed(options: TestbedOptions): Promise<Event
   const testbed: EventsTestbed = {
     emulator,
     azurite,
-    services,
+    app,
     telemetry,
     host,
     hostLog,
     env,
-    arm: () => services.arm(SUBSCRIPTION),
+    arm: () => app.adapters.arm(SUBSCRIPTION),
     async deliver(events) {
       if (host === undefined) throw new Error('the testbed was started without the host');
       const response = await fetch(host.eventGridUrl('amlEvents'), {
@@ -122,7 +123,7 @@ export async function startEventsTestbed(options: TestbedOptions): Promise<Event
     },
     async close() {
       await host?.close();
-      setServicesForProcess(undefined);
+      setAppForProcess(undefined);
       await Promise.all([emulator.close(), azurite.close()]);
       rmSync(appRoot, { recursive: true, force: true });
     },
@@ -211,7 +212,7 @@ export async function commandJob(
   }
   const testbed = activeTestbed;
   if (testbed === undefined) throw new Error('no testbed started');
-  const token = await testbed.services.credential.getToken('https://management.azure.com/.default');
+  const token = await testbed.app.adapters.credential.getToken('https://management.azure.com/.default');
   const response = await request(`${testbed.emulator.url}${WORKSPACE_ID}/jobs/${encodeURIComponent(name)}?api-version=2022-10-01`, {
     method: 'PUT',
     ca: testbed.emulator.caPem,

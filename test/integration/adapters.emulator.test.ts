@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startAzurite, type AzuriteHandle } from '../../dev/azurite.js';
 import { startEmulator, type RunningEmulator } from '../../dev/emulator/server.js';
 import { startHost, type FunctionsHost } from '../../dev/host/host.js';
-import { createServices, setServicesForProcess, type Services } from '../../src/services.js';
+import { composeApp, setAppForProcess, type App } from '../../src/composition.js';
 import { loadConfig } from '../../src/config.js';
 import { LocalIdpCredential } from '../../src/adapters/identity/credential.js';
 import { createMachineLearningClientFactory } from '../../src/adapters/arm/machineLearning.js';
@@ -19,7 +19,7 @@ const SUBSCRIPTION = '11111111-1111-1111-1111-111111111111';
 
 let emulator: RunningEmulator;
 let azurite: AzuriteHandle;
-let services: Services;
+let services: App;
 let host: FunctionsHost;
 let appRoot: string;
 
@@ -39,7 +39,7 @@ beforeAll(async () => {
   writeFileSync(join(appRoot, 'emulator-ca.pem'), emulator.caPem);
   writeFileSync(join(appRoot, 'test.yaml'), 'mode: enforce\n');
   const config = loadConfig({ ...playgroundEnv(), AML_WARDEN_POLICY: 'test.yaml' }, { appRoot });
-  services = createServices(config);
+  services = composeApp(config);
 });
 
 afterAll(async () => {
@@ -59,14 +59,14 @@ function callsTo(pattern: RegExp): number {
 
 describe('Azure ML client against the emulator', () => {
   it('lists the playground workspace with the local identity provider credential', async () => {
-    const client = await services.arm(SUBSCRIPTION);
+    const client = await services.adapters.arm(SUBSCRIPTION);
     const names: string[] = [];
     for await (const workspace of client.workspaces.listBySubscription()) names.push(workspace.name ?? '');
     expect(names).toContain('mlw-demo');
   });
 
   it('reads the non-compliant cluster with its scale settings', async () => {
-    const client = await services.arm(SUBSCRIPTION);
+    const client = await services.adapters.arm(SUBSCRIPTION);
     const compute = await client.computeOperations.get('rg-mlops-demo', 'mlw-demo', 'gpu-cluster');
     expect(compute.properties?.computeType).toBe('AmlCompute');
     const properties = compute.properties && 'properties' in compute.properties ? compute.properties.properties : undefined;
@@ -74,7 +74,7 @@ describe('Azure ML client against the emulator', () => {
   });
 
   it('retries a throttled ARM read after Retry-After and then succeeds', async () => {
-    const client = await services.arm(SUBSCRIPTION);
+    const client = await services.adapters.arm(SUBSCRIPTION);
     emulator.injectFault({ method: 'GET', path: '/workspaces/mlw-demo$', status: 429, headers: { 'retry-after': '0' }, body: { error: { code: 'TooManyRequests', message: 'throttled' } }, times: 1 });
     const workspace = await client.workspaces.get('rg-mlops-demo', 'mlw-demo');
     expect(workspace.name).toBe('mlw-demo');
@@ -83,7 +83,7 @@ describe('Azure ML client against the emulator', () => {
   });
 
   it('caches one client per subscription', async () => {
-    expect(await services.arm(SUBSCRIPTION)).toBe(await services.arm(SUBSCRIPTION.toUpperCase()));
+    expect(await services.adapters.arm(SUBSCRIPTION)).toBe(await services.adapters.arm(SUBSCRIPTION.toUpperCase()));
   });
 
   it('is refused by ARM with a token the identity provider did not mint', async () => {
@@ -138,14 +138,14 @@ describe('local identity provider credential', () => {
 
 describe('Key Vault secrets through the challenge flow', () => {
   it('reads a seeded secret with the real SecretClient', async () => {
-    expect(await services.secrets.getSecret('teams-webhook-url')).toBe(`${emulator.url}/sink/teams`);
+    expect(await services.adapters.secrets.getSecret('teams-webhook-url')).toBe(`${emulator.url}/sink/teams`);
   });
 
   it('serves a second read from the cache: no call reaches the vault', async () => {
-    await services.secrets.getSecret('slack-webhook-url');
+    await services.adapters.secrets.getSecret('slack-webhook-url');
     const afterFirst = callsTo(/^\/secrets\/slack-webhook-url/);
     expect(afterFirst).toBeGreaterThan(0);
-    expect(await services.secrets.getSecret('slack-webhook-url')).toBe(`${emulator.url}/sink/slack`);
+    expect(await services.adapters.secrets.getSecret('slack-webhook-url')).toBe(`${emulator.url}/sink/slack`);
     expect(callsTo(/^\/secrets\/slack-webhook-url/)).toBe(afterFirst);
   });
 
@@ -153,7 +153,7 @@ describe('Key Vault secrets through the challenge flow', () => {
     let now = 1_000_000;
     const secrets = createSecretStore({
       keyVaultUrl: emulator.url,
-      credential: services.credential,
+      credential: services.adapters.credential,
       credentialKind: 'local',
       ttlSeconds: 60,
       timeoutMs: 5_000,
@@ -173,7 +173,7 @@ describe('Key Vault secrets through the challenge flow', () => {
   it('concurrent misses share one read', async () => {
     const secrets = createSecretStore({
       keyVaultUrl: emulator.url,
-      credential: services.credential,
+      credential: services.adapters.credential,
       credentialKind: 'local',
       ttlSeconds: 300,
       timeoutMs: 5_000,
@@ -188,22 +188,22 @@ describe('Key Vault secrets through the challenge flow', () => {
   });
 
   it('a missing secret is a ConfigurationError naming it, never a value', async () => {
-    const error = await appErrorOf(services.secrets.getSecret('no-such-secret'));
+    const error = await appErrorOf(services.adapters.secrets.getSecret('no-such-secret'));
     expect(error.code).toBe('ConfigurationError');
     expect(error.message).toBe("Key Vault secret 'no-such-secret' not found");
   });
 
   it('without a Key Vault URL, reading a secret names AML_WARDEN_KEYVAULT_URL', async () => {
-    const secrets = createSecretStore({ keyVaultUrl: undefined, credential: services.credential, credentialKind: 'local', ttlSeconds: 300, timeoutMs: 5_000 });
+    const secrets = createSecretStore({ keyVaultUrl: undefined, credential: services.adapters.credential, credentialKind: 'local', ttlSeconds: 300, timeoutMs: 5_000 });
     const error = await appErrorOf(secrets.getSecret('ado-pat'));
     expect(error.code).toBe('ConfigurationError');
     expect(error.target).toBe('AML_WARDEN_KEYVAULT_URL');
   });
 });
 
-describe('services root', () => {
+describe('the composed app', () => {
   it('wires state to Azurite with the configured prefix', async () => {
-    const table = services.state.table('Probe');
+    const table = services.adapters.state.table('Probe');
     expect(table.tableName).toBe('amlwardenProbe');
     expect(await table.insert({ partitionKey: 'p', rowKey: 'r', ok: true })).not.toBe(false);
     expect((await table.get('p', 'r'))?.entity.ok).toBe(true);
@@ -215,7 +215,7 @@ describe('services root', () => {
   });
 
   it('fetches JSON from the emulator through the CA-trusting HTTP client', async () => {
-    const discovery = await services.http.getJson(`${emulator.url}/idp/${emulator.idp.tenantId}/v2.0/.well-known/openid-configuration`);
+    const discovery = await services.adapters.http.getJson(`${emulator.url}/idp/${emulator.idp.tenantId}/v2.0/.well-known/openid-configuration`);
     expect(discovery).toMatchObject({ issuer: emulator.idp.issuerFor(2) });
   });
 });
@@ -225,7 +225,7 @@ describe('GET /api/health on the offline host with the playground settings', () 
     // The host reads settings from the environment, as the Functions host does; the policy is the repository's playground.
     const env = { ...playgroundEnv(), AML_WARDEN_POLICY: 'policy/playground.yaml', AML_WARDEN_TLS_CA_FILE: join(appRoot, 'emulator-ca.pem') };
     host = await startHost({ entry: join(import.meta.dirname, '..', '..', 'src', 'functions', 'health.ts'), port: 0, timers: false, log: () => {}, env: env as Record<string, string> });
-    setServicesForProcess(services);
+    setAppForProcess(services);
   });
 
   const tokenFor = async (body: Record<string, unknown>) =>

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startAzurite, type AzuriteHandle } from '../../dev/azurite.js';
 import { AppError } from '../../src/errors.js';
-import { createStateStore, odata, toKey, type StateStore } from '../../src/adapters/tables/tableState.js';
+import { createStateStore, matches, toKey, type StateStore, type Where } from '../../src/adapters/tables/tableState.js';
 import { appErrorOf } from '../helpers/appErrors.js';
 
 let azurite: AzuriteHandle;
@@ -102,15 +102,31 @@ describe('Table Storage state against Azurite', () => {
     expect(await table.delete('w', 'teams')).toBe(false);
   });
 
-  it('queries with an OData filter built from escaped values', async () => {
+  it('queries with a filter built from escaped values, and the table service agrees with `matches` on every condition', async () => {
     const table = store.table('Queries', claimSchema);
     const partition = toKey("/subscriptions/1/o'brien#ws");
-    await table.insert({ partitionKey: partition, rowKey: 'a', status: 'Claimed', attempts: 1 });
-    await table.insert({ partitionKey: partition, rowKey: 'b', status: 'Done', attempts: 1 });
-    await table.insert({ partitionKey: 'other', rowKey: 'c', status: 'Claimed', attempts: 1 });
-    const found: string[] = [];
-    for await (const { entity } of table.query(odata`PartitionKey eq ${partition} and status eq ${'Claimed'}`)) found.push(entity.rowKey);
-    expect(found).toEqual(['a']);
+    const entities = [
+      { partitionKey: partition, rowKey: 'a', status: 'Claimed', attempts: 1 },
+      { partitionKey: partition, rowKey: 'b', status: 'Done', attempts: 2 },
+      { partitionKey: 'other', rowKey: 'c', status: 'Claimed', attempts: 3 },
+    ] as const;
+    for (const entity of entities) await table.insert(entity);
+    const wheres: Where[] = [
+      [{ property: 'partitionKey', op: 'eq', value: partition }, { property: 'status', op: 'eq', value: 'Claimed' }],
+      [{ property: 'attempts', op: 'gt', value: 1 }],
+      [{ property: 'attempts', op: 'le', value: 2 }, { property: 'rowKey', op: 'ne', value: 'a' }],
+      [{ anyOf: [{ property: 'status', op: 'eq', value: 'Done' }, { property: 'rowKey', op: 'eq', value: 'c' }] }],
+      [{ property: 'status', op: 'lt', value: 'Done' }],
+      [{ property: 'missing', op: 'eq', value: 'x' }],
+    ];
+    for (const where of wheres) {
+      const found: string[] = [];
+      for await (const { entity } of table.query(where)) found.push(entity.rowKey);
+      expect(found.sort(), JSON.stringify(where)).toEqual(entities.filter((entity) => matches(entity, where)).map((entity) => entity.rowKey).sort());
+    }
+    const first: string[] = [];
+    for await (const { entity } of table.query(wheres[0] ?? [])) first.push(entity.rowKey);
+    expect(first).toEqual(['a']);
   });
 
   it('fails with Internal when a stored entity does not match the schema the caller expects', async () => {

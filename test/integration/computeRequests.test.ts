@@ -15,7 +15,8 @@ import { startEmulator, type RunningEmulator } from '../../dev/emulator/server.j
 import { computeId as emulatorComputeId } from '../../dev/emulator/state.js';
 import { startHost, type FunctionsHost } from '../../dev/host/host.js';
 import type { ComputeRequest } from '../../src/computeRequests/computeRequest.js';
-import { createComputeRequestStore, type ComputeRequestStore } from '../../src/adapters/tables/computeRequestStore.js';
+import { createComputeRequestStore } from '../../src/adapters/tables/computeRequestStore.js';
+import type { ComputeRequestStore } from '../../src/computeRequests/ports.js';
 import { createStateStore } from '../../src/adapters/tables/tableState.js';
 import { request as httpsRequest } from '../helpers/emulatorServices.js';
 import { localAzureSettings } from '../../dev/localAzureSettings.js';

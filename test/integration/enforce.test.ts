@@ -1,19 +1,20 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAuditTrail } from '../../src/adapters/tables/auditTrail.js';
-import { enforceResource, governanceDepsFor, governResource } from '../../src/governance/enforceResource.js';
-import type { Services } from '../../src/services.js';
+import type { App } from '../../src/composition.js';
+import { enforceResource } from '../../src/governance/enforceResource.js';
+import { governResource } from '../../src/governance/governResource.js';
 import { AppError } from '../../src/errors.js';
 import { request } from '../helpers/emulatorServices.js';
 import { RG, SUB, WORKSPACE_ID, WS, computeIdOf, quietLog, startGovernanceKit, writeEventFor, writesTo, type GovernanceKit } from './governanceKit.js';
 
 let kit: GovernanceKit;
-let enforcing: Services;
-let auditing: Services;
+let enforcing: App;
+let auditing: App;
 
 beforeAll(async () => {
   kit = await startGovernanceKit();
-  enforcing = kit.services();
-  auditing = kit.services((policy) => policy.replace('mode: enforce', 'mode: audit'));
+  enforcing = kit.app();
+  auditing = kit.app((policy) => policy.replace('mode: enforce', 'mode: audit'));
 });
 
 afterAll(async () => {
@@ -25,7 +26,7 @@ beforeEach(() => {
 });
 
 async function armJson(method: string, path: string, apiVersion: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const token = await enforcing.credential.getToken('https://management.azure.com/.default');
+  const token = await enforcing.adapters.credential.getToken('https://management.azure.com/.default');
   const response = await request(`${kit.emulator.url}${path}?api-version=${apiVersion}`, {
     method,
     headers: { authorization: `Bearer ${token?.token ?? ''}` },
@@ -45,14 +46,14 @@ async function putCluster(name: string, properties: Record<string, unknown>, tag
 const tagged = { owner: 'mlops-team@contoso.com', 'cost-center': 'cc-1234', environment: 'dev' };
 const wasteful = { vmSize: 'Standard_DS3_v2', remoteLoginPortPublicAccess: 'Disabled', scaleSettings: { minNodeCount: 2, maxNodeCount: 4, nodeIdleTimeBeforeScaleDown: 'PT2H' } };
 
-const context = (services: Services, dryRun = false) => ({ services, log: quietLog, dryRun });
+const context = (dryRun = false) => ({ log: quietLog, dryRun });
 
 describe('ResourceWriteSuccess on a compute, enforce mode', () => {
   it('scales a new cluster to zero and shortens its idle time with one update that reaches Succeeded, and writes no tags', async () => {
     const id = await putCluster('wasteful', wasteful);
     kit.emulator.resetCalls();
 
-    const outcome = await enforceResource(writeEventFor(id), context(enforcing));
+    const outcome = await enforceResource(enforcing.governance, writeEventFor(id), context());
 
     expect(outcome.handled).toBe(true);
     const writes = writesTo(kit.emulator, id);
@@ -70,12 +71,12 @@ describe('ResourceWriteSuccess on a compute, enforce mode', () => {
     const id = await putCluster('untagged', { vmSize: 'Standard_DS3_v2', remoteLoginPortPublicAccess: 'Disabled', scaleSettings: { minNodeCount: 0, maxNodeCount: 4, nodeIdleTimeBeforeScaleDown: 'PT30M' } });
     kit.emulator.resetCalls();
 
-    const outcome = await enforceResource(writeEventFor(id), context(enforcing));
-    await enforceResource(writeEventFor(id), context(enforcing));
+    const outcome = await enforceResource(enforcing.governance, writeEventFor(id), context());
+    await enforceResource(enforcing.governance, writeEventFor(id), context());
 
     expect(outcome.reason).toContain('tags.required:owner');
     expect(writesTo(kit.emulator, id)).toHaveLength(0);
-    const [entry] = await createAuditTrail(enforcing.state).history(id);
+    const [entry] = await createAuditTrail(enforcing.adapters.state).history(id);
     expect(entry?.outcome).toBe('violations');
     const finding = entry?.findings.find((f) => f.rule === 'tags.required:cost-center');
     expect(finding).toMatchObject({ fixable: false });
@@ -87,10 +88,10 @@ describe('ResourceWriteSuccess on a compute, enforce mode', () => {
 
   it('finds the resource compliant on the event its own write raises, and writes nothing (no loop)', async () => {
     const id = await putCluster('wasteful', wasteful, tagged);
-    await enforceResource(writeEventFor(id), context(enforcing));
+    await enforceResource(enforcing.governance, writeEventFor(id), context());
     kit.emulator.resetCalls();
 
-    const second = await enforceResource(writeEventFor(id), context(enforcing));
+    const second = await enforceResource(enforcing.governance, writeEventFor(id), context());
 
     expect(second.reason).toContain('compliant');
     expect(writesTo(kit.emulator, id)).toHaveLength(0);
@@ -98,9 +99,9 @@ describe('ResourceWriteSuccess on a compute, enforce mode', () => {
 
   it('records the change with its rules and the values before and after in the audit trail', async () => {
     const id = await putCluster('audited-change', wasteful);
-    await enforceResource(writeEventFor(id), context(enforcing));
+    await enforceResource(enforcing.governance, writeEventFor(id), context());
 
-    const [entry] = await createAuditTrail(enforcing.state).history(id);
+    const [entry] = await createAuditTrail(enforcing.adapters.state).history(id);
     expect(entry?.outcome).toBe('remediated');
     expect(entry?.change?.rules).toEqual(expect.arrayContaining(['scaling.minNodeCount', 'scaling.nodeIdleTimeBeforeScaleDown']));
     expect(entry?.change?.result).toBe('applied');
@@ -116,11 +117,11 @@ describe('ResourceWriteSuccess on a compute, enforce mode', () => {
     expect(job.status).toBeLessThan(300);
     kit.emulator.resetCalls();
 
-    await enforceResource(writeEventFor(id), context(enforcing));
+    await enforceResource(enforcing.governance, writeEventFor(id), context());
 
     const scale = (await armJson('GET', id, '2022-10-01')).body.properties.properties.scaleSettings;
     expect(scale).toMatchObject({ minNodeCount: 0, maxNodeCount: 20, nodeIdleTimeBeforeScaleDown: 'PT30M' });
-    const [entry] = await createAuditTrail(enforcing.state).history(id);
+    const [entry] = await createAuditTrail(enforcing.adapters.state).history(id);
     expect(entry?.deferred?.rules).toEqual(['scaling.maxNodeCount']);
     expect(entry?.deferred?.reason).toContain('unfinished jobs');
   });
@@ -129,7 +130,7 @@ describe('ResourceWriteSuccess on a compute, enforce mode', () => {
     const id = await putCluster('idle-big', { ...wasteful, scaleSettings: { minNodeCount: 0, maxNodeCount: 20, nodeIdleTimeBeforeScaleDown: 'PT30M' } });
     await armJson('PUT', `${WORKSPACE_ID}/jobs/done-1`, '2022-10-01', { properties: { jobType: 'Command', status: 'Completed', computeId: id, command: 'x', environmentId: 'e' } });
 
-    await enforceResource(writeEventFor(id), context(enforcing));
+    await enforceResource(enforcing.governance, writeEventFor(id), context());
 
     expect((await armJson('GET', id, '2022-10-01')).body.properties.properties.scaleSettings.maxNodeCount).toBe(4);
   });
@@ -142,7 +143,7 @@ describe('ResourceWriteSuccess on a compute, enforce mode', () => {
     });
     kit.emulator.resetCalls();
 
-    const outcome = await enforceResource(writeEventFor(id), context(enforcing));
+    const outcome = await enforceResource(enforcing.governance, writeEventFor(id), context());
 
     expect(outcome.reason).toContain('scaling.vmSize');
     expect(outcome.reason).toContain('scaling.remoteLoginPortPublicAccess');
@@ -154,14 +155,14 @@ describe('ResourceWriteSuccess on a compute, enforce mode', () => {
     await armJson('PUT', id, '2025-12-01', { location: 'eastus', tags: { owner: 'alice@contoso.com', 'cost-center': 'cc-1', environment: 'dev' }, properties: { computeType: 'ComputeInstance', properties: { vmSize: 'Standard_DS3_v2', idleTimeBeforeShutdown: 'PT4H' } } });
     kit.emulator.resetCalls();
 
-    await enforceResource(writeEventFor(id), context(enforcing));
+    await enforceResource(enforcing.governance, writeEventFor(id), context());
 
     const writes = kit.emulator.calls().filter((call) => call.method !== 'GET' && call.path.toLowerCase().startsWith(id.toLowerCase()));
     expect(writes.map((call) => `${call.method} ${call.path.slice(id.length)}${call.query}`)).toEqual(['POST /updateIdleShutdownSetting?api-version=2025-12-01']);
     expect(writes[0]?.body).toEqual({ idleTimeBeforeShutdown: 'PT60M' });
     expect((await armJson('GET', id, '2025-12-01')).body.properties.properties.idleTimeBeforeShutdown).toBe('PT60M');
     kit.emulator.resetCalls();
-    await enforceResource(writeEventFor(id), context(enforcing));
+    await enforceResource(enforcing.governance, writeEventFor(id), context());
     expect(writesTo(kit.emulator, id)).toHaveLength(0);
   });
 
@@ -171,16 +172,16 @@ describe('ResourceWriteSuccess on a compute, enforce mode', () => {
     kit.emulator.sinks.clear('teams');
     kit.emulator.injectFault({ kind: 'ignore-write', method: 'PATCH', path: '/computes/stubborn$', times: 100 });
 
-    const first = await enforceResource(writeEventFor(id), context(enforcing));
+    const first = await enforceResource(enforcing.governance, writeEventFor(id), context());
     // The write's own completion event, and one more for good measure: nothing is written again.
-    const second = await enforceResource(writeEventFor(id), context(enforcing));
-    const third = await enforceResource(writeEventFor(id), context(enforcing));
+    const second = await enforceResource(enforcing.governance, writeEventFor(id), context());
+    const third = await enforceResource(enforcing.governance, writeEventFor(id), context());
 
     expect(first.reason).toContain('ineffective');
     expect(second.reason).toContain('ineffective');
     expect(third.reason).toContain('ineffective');
     expect(writesTo(kit.emulator, id)).toHaveLength(1);
-    const [entry] = await createAuditTrail(enforcing.state).history(id);
+    const [entry] = await createAuditTrail(enforcing.adapters.state).history(id);
     expect(entry?.outcome).toBe('ineffective');
     expect(entry?.change?.result).toBe('ignored');
     const notices = kit.emulator.sinks.deliveries('teams').filter((delivery) => JSON.stringify(delivery.body).includes('did not take'));
@@ -196,8 +197,8 @@ describe('an idle shutdown Azure accepts and does not apply', () => {
     kit.emulator.resetCalls();
     kit.emulator.injectFault({ kind: 'ignore-write', method: 'POST', path: '/computes/ci-stubborn/updateIdleShutdownSetting$', times: 100 });
 
-    const first = await enforceResource(writeEventFor(id), context(enforcing));
-    const second = await enforceResource(writeEventFor(id), context(enforcing));
+    const first = await enforceResource(enforcing.governance, writeEventFor(id), context());
+    const second = await enforceResource(enforcing.governance, writeEventFor(id), context());
 
     expect(first.reason).toContain('ineffective');
     expect(second.reason).toContain('ineffective');
@@ -215,9 +216,9 @@ describe('a long update that is still running when the wait ends', () => {
   });
 
   it('counts the accepted write as written, and on its completion event finds whether it took: applied, nothing more to do', async () => {
-    const services = slow.services();
-    const deps = { ...governanceDepsFor(services), confirmWithinMs: 50 };
-    const token = await services.credential.getToken('https://management.azure.com/.default');
+    const services = slow.app();
+    const deps = { ...services.governance, confirmWithinMs: 50 };
+    const token = await services.adapters.credential.getToken('https://management.azure.com/.default');
     const id = computeIdOf('slow-cluster');
     await request(`${slow.emulator.url}${id}?api-version=2022-10-01`, {
       method: 'PUT',
@@ -228,19 +229,19 @@ describe('a long update that is still running when the wait ends', () => {
     await new Promise((resolve) => setTimeout(resolve, 400));
     slow.emulator.resetCalls();
 
-    const first = await enforceResource(writeEventFor(id), context(services), deps);
+    const first = await enforceResource(deps, writeEventFor(id), context());
     expect(first.reason).toContain('still applying');
     await new Promise((resolve) => setTimeout(resolve, 400));
-    const second = await enforceResource(writeEventFor(id), context(services), deps);
+    const second = await enforceResource(deps, writeEventFor(id), context());
 
     expect(second.reason).toContain('compliant');
     expect(writesTo(slow.emulator, id)).toHaveLength(1);
   });
 
   it('writes a fix again when a person puts the old values back after an update whose end it did not see', async () => {
-    const services = slow.services();
-    const deps = { ...governanceDepsFor(services), confirmWithinMs: 50 };
-    const token = await services.credential.getToken('https://management.azure.com/.default');
+    const services = slow.app();
+    const deps = { ...services.governance, confirmWithinMs: 50 };
+    const token = await services.adapters.credential.getToken('https://management.azure.com/.default');
     const auth = { authorization: `Bearer ${token?.token ?? ''}` };
     const id = computeIdOf('slow-reverted');
     const body = { location: 'eastus', tags: tagged, properties: { computeType: 'AmlCompute', properties: wasteful } };
@@ -248,23 +249,23 @@ describe('a long update that is still running when the wait ends', () => {
     await new Promise((resolve) => setTimeout(resolve, 400));
     slow.emulator.resetCalls();
 
-    await enforceResource(writeEventFor(id), context(services), deps);
+    await enforceResource(deps, writeEventFor(id), context());
     await new Promise((resolve) => setTimeout(resolve, 400));
-    expect((await enforceResource(writeEventFor(id), context(services), deps)).reason).toContain('compliant');
+    expect((await enforceResource(deps, writeEventFor(id), context())).reason).toContain('compliant');
     // Someone puts the cluster back as it was: a new change, not a fix that failed.
     await new Promise((resolve) => setTimeout(resolve, 20));
     await request(`${slow.emulator.url}${id}?api-version=2022-10-01`, { method: 'PUT', headers: auth, body, ca: slow.emulator.caPem });
     await new Promise((resolve) => setTimeout(resolve, 400));
-    const again = await enforceResource(writeEventFor(id), context(services), deps);
+    const again = await enforceResource(deps, writeEventFor(id), context());
 
     expect(again.reason).not.toContain('ineffective');
     expect(writesTo(slow.emulator, id).filter((call) => call.method === 'PATCH')).toHaveLength(2);
   });
 
   it('calls a written fix ineffective when its completion event finds the compute still needing exactly it', async () => {
-    const services = slow.services();
-    const deps = { ...governanceDepsFor(services), confirmWithinMs: 50 };
-    const token = await services.credential.getToken('https://management.azure.com/.default');
+    const services = slow.app();
+    const deps = { ...services.governance, confirmWithinMs: 50 };
+    const token = await services.adapters.credential.getToken('https://management.azure.com/.default');
     const id = computeIdOf('slow-stubborn');
     await request(`${slow.emulator.url}${id}?api-version=2022-10-01`, {
       method: 'PUT',
@@ -276,10 +277,10 @@ describe('a long update that is still running when the wait ends', () => {
     slow.emulator.resetCalls();
     slow.emulator.injectFault({ kind: 'ignore-write', method: 'PATCH', path: '/computes/slow-stubborn$', times: 100 });
 
-    await enforceResource(writeEventFor(id), context(services), deps);
+    await enforceResource(deps, writeEventFor(id), context());
     await new Promise((resolve) => setTimeout(resolve, 400));
-    const followUp = await enforceResource(writeEventFor(id), context(services), deps);
-    const again = await enforceResource(writeEventFor(id), context(services), deps);
+    const followUp = await enforceResource(deps, writeEventFor(id), context());
+    const again = await enforceResource(deps, writeEventFor(id), context());
 
     expect(followUp.reason).toContain('ineffective');
     expect(again.reason).toContain('ineffective');
@@ -292,12 +293,12 @@ describe('ResourceWriteSuccess in audit mode and for exempt resources', () => {
     const id = await putCluster('audit-only', wasteful);
     kit.emulator.resetCalls();
 
-    const outcome = await enforceResource(writeEventFor(id), context(auditing));
+    const outcome = await enforceResource(auditing.governance, writeEventFor(id), context());
 
     expect(outcome.reason).toContain('scaling.minNodeCount');
     expect(writesTo(kit.emulator, id)).toHaveLength(0);
     expect((await armJson('GET', id, '2022-10-01')).body.properties.properties.scaleSettings.minNodeCount).toBe(2);
-    const [entry] = await createAuditTrail(auditing.state).history(id);
+    const [entry] = await createAuditTrail(auditing.adapters.state).history(id);
     expect(entry?.outcome).toBe('violations');
     expect(entry?.findings.map((finding) => finding.rule)).toContain('scaling.nodeIdleTimeBeforeScaleDown');
   });
@@ -307,8 +308,8 @@ describe('ResourceWriteSuccess in audit mode and for exempt resources', () => {
     const expired = await putCluster('exempt-until-2020', wasteful, { 'aml-warden-exempt': '2020-01-31;load test' });
     kit.emulator.resetCalls();
 
-    const kept = await enforceResource(writeEventFor(exempt), context(enforcing));
-    await enforceResource(writeEventFor(expired), context(enforcing));
+    const kept = await enforceResource(enforcing.governance, writeEventFor(exempt), context());
+    await enforceResource(enforcing.governance, writeEventFor(expired), context());
 
     expect(kept.reason).toContain('exempt until 2999-12-31');
     expect(writesTo(kit.emulator, exempt)).toHaveLength(0);
@@ -323,7 +324,7 @@ describe('ResourceWriteSuccess on a workspace', () => {
     await armJson('PUT', `${WORKSPACE_ID}/providers/Microsoft.Resources/tags/default`, '2021-04-01', { properties: { tags: { owner: 'mlops-team@contoso.com', environment: 'dev', extra: 'kept' } } });
     kit.emulator.resetCalls();
 
-    await enforceResource(writeEventFor(WORKSPACE_ID), context(enforcing));
+    await enforceResource(enforcing.governance, writeEventFor(WORKSPACE_ID), context());
 
     const writes = writesTo(kit.emulator, WORKSPACE_ID);
     expect(writes.map((call) => `${call.method} ${call.path}`)).toEqual([`PATCH ${WORKSPACE_ID}/providers/Microsoft.Resources/tags/default`]);
@@ -345,7 +346,7 @@ describe('writes that cannot clobber', () => {
 
   it('a cluster someone rescaled after it was read is evaluated again as it is now: the fix keeps their node count', async () => {
     const id = await putCluster('rescaled', wasteful, tagged);
-    const deps = governanceDepsFor(enforcing);
+    const deps = enforcing.governance;
     const stale = await deps.arm.readCompute(location, 'rescaled');
     const workspace = await deps.arm.readWorkspace(location);
     // After the read, a person lowers the cluster to 3 nodes at most.
@@ -366,7 +367,7 @@ describe('writes that cannot clobber', () => {
     kit.emulator.resetCalls();
     kit.emulator.injectFault({ method: 'PATCH', path: `${id}$`, status: 409, body: { error: { code: 'Conflict', message: 'Another operation is in progress on this compute.' } }, times: 1 });
 
-    const outcome = await enforceResource(writeEventFor(id), context(enforcing));
+    const outcome = await enforceResource(enforcing.governance, writeEventFor(id), context());
 
     expect(outcome.reason).toContain('remediated');
     expect(writesTo(kit.emulator, id).map((call) => call.status)).toEqual([409, 200]);
@@ -378,7 +379,7 @@ describe('writes that cannot clobber', () => {
     kit.emulator.resetCalls();
     kit.emulator.injectFault({ method: 'PATCH', path: `${id}$`, status: 412, body: { error: { code: 'PreconditionFailed', message: 'The resource changed.' } }, times: 2 });
 
-    const failure = await enforceResource(writeEventFor(id), context(enforcing)).then(
+    const failure = await enforceResource(enforcing.governance, writeEventFor(id), context()).then(
       () => undefined,
       (error: unknown) => error,
     );
@@ -389,13 +390,13 @@ describe('writes that cannot clobber', () => {
     expect(writesTo(kit.emulator, id).map((call) => call.status)).toEqual([412, 412]);
     expect((await armJson('GET', id, '2024-04-01')).body.properties.properties.scaleSettings).toMatchObject({ minNodeCount: 2 });
     // The redelivery finds nothing in its way.
-    expect((await enforceResource(writeEventFor(id), context(enforcing))).reason).toContain('remediated');
+    expect((await enforceResource(enforcing.governance, writeEventFor(id), context())).reason).toContain('remediated');
   });
 });
 
 describe('ResourceWriteSuccess failures', () => {
   it('drops the event of a compute that is gone (404) without failing', async () => {
-    const outcome = await enforceResource(writeEventFor(computeIdOf('deleted-meanwhile')), context(enforcing));
+    const outcome = await enforceResource(enforcing.governance, writeEventFor(computeIdOf('deleted-meanwhile')), context());
     expect(outcome).toMatchObject({ handled: false });
     expect(outcome.reason).toContain('404');
   });
@@ -403,7 +404,7 @@ describe('ResourceWriteSuccess failures', () => {
   it('fails the invocation on a transient ARM failure so Event Grid redelivers', async () => {
     // Throttled past every retry (Retry-After 0 keeps the test quick).
     kit.emulator.injectFault({ method: 'GET', path: `${computeIdOf('gpu-cluster')}$`, status: 429, headers: { 'Retry-After': '0' }, times: 1000 });
-    const failure = await enforceResource(writeEventFor(computeIdOf('gpu-cluster')), context(enforcing)).then(
+    const failure = await enforceResource(enforcing.governance, writeEventFor(computeIdOf('gpu-cluster')), context()).then(
       () => undefined,
       (error: unknown) => error,
     );
@@ -414,8 +415,9 @@ describe('ResourceWriteSuccess failures', () => {
   it('ignores events for resources out of the policy scope without reading ARM', async () => {
     kit.emulator.resetCalls();
     const outcome = await enforceResource(
+      enforcing.governance,
       writeEventFor('/subscriptions/99999999-9999-9999-9999-999999999999/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w/computes/c'),
-      context(enforcing),
+      context(),
     );
     expect(outcome).toMatchObject({ handled: false });
     expect(kit.emulator.calls()).toHaveLength(0);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { teamsCardView } from '../../dev/emulator/teamsCard.js';
-import { createBurstWindows, type BurstFailure } from '../../src/adapters/tables/burstWindows.js';
+import { createBurstWindows } from '../../src/adapters/tables/burstWindows.js';
+import type { BurstFailure } from '../../src/runNotifications/ports.js';
 import { flushBurstWindows } from '../../src/runNotifications/flushBurstWindows.js';
 import { commandJob, fixtureEvent, startEventsTestbed, WORKSPACE_ID, type EventsTestbed } from '../helpers/eventsTestbed.js';
 import { readPublishedFixture } from '../helpers/publishedFixtures.js';
@@ -114,12 +115,12 @@ describe('RunStatusChanged (failed) → notification through amlEvents', () => {
     expect(await messagesAbout()).toHaveLength(1);
 
     // While the window is open there is nothing to summarise.
-    await flushBurstWindows(bed.services, quietLog, { now: new Date() });
+    await flushBurstWindows(bed.app.runNotifications, quietLog, { now: new Date() });
     expect(await messagesAbout()).toHaveLength(1);
 
     // Two instances flush at once after the window (PT5M) closed: one summary.
     const afterWindow = new Date(Date.now() + 6 * 60_000);
-    await Promise.all([flushBurstWindows(bed.services, quietLog, { now: afterWindow }), flushBurstWindows(bed.services, quietLog, { now: afterWindow })]);
+    await Promise.all([flushBurstWindows(bed.app.runNotifications, quietLog, { now: afterWindow }), flushBurstWindows(bed.app.runNotifications, quietLog, { now: afterWindow })]);
     const summaries = (await messagesAbout()).map(cardOf).filter((card) => card.title.includes('more failures'));
     expect(summaries).toHaveLength(1);
     const summary = summaries[0];
@@ -129,7 +130,7 @@ describe('RunStatusChanged (failed) → notification through amlEvents', () => {
     const sent = bed.telemetryEvents('NotificationSent').filter((item) => item.properties['title'] === summary?.title);
     expect(sent).toHaveLength(1);
 
-    expect(await flushBurstWindows(bed.services, quietLog, { now: afterWindow })).toEqual({ sent: 0, failed: 0 });
+    expect(await flushBurstWindows(bed.app.runNotifications, quietLog, { now: afterWindow })).toEqual({ sent: 0, failed: 0 });
     expect(await messagesAbout()).toHaveLength(2);
   });
 
@@ -194,7 +195,7 @@ describe('RunStatusChanged (failed) → notification through amlEvents', () => {
 
 describe('burst windows in Table Storage', () => {
   it("reports the previous window's folded failures in the first message after it closes", async () => {
-    const windows = createBurstWindows(bed.services.state);
+    const windows = createBurstWindows(bed.app.adapters.state);
     const key = { workspaceId: WORKSPACE_ID, experimentName: 'hourly-eval', channel: 'teams' };
     const start = new Date('2025-05-01T10:00:00Z');
     const minutes = (count: number) => new Date(start.getTime() + count * 60_000);
@@ -209,7 +210,7 @@ describe('burst windows in Table Storage', () => {
   });
 
   it('a leader whose message was never sent is sent again on redelivery', async () => {
-    const windows = createBurstWindows(bed.services.state);
+    const windows = createBurstWindows(bed.app.adapters.state);
     const key = { workspaceId: WORKSPACE_ID, experimentName: 'flaky-sink', channel: 'teams' };
     const now = new Date('2025-05-01T12:00:00Z');
     expect(await windows.admit(key, 'lead', now, 300_000, failure('lead-job'))).toMatchObject({ send: true });
@@ -217,7 +218,7 @@ describe('burst windows in Table Storage', () => {
   });
 
   it("a failure that opens the next window first reports the previous window's count, and the flush then sends nothing for it", async () => {
-    const windows = createBurstWindows(bed.services.state);
+    const windows = createBurstWindows(bed.app.adapters.state);
     const key = { workspaceId: WORKSPACE_ID, experimentName: 'daily-etl', channel: 'teams' };
     const start = new Date('2025-06-01T08:00:00Z');
     const minutes = (count: number) => new Date(start.getTime() + count * 60_000);
@@ -227,12 +228,12 @@ describe('burst windows in Table Storage', () => {
     await windows.admit(key, 'etl-3', minutes(2), 300_000, failure('etl-3-job'));
     expect(await windows.admit(key, 'etl-4', minutes(6), 300_000, failure('etl-4-job'))).toMatchObject({ send: true, previousFolded: 2 });
 
-    await flushBurstWindows(bed.services, quietLog, { now: minutes(30) });
+    await flushBurstWindows(bed.app.runNotifications, quietLog, { now: minutes(30) });
     expect((await bed.sink('teams')).filter((delivery) => mentions(delivery.body, 'daily-etl'))).toEqual([]);
   });
 
   it("a flushed window's count is not reported again by the next failure's message", async () => {
-    const windows = createBurstWindows(bed.services.state);
+    const windows = createBurstWindows(bed.app.adapters.state);
     const key = { workspaceId: WORKSPACE_ID, experimentName: 'daily-report', channel: 'teams' };
     const start = new Date('2025-06-02T08:00:00Z');
     const minutes = (count: number) => new Date(start.getTime() + count * 60_000);
@@ -241,7 +242,7 @@ describe('burst windows in Table Storage', () => {
     await windows.admit(key, 'report-2', minutes(1), 300_000, failure('report-2-job', 'KeyError: customer_id'));
     await windows.admit(key, 'report-3', minutes(2), 300_000, failure('report-3-job'));
 
-    await flushBurstWindows(bed.services, quietLog, { now: minutes(6) });
+    await flushBurstWindows(bed.app.runNotifications, quietLog, { now: minutes(6) });
     const summaries = (await bed.sink('teams')).filter((delivery) => mentions(delivery.body, 'daily-report')).map((delivery) => cardOf(delivery.body));
     expect(summaries).toHaveLength(1);
     expect(summaries[0]?.title).toBe('2 more failures of experiment daily-report in the last 5 minutes');
@@ -253,7 +254,7 @@ describe('burst windows in Table Storage', () => {
   });
 
   it("a window whose flusher died is flushed by a later flush once the claim lapses, not while it is live", async () => {
-    const windows = createBurstWindows(bed.services.state);
+    const windows = createBurstWindows(bed.app.adapters.state);
     const key = { workspaceId: WORKSPACE_ID, experimentName: 'lapsed-claim', channel: 'teams' };
     const start = new Date('2024-03-01T08:00:00Z');
     await windows.admit(key, 'lapse-1', start, 300_000, failure('lapse-1-job'));
@@ -264,14 +265,14 @@ describe('burst windows in Table Storage', () => {
     for await (const claim of windows.claimClosed(claimedAt, 120_000)) claimed.push(claim.experimentName);
     expect(claimed).toEqual(['lapsed-claim']);
 
-    expect(await flushBurstWindows(bed.services, quietLog, { now: new Date(claimedAt.getTime() + 60_000) })).toEqual({ sent: 0, failed: 0 });
-    expect(await flushBurstWindows(bed.services, quietLog, { now: new Date(claimedAt.getTime() + 180_000) })).toEqual({ sent: 1, failed: 0 });
+    expect(await flushBurstWindows(bed.app.runNotifications, quietLog, { now: new Date(claimedAt.getTime() + 60_000) })).toEqual({ sent: 0, failed: 0 });
+    expect(await flushBurstWindows(bed.app.runNotifications, quietLog, { now: new Date(claimedAt.getTime() + 180_000) })).toEqual({ sent: 1, failed: 0 });
     const summaries = (await bed.sink('teams')).filter((delivery) => mentions(delivery.body, 'lapsed-claim'));
     expect(summaries.map((delivery) => cardOf(delivery.body).title)).toEqual(['1 more failure of experiment lapsed-claim in the last 5 minutes']);
   });
 
   it('the notificationFlush timer sends the summary of a closed window', async () => {
-    const windows = createBurstWindows(bed.services.state);
+    const windows = createBurstWindows(bed.app.adapters.state);
     const key = { workspaceId: WORKSPACE_ID, experimentName: 'timer-flushed', channel: 'slack' };
     const start = new Date('2025-07-01T08:00:00Z');
     for (const [index, offset] of [0, 1, 2].entries()) {

@@ -1,11 +1,11 @@
-/** Shared set-up for the governance tests: the emulator, Azurite and the app's services over real HTTPS. */
+/** Shared set-up for the governance tests: the emulator, Azurite and the app composed against them over real HTTPS. */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAzurite, type AzuriteHandle } from '../../dev/azurite.js';
 import { resourceEvent } from '../../dev/emulator/arm/resourceEvents.js';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../dev/emulator/server.js';
-import { createServices, type Services } from '../../src/services.js';
+import { composeApp, productionAdapters, type App } from '../../src/composition.js';
 import { loadConfig } from '../../src/config.js';
 import type { ResourceWriteSuccessEvent } from '../../src/events/domainEvent.js';
 import { parseEvent } from '../../src/events/parseDelivery.js';
@@ -23,8 +23,8 @@ const PLAYGROUND_POLICY = readFileSync(join(import.meta.dirname, '..', '..', 'po
 export interface GovernanceKit {
   readonly emulator: RunningEmulator;
   readonly azurite: AzuriteHandle;
-  /** Services for the playground policy with `edit` applied to its text. */
-  services(edit?: (policy: string) => string, options?: { readonly tablePrefix?: string }): Services & { readonly telemetry: InMemoryTelemetry };
+  /** The app for the playground policy with `edit` applied to its text. */
+  app(edit?: (policy: string) => string, options?: { readonly tablePrefix?: string }): App & { readonly telemetry: InMemoryTelemetry };
   close(): Promise<void>;
 }
 
@@ -37,7 +37,7 @@ export async function startGovernanceKit(options: EmulatorOptions = {}): Promise
   return {
     emulator,
     azurite,
-    services(edit = (policy) => policy, settings = {}) {
+    app(edit = (policy) => policy, settings = {}) {
       policies += 1;
       const file = `policy-${policies}.yaml`;
       writeFileSync(join(appRoot, file), edit(PLAYGROUND_POLICY.replaceAll('https://127.0.0.1:7443', emulator.url)));
@@ -50,7 +50,7 @@ export async function startGovernanceKit(options: EmulatorOptions = {}): Promise
         { appRoot },
       );
       const telemetry = new InMemoryTelemetry(5000);
-      return Object.assign(createServices(config, { telemetry }), { telemetry });
+      return Object.assign(composeApp(config, productionAdapters(config, { telemetry })), { telemetry });
     },
     async close() {
       await Promise.all([emulator.close(), azurite.close()]);

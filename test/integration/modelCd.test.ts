@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cdDecisionKeys, cdPolicyFingerprint, createCdDecisions } from '../../src/adapters/tables/cdDecisions.js';
+import { createCdDecisions } from '../../src/adapters/tables/cdDecisions.js';
+import { CD_LEDGER_TABLE, createOnceLedger } from '../../src/adapters/tables/onceLedger.js';
+import { cdPolicyFingerprint } from '../../src/modelCd/onModelRegistered.js';
 import { Webhook } from 'standardwebhooks';
-import { cdLedgerKeys, createCdLedger, modelSubject, runKeyOf } from '../../src/modelCd/cdLedger.js';
+import { cdLedgerKey, modelSubject, runKeyOf } from '../../src/modelCd/cdLedger.js';
 import { routeEvent } from '../../src/eventIntake/routeEvent.js';
 import { parseEvent } from '../../src/events/parseDelivery.js';
 import { request } from '../helpers/emulatorServices.js';
@@ -347,9 +349,9 @@ describe('exactly one run at the target after an ambiguous failure', () => {
   it('a holder that crashed between starting the run and recording it: the delivery that takes over finds that run', async () => {
     const model = await seedModelVersion(await bed.arm(), { name: 'churn-crashed', version: '1', experiment: 'retrain-crash' });
     // The crashed holder: it claimed the version ten minutes ago (its lease is gone) and started the run, then died.
-    const keys = cdLedgerKeys({ workspaceId: WORKSPACE_ID, subject: modelSubject('churn-crashed', '1'), target: 'model-cd' });
+    const keys = cdLedgerKey({ workspaceId: WORKSPACE_ID, subject: modelSubject('churn-crashed', '1'), target: 'model-cd' });
     const longAgo = new Date(Date.now() - 10 * 60_000);
-    expect(await createCdLedger(bed.services.state, { now: () => longAgo }).claim(keys, 'mr-crashed-holder')).toMatchObject({ kind: 'claimed' });
+    expect(await createOnceLedger(bed.app.adapters.state, CD_LEDGER_TABLE, { now: () => longAgo }).claim(keys, 'mr-crashed-holder')).toMatchObject({ kind: 'claimed' });
     const started = await request(`${bed.emulator.url}/ado/contoso/mlops/_apis/pipelines/1/runs?api-version=7.1`, {
       method: 'POST',
       headers: { authorization: `Basic ${Buffer.from(':playground-ado-pat').toString('base64')}` },
@@ -362,7 +364,7 @@ describe('exactly one run at the target after an ambiguous failure', () => {
 
     const runs = await runsFor('churn-crashed');
     expect(runs).toHaveLength(1);
-    const ledger = await createCdLedger(bed.services.state).settled(keys);
+    const ledger = await createOnceLedger(bed.app.adapters.state, CD_LEDGER_TABLE).settled(keys);
     expect(ledger).toMatchObject({ kind: 'done', result: { runId: String(started.json<{ id: number }>().id) } });
   });
 
@@ -494,9 +496,9 @@ describe('duplicate deliveries answered from the decision and the ledger', () =>
     expect(await bed.deliver([event])).toBe(500);
 
     // The released claim is taken by a holder that then dies: its lease ran out ten minutes ago.
-    const keys = cdLedgerKeys({ workspaceId: WORKSPACE_ID, subject: modelSubject('churn-stale', '6'), target: 'model-cd' });
+    const keys = cdLedgerKey({ workspaceId: WORKSPACE_ID, subject: modelSubject('churn-stale', '6'), target: 'model-cd' });
     const longAgo = new Date(Date.now() - 10 * 60_000);
-    expect(await createCdLedger(bed.services.state, { now: () => longAgo }).claim(keys, 'mr-crashed')).toMatchObject({ kind: 'claimed', attempt: 2 });
+    expect(await createOnceLedger(bed.app.adapters.state, CD_LEDGER_TABLE, { now: () => longAgo }).claim(keys, 'mr-crashed')).toMatchObject({ kind: 'claimed', attempt: 2 });
     bed.emulator.resetCalls();
 
     expect(await bed.deliver([event])).toBe(200);
@@ -513,7 +515,7 @@ describe('duplicate deliveries answered from the decision and the ledger', () =>
     expect(await bed.deliver([event])).toBe(500);
 
     const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-    const outcome = await routeEvent(parseEvent(event), quiet, { services: bed.services, dryRun: true });
+    const outcome = await routeEvent(parseEvent(event), async () => bed.app, quiet, { dryRun: true });
     expect(outcome.reason).toContain('would start Azure DevOps contoso/mlops pipeline 1 for model churn-dry:2');
     expect(await runsFor('churn-dry')).toEqual([]);
   });
@@ -524,8 +526,8 @@ describe('duplicate deliveries answered from the decision and the ledger', () =>
     bed.emulator.injectFault({ method: 'POST', path: '^/ado/contoso/mlops/_apis/pipelines/1/runs$', status: 503, times: 1 });
     expect(await bed.deliver([event])).toBe(500);
     // Another delivery holds the claim right now: it may still fail, so this one must not be acknowledged.
-    const ledger = createCdLedger(bed.services.state);
-    const keys = cdLedgerKeys({ workspaceId: WORKSPACE_ID, subject: modelSubject('churn-live', '3'), target: 'model-cd' });
+    const ledger = createOnceLedger(bed.app.adapters.state, CD_LEDGER_TABLE);
+    const keys = cdLedgerKey({ workspaceId: WORKSPACE_ID, subject: modelSubject('churn-live', '3'), target: 'model-cd' });
     const holder = await ledger.claim(keys, 'mr-holder');
     if (holder.kind !== 'claimed') throw new Error(`expected to claim, got ${holder.kind}`);
     bed.emulator.resetCalls();
@@ -543,17 +545,17 @@ describe('duplicate deliveries answered from the decision and the ledger', () =>
 });
 
 describe('CD decisions in Table Storage', () => {
-  const fingerprint = (): string => cdPolicyFingerprint(bed.services.config.policy);
+  const fingerprint = (): string => cdPolicyFingerprint(bed.app.policy);
 
   it('one of several concurrent deliveries decides; the others wait for its decision', async () => {
-    const keys = cdDecisionKeys({ workspaceId: WORKSPACE_ID, subject: modelSubject('decided-together', '1') });
-    const impatient = createCdDecisions(bed.services.state, { waitMs: 100 });
+    const keys = { workspaceId: WORKSPACE_ID, subject: modelSubject('decided-together', '1') };
+    const impatient = createCdDecisions(bed.app.adapters.state, { waitMs: 100 });
     const gates = await Promise.all([impatient.open(keys, 'e-1', fingerprint()), impatient.open(keys, 'e-1', fingerprint()), impatient.open(keys, 'e-2', fingerprint())]);
     expect(gates.map((gate) => gate.kind).sort()).toEqual(['decide', 'undecided', 'undecided']);
     const decider = gates.find((gate) => gate.kind === 'decide');
     if (decider?.kind !== 'decide') throw new Error('no decider');
 
-    const decisions = createCdDecisions(bed.services.state);
+    const decisions = createCdDecisions(bed.app.adapters.state);
     const waiting = Promise.all([decisions.open(keys, 'e-3', fingerprint()), decisions.open(keys, 'e-4', fingerprint())]);
     expect(await decisions.record(decider.claim, { outcome: 'matched', targets: [{ target: 'model-cd', rule: 'retrained-churn' }], eventId: 'e-1' })).toBe(true);
     for (const gate of await waiting) {
@@ -562,8 +564,8 @@ describe('CD decisions in Table Storage', () => {
   });
 
   it('a decision made under another policy, a released claim and a stale claim are decided again; a live one past the wait is not taken', async () => {
-    const keys = cdDecisionKeys({ workspaceId: WORKSPACE_ID, subject: modelSubject('decided-again', '1') });
-    const decisions = createCdDecisions(bed.services.state, { waitMs: 50 });
+    const keys = { workspaceId: WORKSPACE_ID, subject: modelSubject('decided-again', '1') };
+    const decisions = createCdDecisions(bed.app.adapters.state, { waitMs: 50 });
     const first = await decisions.open(keys, 'e-1', 'policy-a');
     if (first.kind !== 'decide') throw new Error('expected to decide');
     await decisions.record(first.claim, { outcome: 'skipped', reason: 'no CD rule matches', eventId: 'e-1' });
@@ -578,7 +580,7 @@ describe('CD decisions in Table Storage', () => {
     const afterRelease = await decisions.open(keys, 'e-5', 'policy-b');
     expect(afterRelease.kind).toBe('decide');
 
-    const later = createCdDecisions(bed.services.state, { waitMs: 50, now: () => new Date(Date.now() + 2 * 60_000) });
+    const later = createCdDecisions(bed.app.adapters.state, { waitMs: 50, now: () => new Date(Date.now() + 2 * 60_000) });
     expect((await later.open(keys, 'e-6', 'policy-b')).kind).toBe('decide');
   });
 });

@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../src/adapters/http/httpClient.js';
-import { createNotifier, type Notification } from '../../src/adapters/notifiers/createNotifier.js';
+import { createNotifier } from '../../src/adapters/notifiers/createNotifier.js';
+import type { Notification } from '../../src/notifications/notification.js';
 import { parsePolicy } from '../../src/policy/document.js';
 import { appErrorOf } from '../helpers/appErrors.js';
 

@@ -6,9 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArmExchange } from '../../dev/emulator/server.js';
-import { readJob, readModelVersion, readWorkspace } from '../../src/adapters/arm/amlRecords.js';
-import { createArmComputeGateway } from '../../src/adapters/arm/computeGateway.js';
-import { enforceResource, governanceDepsFor } from '../../src/governance/enforceResource.js';
+import { AmlRecords } from '../../src/adapters/arm/amlRecords.js';
+import { createComputeGateway } from '../../src/adapters/arm/computeGateway.js';
+import { enforceResource } from '../../src/governance/enforceResource.js';
 import { runSweep } from '../../src/sweep/sweep.js';
 import { parseResourceReference } from '../../src/events/resourceReference.js';
 import { parseWorkspace } from '../../src/policy/resources.js';
@@ -33,8 +33,8 @@ let spec: ArmSpec;
 let verdicts: SpecVerdict[];
 
 async function arm(method: string, path: string, apiVersion: string, body?: unknown): Promise<number> {
-  const services = kit.services();
-  const token = await services.credential.getToken('https://management.azure.com/.default');
+  const services = kit.app();
+  const token = await services.adapters.credential.getToken('https://management.azure.com/.default');
   const response = await request(`${kit.emulator.url}${path}?api-version=${apiVersion}`, {
     method,
     headers: { authorization: `Bearer ${token?.token ?? ''}` },
@@ -46,8 +46,8 @@ async function arm(method: string, path: string, apiVersion: string, body?: unkn
 
 beforeAll(async () => {
   [kit, spec] = await Promise.all([startGovernanceKit({ onArmExchange: (exchange) => exchanges.push(exchange) }), ArmSpec.load()]);
-  const services = kit.services();
-  const context = { services, log: quietLog, dryRun: false };
+  const services = kit.app();
+  const context = { log: quietLog, dryRun: false };
   const tags = { owner: 'mlops-team@contoso.com', 'cost-center': 'cc-1234', environment: 'dev' };
 
   // Governance on events: a cluster's scale settings (Compute_Update), an instance's idle shutdown, a workspace's tags.
@@ -57,24 +57,24 @@ beforeAll(async () => {
     tags,
     properties: { computeType: 'AmlCompute', properties: { vmSize: 'Standard_DS3_v2', remoteLoginPortPublicAccess: 'Disabled', scaleSettings: { minNodeCount: 2, maxNodeCount: 4, nodeIdleTimeBeforeScaleDown: 'PT2H' } } },
   });
-  await enforceResource(writeEventFor(cluster), context);
+  await enforceResource(services.governance, writeEventFor(cluster), context);
   const instance = computeIdOf('conformance-instance');
   await arm('PUT', instance, '2025-12-01', { location: 'eastus', tags, properties: { computeType: 'ComputeInstance', properties: { vmSize: 'Standard_DS3_v2', idleTimeBeforeShutdown: 'PT4H' } } });
-  await enforceResource(writeEventFor(instance), context);
-  await enforceResource(writeEventFor(computeIdOf('no-such-compute')), context);
+  await enforceResource(services.governance, writeEventFor(instance), context);
+  await enforceResource(services.governance, writeEventFor(computeIdOf('no-such-compute')), context);
   await arm('PUT', `${WORKSPACE_ID}/providers/Microsoft.Resources/tags/default`, '2021-04-01', { properties: { tags: { owner: tags.owner, environment: 'dev' } } });
   await arm('PUT', `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Resources/tags/default`, '2021-04-01', { properties: { tags: { 'cost-center': 'cc-rg' } } });
-  await enforceResource(writeEventFor(WORKSPACE_ID), context);
+  await enforceResource(services.governance, writeEventFor(WORKSPACE_ID), context);
 
   // The sweep: Resource Graph, each workspace's computes, the jobs behind a disruptive fix.
-  await runSweep(quietLog, { notify: false }, services);
+  await runSweep(services.sweep, quietLog, { notify: false });
 
   // Compute on approval: the SDK's create-or-update, followed to the end.
-  const gateway = createArmComputeGateway((subscriptionId) => services.arm(subscriptionId));
+  const gateway = createComputeGateway(services.adapters.arm);
   const workspace = await gateway.readWorkspace(WORKSPACE_ID);
   if (workspace === undefined) throw new Error('the playground workspace is missing');
   expect(await gateway.findCompute(WORKSPACE_ID, 'conformance-requested')).toBeUndefined();
-  const created = await gateway.beginCreate(parseWorkspace(await (await services.arm(SUB)).workspaces.get(RG, WS)), 'conformance-requested', {
+  const created = await gateway.beginCreate(parseWorkspace(await (await services.adapters.arm(SUB)).workspaces.get(RG, WS)), 'conformance-requested', {
     location: 'eastus',
     tags: tags,
     properties: { computeType: 'AmlCompute', properties: { vmSize: 'Standard_DS3_v2', vmPriority: 'Dedicated', scaleSettings: { minNodeCount: 0, maxNodeCount: 2, nodeIdleTimeBeforeScaleDown: 'PT30M' }, remoteLoginPortPublicAccess: 'Disabled' } },
@@ -86,9 +86,10 @@ beforeAll(async () => {
   if (reference === null) throw new Error('not a workspace id');
   await arm('PUT', `${WORKSPACE_ID}/jobs/conformance-job`, '2024-04-01', { properties: { jobType: 'Command', experimentName: 'retrain-conformance', status: 'Completed', command: 'python train.py', environmentId: 'azureml:env:1' } });
   await arm('PUT', `${WORKSPACE_ID}/models/conformance-model/versions/1`, '2024-04-01', { properties: { jobName: 'conformance-job', modelUri: 'azureml://jobs/conformance-job/outputs/artifacts/paths/model/' } });
-  await readModelVersion(services, reference, 'conformance-model', '1');
-  await readJob(services, reference, 'conformance-job');
-  await readWorkspace(services, reference);
+  const records = new AmlRecords(services.adapters.arm);
+  await records.modelVersion(reference, 'conformance-model', '1');
+  await records.job(reference, 'conformance-job');
+  await records.workspaceTags(reference);
 
   verdicts = [];
   for (const exchange of exchanges) verdicts.push(await spec.check(exchange));
@@ -148,8 +149,8 @@ describe('ARM traffic against the REST spec', () => {
       status: 200,
       body: { id: compute, name: 'cpu-cluster', type: 'Microsoft.MachineLearningServices/workspaces/computes', location: 'eastus', properties: { provisioningState: 'Succeeded' } },
     });
-    const services = kit.services();
-    await governanceDepsFor(services).arm.readCompute({ subscriptionId: SUB, resourceGroup: RG, workspaceName: WS }, 'cpu-cluster').catch(() => undefined);
+    const services = kit.app();
+    await services.governance.arm.readCompute({ subscriptionId: SUB, resourceGroup: RG, workspaceName: WS }, 'cpu-cluster').catch(() => undefined);
     const faulty = exchanges.slice(start).find((exchange) => exchange.method === 'GET' && exchange.url.includes('/computes/cpu-cluster?'));
     if (faulty === undefined) throw new Error('the faulty answer was not recorded');
     expect((await spec.check(faulty)).problems.join('\n')).toContain('computeType');

@@ -9,8 +9,7 @@ import { AppError } from '../../errors.js';
 import type { ComputeSpec } from '../../policy/computeRequestRules.js';
 import { parseArmResourceId, parseWorkspace } from '../../policy/resources.js';
 import { tagValueOf } from '../../policy/tags.js';
-import { requestTagName } from '../../computeRequests/computeRequest.js';
-import type { ComputeGateway, ProvisioningProgress } from '../../computeRequests/ports.js';
+import { requestTagName, type ComputeGateway, type ProvisioningProgress } from '../../computeRequests/ports.js';
 
 const MODULE = 'computeRequests';
 const LRO_FAILED = /^The long-running operation has failed\.?\s*(?:([^.\s]+)\.\s*)?([\s\S]*)$/;
@@ -61,7 +60,7 @@ function progressOfCompute(compute: ArmComputeResource, fallbackId: string): Pro
  */
 const CREATE_ONLY = { requestOptions: { customHeaders: { 'if-none-match': '*' } } };
 
-export function createArmComputeGateway(armClient: ArmClientFor): ComputeGateway {
+export function createComputeGateway(armClient: ArmClientFor): ComputeGateway {
   return {
     async readWorkspace(workspaceId) {
       const location = locationOf(workspaceId);

@@ -27,6 +27,7 @@ import { AppError, isAppError } from '../../errors.js';
 import type { Patch, ScaleSettingsPatch } from '../../policy/findings.js';
 import { parseCompute, parseWorkspace, type ComputeResource, type GovernedResource, type WorkspaceResource } from '../../policy/resources.js';
 import { tagKeyOf } from '../../policy/tags.js';
+import type { AppliedChange, ApplyOptions, GovernedResources, PatchedFields, WorkspaceLocation } from '../../governance/ports.js';
 import { armUrl, encodeArmPath, type ArmAnswer, type ArmRequester } from './armRequest.js';
 
 /**
@@ -47,49 +48,7 @@ const MODULE = 'remediation';
 const TERMINAL_JOB_STATUSES = new Set(['completed', 'failed', 'canceled', 'cancelled']);
 const MAX_PAGES = 1000;
 
-export interface WorkspaceLocation {
-  readonly subscriptionId: string;
-  readonly resourceGroup: string;
-  readonly workspaceName: string;
-}
-
-/** What one write did: which call, the resource's relevant state before and after, and whether Azure applied it. */
-export interface AppliedChange {
-  readonly via: 'clusterUpdate' | 'idleShutdownSetting' | 'tagsMerge';
-  readonly patch: Patch;
-  readonly before: PatchedFields;
-  /** As read back once the write ended; `undefined` when it had not ended within the wait. */
-  readonly after: PatchedFields | undefined;
-  /** `applied`: the read-back shows the patch; `ignored`: Azure accepted the write and changed nothing it names; `unconfirmed`: still running. */
-  readonly result: 'applied' | 'ignored' | 'unconfirmed';
-}
-
-export interface ApplyOptions {
-  /** How long to follow a long-running update before returning it `unconfirmed`. */
-  readonly waitMs: number;
-}
-
-/** The fields a patch can touch, as they were / are. */
-export interface PatchedFields {
-  readonly scaleSettings?: Partial<Record<keyof ScaleSettingsPatch, string | number | null>>;
-  readonly idleTimeBeforeShutdown?: string | null;
-  readonly tags?: Readonly<Record<string, string | null>>;
-}
-
-export interface RemediationAdapter {
-  readWorkspace(location: WorkspaceLocation): Promise<WorkspaceResource>;
-  readCompute(location: WorkspaceLocation, computeName: string): Promise<ComputeResource>;
-  /** Every compute of a workspace (all pages). */
-  listComputes(location: WorkspaceLocation): Promise<ComputeResource[]>;
-  /** A resource group's tags (for tag inheritance). */
-  readResourceGroupTags(subscriptionId: string, resourceGroup: string): Promise<Readonly<Record<string, string>>>;
-  /** Whether the workspace has a job in a non-terminal status that runs on this compute. */
-  hasUnfinishedJobs(compute: ComputeResource): Promise<boolean>;
-  /** Writes the patch in one call and reads the result back; an empty patch writes nothing and returns `undefined`. */
-  apply(resource: GovernedResource, patch: Patch, options: ApplyOptions): Promise<AppliedChange | undefined>;
-}
-
-export function createRemediationAdapter(options: { readonly armEndpoint: string; readonly requester: ArmRequester }): RemediationAdapter {
+export function createRemediationAdapter(options: { readonly armEndpoint: string; readonly requester: ArmRequester }): GovernedResources {
   return new ArmRemediationAdapter(options.armEndpoint, options.requester);
 }
 
@@ -106,7 +65,7 @@ function pageOf(body: unknown): { value: unknown[]; nextLink: string | undefined
   return { value, nextLink };
 }
 
-class ArmRemediationAdapter implements RemediationAdapter {
+class ArmRemediationAdapter implements GovernedResources {
   readonly #endpoint: string;
   readonly #requester: ArmRequester;
 

@@ -5,6 +5,7 @@
  * `x-ms-user-quota-resets-after`; a 429 waits its Retry-After (`ArmRequester`).
  */
 import { parseWorkspace, type WorkspaceResource } from '../../policy/resources.js';
+import type { WorkspaceInventory, WorkspacePage } from '../../sweep/ports.js';
 import { armUrl, sleep as defaultSleep, type ArmRequester } from './armRequest.js';
 
 export const RESOURCE_GRAPH_API_VERSION = '2021-03-01';
@@ -21,12 +22,6 @@ export interface ResourceGraphOptions {
   readonly requester: ArmRequester;
   readonly pageSize?: number;
   readonly sleep?: (ms: number) => Promise<void>;
-}
-
-/** A page of workspaces; rows that are not workspaces' shape are reported, not thrown. */
-export interface WorkspacePage {
-  readonly workspaces: readonly WorkspaceResource[];
-  readonly unreadable: readonly { readonly id: string; readonly problem: string }[];
 }
 
 /** `hh:mm:ss` (or `d.hh:mm:ss`) → ms. */
@@ -83,4 +78,9 @@ function parseRows(rows: readonly unknown[]): WorkspacePage {
     }
   }
   return { workspaces, unreadable };
+}
+
+/** The workspaces of a sweep's subscriptions, from Resource Graph. */
+export function createWorkspaceInventory(options: ResourceGraphOptions): WorkspaceInventory {
+  return { list: (subscriptions) => listWorkspaces(subscriptions, options) };
 }

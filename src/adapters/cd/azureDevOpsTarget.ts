@@ -15,7 +15,7 @@ import { AppError } from '../../errors.js';
 import type { AzureDevOpsTarget } from '../../policy/policySchema.js';
 import type { HttpClient } from '../http/httpClient.js';
 import type { SecretStore } from '../keyvault/secrets.js';
-import type { CdRunRequest, CdRunStarted, CdTargetAdapter, RunLookup } from '../../modelCd/cdTargetPort.js';
+import type { CdRunRequest, CdRunStarted, CdTargetAdapter, RunLookup } from '../../modelCd/ports.js';
 import { assertTargetAccepted, stringifyParameters } from './targetResponse.js';
 
 /** Azure DevOps' Entra resource id: tokens for it are asked with this scope. */

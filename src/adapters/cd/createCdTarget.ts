@@ -1,13 +1,11 @@
 import type { TokenCredential } from '@azure/core-auth';
+import type { CdTargetAdapter, CdTargets } from '../../modelCd/ports.js';
 import type { CdTarget } from '../../policy/policySchema.js';
 import type { HttpClient } from '../http/httpClient.js';
 import type { SecretStore } from '../keyvault/secrets.js';
 import { AzureDevOpsCdTarget } from './azureDevOpsTarget.js';
-import type { CdTargetAdapter } from '../../modelCd/cdTargetPort.js';
 import { GithubActionsCdTarget } from './githubActionsTarget.js';
 import { SignedWebhookCdTarget } from './signedWebhookTarget.js';
-
-export type { CdRunRequest, CdRunStarted, CdTargetAdapter } from '../../modelCd/cdTargetPort.js';
 
 export interface CdTargetDeps {
   readonly http: HttpClient;
@@ -25,4 +23,8 @@ export function createCdTarget(target: CdTarget, deps: CdTargetDeps): CdTargetAd
     case 'webhook':
       return new SignedWebhookCdTarget(target, deps);
   }
+}
+
+export function createCdTargets(deps: CdTargetDeps): CdTargets {
+  return { forTarget: (target) => createCdTarget(target, deps) };
 }

@@ -15,7 +15,7 @@ import type { GithubActionsTarget } from '../../policy/policySchema.js';
 import type { HttpClient, HttpResponse } from '../http/httpClient.js';
 import type { SecretStore } from '../keyvault/secrets.js';
 import { AppError } from '../../errors.js';
-import type { CdRunRequest, CdRunStarted, CdTargetAdapter, RunLookup } from '../../modelCd/cdTargetPort.js';
+import type { CdRunRequest, CdRunStarted, CdTargetAdapter, RunLookup } from '../../modelCd/ports.js';
 import { assertTargetAccepted, stringifyParameters } from './targetResponse.js';
 
 export const GITHUB_API_VERSION = '2022-11-28';

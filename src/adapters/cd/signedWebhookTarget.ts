@@ -15,7 +15,7 @@ import { AppError } from '../../errors.js';
 import type { WebhookTarget } from '../../policy/policySchema.js';
 import { describeTarget, type HttpClient } from '../http/httpClient.js';
 import type { SecretStore } from '../keyvault/secrets.js';
-import type { CdRunRequest, CdRunStarted, CdTargetAdapter, RunLookup } from '../../modelCd/cdTargetPort.js';
+import type { CdRunRequest, CdRunStarted, CdTargetAdapter, RunLookup } from '../../modelCd/ports.js';
 import { assertTargetAccepted } from './targetResponse.js';
 
 const STANDARD_WEBHOOKS_SECRET = /^whsec_[A-Za-z0-9+/]+={0,2}$/;

@@ -1,15 +1,13 @@
 import { AppError } from '../../errors.js';
+import type { Notifier, Notifiers } from '../../notifications/notification.js';
 import { channelDefinition } from '../../policy/notificationRoutes.js';
 import type { NotificationChannel, Policy } from '../../policy/policySchema.js';
 import type { HttpClient } from '../http/httpClient.js';
 import type { SecretStore } from '../keyvault/secrets.js';
 import { genericWebhookBody } from './genericWebhookBody.js';
-import type { Notifier } from '../../notifications/notification.js';
 import { slackMessage } from './slackMessage.js';
 import { teamsMessage } from './teamsMessage.js';
 import { WebhookNotifier, type WebhookFormat } from './webhookNotifier.js';
-
-export type { Notification, NotificationFact, NotificationSeverity, Notifier } from '../../notifications/notification.js';
 
 export interface NotifierDeps {
   readonly http: HttpClient;
@@ -32,4 +30,19 @@ export function createNotifier(channel: string, policy: Policy, deps: NotifierDe
     });
   }
   return new WebhookNotifier(definition.kind, deps.http, () => deps.secrets.getSecret(definition.urlSecretName), formats[definition.kind]);
+}
+
+/** The policy's channels, each notifier built once. */
+export function createNotifiers(policy: Policy, deps: NotifierDeps): Notifiers {
+  const built = new Map<string, Notifier>();
+  return {
+    forChannel(channel) {
+      let notifier = built.get(channel);
+      if (notifier === undefined) {
+        notifier = createNotifier(channel, policy, deps);
+        built.set(channel, notifier);
+      }
+      return notifier;
+    },
+  };
 }

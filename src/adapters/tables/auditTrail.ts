@@ -5,41 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
-import type { AppliedChange } from '../arm/remediation.js';
+import type { AuditEntry, AuditTrail } from '../../governance/ports.js';
 import type { Finding, Patch } from '../../policy/findings.js';
 import { toKey, type StateStore, type StateTable } from './tableState.js';
-
-export type AuditSource = 'event' | 'sweep';
-
-/** What came of evaluating one resource. */
-export type AuditOutcome =
-  | 'violations' // findings recorded, nothing written (audit mode, or nothing fixable)
-  | 'remediated' // the patch was written
-  | 'ineffective' // Azure accepted the patch and did not apply it; it is not written again
-  | 'deferred' // a fix waits (unfinished jobs, a compute mid-operation, the same fix being written)
-  | 'failed'; // the write failed
-
-export interface AuditEntry {
-  readonly resourceId: string;
-  readonly resourceType: 'workspace' | 'compute';
-  readonly source: AuditSource;
-  /** The event id or sweep run id. */
-  readonly correlationId: string;
-  readonly outcome: AuditOutcome;
-  readonly findings: readonly Finding[];
-  /** The change written, with the rules whose fixes it carries. */
-  readonly change?: (AppliedChange & { readonly rules: readonly string[] }) | undefined;
-  /** Fixes not written now, and why. */
-  readonly deferred?: { readonly patch: Patch; readonly rules: readonly string[]; readonly reason: string } | undefined;
-  readonly note?: string | undefined;
-  readonly at: string;
-}
-
-export interface AuditTrail {
-  record(entry: AuditEntry): Promise<void>;
-  /** A resource's entries, newest first. */
-  history(resourceId: string, limit?: number): Promise<AuditEntry[]>;
-}
 
 const entitySchema = z.object({
   resourceId: z.string(),
@@ -106,7 +74,7 @@ class TableAuditTrail implements AuditTrail {
 
   async history(resourceId: string, limit = 100): Promise<AuditEntry[]> {
     const entries: AuditEntry[] = [];
-    for await (const { entity } of this.#table.query(`PartitionKey eq '${partitionOf(resourceId).replace(/'/g, "''")}'`)) {
+    for await (const { entity } of this.#table.query([{ property: 'partitionKey', op: 'eq', value: partitionOf(resourceId) }])) {
       entries.push({
         resourceId: entity.resourceId,
         resourceType: entity.resourceType,

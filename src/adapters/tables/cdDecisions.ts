@@ -11,11 +11,11 @@
  * Duplicates on the instance that is deciding are woken when it records (or gives up); duplicates elsewhere poll
  * the record. Either way the table, not memory, is what they read.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { isAppError } from '../../errors.js';
+import type { CdDecision, CdDecisionKey, CdDecisions, DecisionClaim, DecisionGate } from '../../modelCd/ports.js';
+import { leaseHolds, leaseUntil, settleRecord, updateRecord } from './records.js';
 import { toKey, type EntityKeys, type StateStore, type StateTable } from './tableState.js';
-import type { Policy } from '../../policy/policySchema.js';
 
 export const CD_DECISION_TABLE = 'cddecisions';
 
@@ -45,31 +45,6 @@ const entitySchema = z.object({
 
 type DecisionEntity = z.infer<typeof entitySchema>;
 
-export interface CdDecisionKey {
-  readonly workspaceId: string;
-  /** `modelSubject(name, version)`. */
-  readonly subject: string;
-}
-
-export type CdDecision =
-  | { readonly outcome: 'skipped'; readonly reason: string; readonly eventId: string }
-  | { readonly outcome: 'matched'; readonly targets: readonly { readonly target: string; readonly rule: string }[]; readonly eventId: string };
-
-export interface DecisionClaim {
-  readonly keys: EntityKeys;
-  readonly claimId: string;
-  readonly etag: string;
-  readonly policyFingerprint: string;
-}
-
-export type DecisionGate =
-  /** This delivery decides: re-read ARM, then `record` (or `release` when it cannot). */
-  | { readonly kind: 'decide'; readonly claim: DecisionClaim }
-  /** Decided under the current policy. */
-  | { readonly kind: 'decided'; readonly decision: CdDecision }
-  /** Another delivery is still deciding after the wait: take the full path without recording. */
-  | { readonly kind: 'undecided' };
-
 export interface CdDecisionOptions {
   readonly leaseMs?: number;
   readonly waitMs?: number;
@@ -77,20 +52,8 @@ export interface CdDecisionOptions {
   readonly now?: () => Date;
 }
 
-export function cdDecisionKeys(key: CdDecisionKey): EntityKeys {
+function decisionKeys(key: CdDecisionKey): EntityKeys {
   return { partitionKey: toKey(key.workspaceId.toLowerCase()), rowKey: toKey(key.subject) };
-}
-
-const fingerprints = new WeakMap<Policy, string>();
-
-/** Identifies the policy's CD section: decisions made under another one are made again. */
-export function cdPolicyFingerprint(policy: Policy): string {
-  let fingerprint = fingerprints.get(policy);
-  if (fingerprint === undefined) {
-    fingerprint = createHash('sha256').update(JSON.stringify(policy.cd)).digest('hex').slice(0, 32);
-    fingerprints.set(policy, fingerprint);
-  }
-  return fingerprint;
 }
 
 /**
@@ -146,14 +109,10 @@ async function localDecision(key: string, policyFingerprint: string, ms: number)
   }
 }
 
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 // Bounds the loop whatever the table does; the wait is bounded by DECISION_WAIT_MS well before.
 const MAX_OPEN_ROUNDS = 50;
 
-export class CdDecisions {
+class TableCdDecisions implements CdDecisions {
   readonly #table: StateTable<DecisionEntity>;
   readonly #leaseMs: number;
   readonly #waitMs: number;
@@ -171,46 +130,36 @@ export class CdDecisions {
    * deliveries one decides (insert-if-absent, or an ETag-conditional takeover of a released or stale claim or of
    * a decision made under another policy); the others wait up to the wait time for it.
    */
-  async open(keys: EntityKeys, eventId: string, policyFingerprint: string): Promise<DecisionGate> {
+  async open(key: CdDecisionKey, eventId: string, policyFingerprint: string): Promise<DecisionGate> {
+    const keys = decisionKeys(key);
     const deadline = Date.now() + this.#waitMs;
     const local = localKey(this.#table.tableName, keys);
     const decidedHere = await localDecision(local, policyFingerprint, this.#waitMs);
     if (decidedHere !== undefined) return { kind: 'decided', decision: decidedHere };
-    for (let round = 0; round < MAX_OPEN_ROUNDS; round += 1) {
-      const stored = await this.#table.get(keys.partitionKey, keys.rowKey);
-      if (stored === undefined) {
-        const fresh = this.#claimEntity(keys, eventId, policyFingerprint);
-        const inserted = await this.#table.insert(fresh);
-        if (inserted !== false) return this.#decide({ keys, claimId: fresh.claimId, etag: inserted.etag, policyFingerprint });
-        continue;
-      }
-      const entity = stored.entity;
-      if (entity.status === 'decided' && entity.policyFingerprint === policyFingerprint) {
-        const decision = decisionOf(entity);
-        if (decision !== undefined) return { kind: 'decided', decision };
-      }
-      if (entity.status === 'deciding' && Date.parse(entity.leaseUntil) > this.#now().getTime()) {
-        const left = deadline - Date.now();
-        if (left <= 0) return { kind: 'undecided' };
-        if (localDeciders.has(local)) {
-          const decided = await localDecision(local, policyFingerprint, left);
-          if (decided !== undefined) return { kind: 'decided', decision: decided };
-        } else {
-          await pause(Math.min(25 * 2 ** round, 250, left));
+    return updateRecord<DecisionEntity, DecisionGate>(
+      this.#table,
+      keys,
+      async (current, round) => {
+        const entity = current?.entity;
+        if (entity?.status === 'decided' && entity.policyFingerprint === policyFingerprint) {
+          const decision = decisionOf(entity);
+          if (decision !== undefined) return { answer: { kind: 'decided', decision } };
         }
-        continue;
-      }
-      // Released, stale, unreadable, or decided under another policy: decide again, if nobody else does first.
-      const takeover = this.#claimEntity(keys, eventId, policyFingerprint);
-      try {
-        const etag = await this.#table.replace(takeover, stored.etag);
-        return this.#decide({ keys, claimId: takeover.claimId, etag, policyFingerprint });
-      } catch (error) {
-        if (!(isAppError(error) && error.code === 'Conflict')) throw error;
-        if (Date.now() >= deadline) return { kind: 'undecided' };
-      }
-    }
-    return { kind: 'undecided' };
+        if (entity?.status === 'deciding' && leaseHolds(entity.leaseUntil, this.#now())) {
+          const left = deadline - Date.now();
+          if (left <= 0) return { answer: { kind: 'undecided' } };
+          if (localDeciders.has(local)) {
+            const decided = await localDecision(local, policyFingerprint, left);
+            return decided === undefined ? { wait: 0 } : { answer: { kind: 'decided', decision: decided } };
+          }
+          return { wait: Math.min(25 * 2 ** round, 250, left) };
+        }
+        // Absent, released, stale, unreadable, or decided under another policy: decide, if nobody else does first.
+        const claim = this.#claimEntity(keys, eventId, policyFingerprint);
+        return { write: claim, result: (version) => this.#decide({ key, claimId: claim.claimId, version, policyFingerprint }) };
+      },
+      { rounds: MAX_OPEN_ROUNDS, backoffMs: () => 0, exhausted: () => ({ kind: 'undecided' }) },
+    );
   }
 
   /** Records the decision. `false` when the claim was taken over meanwhile (the taker records its own). */
@@ -228,37 +177,26 @@ export class CdDecisions {
   }
 
   #decide(claim: DecisionClaim): DecisionGate {
-    startLocalDecision(localKey(this.#table.tableName, claim.keys), claim.claimId, claim.policyFingerprint);
+    startLocalDecision(localKey(this.#table.tableName, decisionKeys(claim.key)), claim.claimId, claim.policyFingerprint);
     return { kind: 'decide', claim };
   }
 
   async #settle(claim: DecisionClaim, change: Partial<DecisionEntity>, decision: CdDecision | undefined): Promise<boolean> {
+    const keys = decisionKeys(claim.key);
     let written = false;
     try {
-      await this.#table.merge({ ...claim.keys, ...change, updatedAt: this.#now().toISOString() }, claim.etag);
-      written = true;
-      return true;
-    } catch (error) {
-      if (isAppError(error) && error.code === 'Conflict') return false;
-      throw error;
+      written = (await settleRecord(this.#table, keys, claim.version, { ...change, updatedAt: this.#now().toISOString() })) !== false;
+      return written;
     } finally {
       // Waiters take the decision only if it is what the table now holds; otherwise they read the table.
-      const decider = localDeciders.get(localKey(this.#table.tableName, claim.keys));
+      const decider = localDeciders.get(localKey(this.#table.tableName, keys));
       if (decider?.claimId === claim.claimId) decider.settle(written ? decision : undefined);
     }
   }
 
   #claimEntity(keys: EntityKeys, eventId: string, policyFingerprint: string): DecisionEntity & EntityKeys {
     const now = this.#now();
-    return {
-      ...keys,
-      status: 'deciding',
-      claimId: randomUUID(),
-      leaseUntil: new Date(now.getTime() + this.#leaseMs).toISOString(),
-      eventId,
-      updatedAt: now.toISOString(),
-      policyFingerprint,
-    };
+    return { ...keys, status: 'deciding', claimId: randomUUID(), leaseUntil: leaseUntil(now, this.#leaseMs), eventId, updatedAt: now.toISOString(), policyFingerprint };
   }
 }
 
@@ -274,5 +212,5 @@ function decisionOf(entity: DecisionEntity): CdDecision | undefined {
 }
 
 export function createCdDecisions(state: StateStore, options: CdDecisionOptions = {}): CdDecisions {
-  return new CdDecisions(state.table(CD_DECISION_TABLE, entitySchema), options);
+  return new TableCdDecisions(state.table(CD_DECISION_TABLE, entitySchema), options);
 }

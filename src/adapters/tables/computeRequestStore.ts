@@ -6,45 +6,21 @@
  * for the same cluster.
  */
 import { z } from 'zod';
-import { terminalStatuses, type ComputeRequest, type ComputeRequestStatus } from '../../computeRequests/computeRequest.js';
-import { computeRequestViewSchema, historyEntrySchema } from '../../computeRequests/computeRequestSchemas.js';
+import {
+  computeRequestViewSchema,
+  historyEntrySchema,
+  terminalStatuses,
+  type ComputeRequest,
+  type ComputeRequestQuery,
+  type ComputeRequestStore,
+  type VersionedComputeRequest,
+} from '../../computeRequests/ports.js';
 import { AppError } from '../../errors.js';
-import { odata, toKey, type EntityKeys, type StateStore, type StateTable } from './tableState.js';
+import { toKey, type EntityKeys, type StateStore, type StateTable, type Where } from './tableState.js';
 
 const MODULE = 'computeRequestStore';
 const REQUEST_ROW = 'request';
 const NAME_ROW = 'name';
-
-export interface VersionedComputeRequest {
-  readonly request: ComputeRequest;
-  readonly etag: string;
-}
-
-export interface ComputeRequestQuery {
-  readonly status?: ComputeRequestStatus | undefined;
-  /** Compared case-insensitively, as ARM ids are. */
-  readonly workspaceId?: string | undefined;
-  /** The requester's sign-in name, compared case-insensitively. */
-  readonly requestedBy?: string | undefined;
-  /** Only this requester's (`oid`). */
-  readonly requestedById?: string | undefined;
-  /** Any of these statuses. */
-  readonly statuses?: readonly ComputeRequestStatus[] | undefined;
-}
-
-export interface ComputeRequestStore {
-  /** Stores a new request; `Conflict` if its id exists. */
-  create(request: ComputeRequest): Promise<VersionedComputeRequest>;
-  get(id: string): Promise<VersionedComputeRequest | undefined>;
-  /** Writes the request if it is still at `etag`; otherwise `Conflict`. */
-  update(request: ComputeRequest, etag: string): Promise<VersionedComputeRequest>;
-  /** Requests matching the query, newest first. */
-  list(query?: ComputeRequestQuery): Promise<VersionedComputeRequest[]>;
-  /** Reserves a compute name in a workspace for a request: `false` when another open (not yet finished) request holds it. */
-  claimComputeName(workspaceId: string, computeName: string, requestId: string): Promise<boolean>;
-  /** Gives the name back (only if this request holds it). */
-  releaseComputeName(workspaceId: string, computeName: string, requestId: string): Promise<void>;
-}
 
 /** The request as callers see it, plus lower-cased query columns, the internal operation state, and the history as JSON text. */
 const requestEntitySchema = computeRequestViewSchema.extend({
@@ -136,16 +112,16 @@ class TableComputeRequestStore implements ComputeRequestStore {
   }
 
   async list(query: ComputeRequestQuery = {}): Promise<VersionedComputeRequest[]> {
-    const clauses = [odata`RowKey eq ${REQUEST_ROW}`];
-    if (query.status !== undefined) clauses.push(odata`status eq ${query.status}`);
-    if (query.statuses !== undefined && query.statuses.length > 0) {
-      clauses.push(`(${query.statuses.map((status) => odata`status eq ${status}`).join(' or ')})`);
-    }
-    if (query.workspaceId !== undefined) clauses.push(odata`workspaceKey eq ${query.workspaceId.toLowerCase()}`);
-    if (query.requestedBy !== undefined) clauses.push(odata`requestedByKey eq ${query.requestedBy.toLowerCase()}`);
-    if (query.requestedById !== undefined) clauses.push(odata`requestedById eq ${query.requestedById}`);
+    const where: Where = [
+      { property: 'rowKey', op: 'eq', value: REQUEST_ROW },
+      ...(query.status === undefined ? [] : [{ property: 'status', op: 'eq', value: query.status } as const]),
+      ...(query.statuses === undefined || query.statuses.length === 0 ? [] : [{ anyOf: query.statuses.map((status) => ({ property: 'status', op: 'eq', value: status }) as const) }]),
+      ...(query.workspaceId === undefined ? [] : [{ property: 'workspaceKey', op: 'eq', value: query.workspaceId.toLowerCase() } as const]),
+      ...(query.requestedBy === undefined ? [] : [{ property: 'requestedByKey', op: 'eq', value: query.requestedBy.toLowerCase() } as const]),
+      ...(query.requestedById === undefined ? [] : [{ property: 'requestedById', op: 'eq', value: query.requestedById } as const]),
+    ];
     const found: VersionedComputeRequest[] = [];
-    for await (const stored of this.#requests.query(clauses.join(' and '))) {
+    for await (const stored of this.#requests.query(where)) {
       found.push({ request: fromEntity(stored.entity), etag: stored.etag });
     }
     return found.sort((a, b) => b.request.createdAt.localeCompare(a.request.createdAt));

@@ -16,9 +16,10 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { isAppError } from '../../errors.js';
-import { toKey, type EntityKeys, type StateStore, type StateTable } from './tableState.js';
+import type { RemediationClaim, RemediationGate, RemediationLedger } from '../../governance/ports.js';
 import type { Patch } from '../../policy/findings.js';
+import { leaseHolds, leaseUntil, settleRecord, updateRecord } from './records.js';
+import { toKey, type EntityKeys, type StateStore, type StateTable } from './tableState.js';
 
 export const REMEDIATION_LEDGER_TABLE = 'remediations';
 
@@ -43,23 +44,7 @@ const entitySchema = z.object({
 
 type RemediationEntity = z.infer<typeof entitySchema>;
 
-export interface RemediationClaim {
-  readonly keys: EntityKeys;
-  readonly claimId: string;
-  readonly etag: string;
-  /** Unconfirmed writes of this patch just before this one. */
-  readonly unconfirmedBefore: number;
-}
-
-export type RemediationGate =
-  /** Write the patch now, then `settle` the claim. */
-  | { readonly kind: 'write'; readonly claim: RemediationClaim }
-  /** Another delivery is writing this very patch. */
-  | { readonly kind: 'inFlight'; readonly correlationId: string }
-  /** This patch was written before and did not take: it is not written again. `firstSeen` says whether this call recorded that. */
-  | { readonly kind: 'ineffective'; readonly firstSeen: boolean; readonly correlationId: string; readonly since: string };
-
-export function remediationKeys(resourceId: string, patch: Patch): EntityKeys {
+function remediationKeys(resourceId: string, patch: Patch): EntityKeys {
   return { partitionKey: toKey(resourceId.toLowerCase()), rowKey: patchFingerprint(patch) };
 }
 
@@ -79,7 +64,7 @@ function canonicalJson(value: unknown): string {
 
 const MAX_ROUNDS = 5;
 
-export class RemediationLedger {
+class TableRemediationLedger implements RemediationLedger {
   readonly #table: StateTable<RemediationEntity>;
   readonly #now: () => Date;
 
@@ -88,45 +73,40 @@ export class RemediationLedger {
     this.#now = now;
   }
 
-  /**
-   * Whether this delivery may write `patch` to the (settled) resource now, and if not, why. `lastModifiedAt` is the
-   * resource's `systemData.lastModifiedAt` as just read: it tells a person's write since ours from none.
-   */
-  async open(resourceId: string, patch: Patch, correlationId: string, lastModifiedAt?: string): Promise<RemediationGate> {
+  open(resourceId: string, patch: Patch, correlationId: string, lastModifiedAt?: string): Promise<RemediationGate> {
     const keys = remediationKeys(resourceId, patch);
-    for (let round = 0; round < MAX_ROUNDS; round += 1) {
-      const stored = await this.#table.get(keys.partitionKey, keys.rowKey);
-      if (stored === undefined) {
-        const fresh = this.#writing(keys, patch, correlationId, 0);
-        const inserted = await this.#table.insert(fresh);
-        if (inserted !== false) return { kind: 'write', claim: { keys, claimId: fresh.claimId, etag: inserted.etag, unconfirmedBefore: 0 } };
-        continue;
-      }
-      const entry = stored.entity;
-      const age = this.#now().getTime() - Date.parse(entry.updatedAt);
-      if (entry.status === 'writing' && Date.parse(entry.leaseUntil) > this.#now().getTime()) return { kind: 'inFlight', correlationId: entry.correlationId };
-      if (entry.status === 'ineffective' && age < INEFFECTIVE_RETRY_MS) return { kind: 'ineffective', firstSeen: false, correlationId: entry.correlationId, since: entry.updatedAt };
-      try {
+    const claimed = (entity: RemediationEntity, unconfirmedBefore: number) => (version: string): RemediationGate => ({
+      kind: 'write',
+      claim: { resourceId, patch, claimId: entity.claimId, version, unconfirmedBefore },
+    });
+    return updateRecord<RemediationEntity, RemediationGate>(
+      this.#table,
+      keys,
+      (current) => {
+        const now = this.#now();
+        if (current === undefined) {
+          const fresh = this.#writing(keys, patch, correlationId, 0);
+          return { write: fresh, result: claimed(fresh, 0) };
+        }
+        const entry = current.entity;
+        const age = now.getTime() - Date.parse(entry.updatedAt);
+        if (entry.status === 'writing' && leaseHolds(entry.leaseUntil, now)) return { answer: { kind: 'inFlight', correlationId: entry.correlationId } };
+        if (entry.status === 'ineffective' && age < INEFFECTIVE_RETRY_MS) return { answer: { kind: 'ineffective', firstSeen: false, correlationId: entry.correlationId, since: entry.updatedAt } };
         const unconfirmed = entry.status === 'written' || entry.status === 'writing' ? (entry.unconfirmed ?? 1) : 0;
         const writtenSince = lastModifiedAt !== undefined && Date.parse(lastModifiedAt) > Date.parse(entry.updatedAt);
         if (entry.status === 'written' && (!writtenSince || unconfirmed >= MAX_UNCONFIRMED_WRITES)) {
           // Azure took the write; the resource has settled and still needs exactly this: it did not take.
-          await this.#table.merge({ ...keys, status: 'ineffective', note: 'the write was accepted and changed nothing', updatedAt: this.#now().toISOString() }, stored.etag);
-          return { kind: 'ineffective', firstSeen: true, correlationId: entry.correlationId, since: this.#now().toISOString() };
+          const ineffective = { ...entry, status: 'ineffective' as const, note: 'the write was accepted and changed nothing', updatedAt: now.toISOString() };
+          return { write: ineffective, result: () => ({ kind: 'ineffective', firstSeen: true, correlationId: entry.correlationId, since: now.toISOString() }) };
         }
         // Applied before (the resource drifted back), released, written over by someone since, or a writer that died.
         const takeover = this.#writing(keys, patch, correlationId, unconfirmed);
-        const etag = await this.#table.replace(takeover, stored.etag);
-        return { kind: 'write', claim: { keys, claimId: takeover.claimId, etag, unconfirmedBefore: unconfirmed } };
-      } catch (error) {
-        if (isAppError(error) && error.code === 'Conflict') continue;
-        throw error;
-      }
-    }
-    return { kind: 'inFlight', correlationId };
+        return { write: takeover, result: claimed(takeover, unconfirmed) };
+      },
+      { rounds: MAX_ROUNDS, backoffMs: () => 0, exhausted: () => ({ kind: 'inFlight', correlationId }) },
+    );
   }
 
-  /** Records how the write ended. `false` when the claim was taken over meanwhile. */
   settle(claim: RemediationClaim, outcome: 'written' | 'applied' | 'ineffective', note?: string): Promise<boolean> {
     return this.#merge(claim, {
       status: outcome,
@@ -135,19 +115,13 @@ export class RemediationLedger {
     });
   }
 
-  /** Gives the claim back without a write (a transient failure): the next delivery writes. */
   release(claim: RemediationClaim): Promise<boolean> {
     return this.#merge(claim, { status: 'released' });
   }
 
   async #merge(claim: RemediationClaim, change: Partial<RemediationEntity>): Promise<boolean> {
-    try {
-      await this.#table.merge({ ...claim.keys, updatedAt: this.#now().toISOString(), ...change }, claim.etag);
-      return true;
-    } catch (error) {
-      if (isAppError(error) && error.code === 'Conflict') return false;
-      throw error;
-    }
+    const keys = remediationKeys(claim.resourceId, claim.patch);
+    return (await settleRecord(this.#table, keys, claim.version, { updatedAt: this.#now().toISOString(), ...change })) !== false;
   }
 
   #writing(keys: EntityKeys, patch: Patch, correlationId: string, unconfirmed: number): RemediationEntity & EntityKeys {
@@ -157,7 +131,7 @@ export class RemediationLedger {
       status: 'writing',
       unconfirmed,
       claimId: randomUUID(),
-      leaseUntil: new Date(now.getTime() + WRITING_LEASE_MS).toISOString(),
+      leaseUntil: leaseUntil(now, WRITING_LEASE_MS),
       updatedAt: now.toISOString(),
       correlationId,
       patch: canonicalJson(patch),
@@ -166,5 +140,5 @@ export class RemediationLedger {
 }
 
 export function createRemediationLedger(state: StateStore, now?: () => Date): RemediationLedger {
-  return new RemediationLedger(state.table(REMEDIATION_LEDGER_TABLE, entitySchema), now);
+  return new TableRemediationLedger(state.table(REMEDIATION_LEDGER_TABLE, entitySchema), now);
 }

@@ -5,9 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
-import { toKey, type StateStore, type StateTable } from './tableState.js';
-import type { WorkspaceSweepResult } from '../../sweep/sweepReport.js';
+import type { SweepLedger, SweepRun, WorkspaceSweepResult } from '../../sweep/ports.js';
+import { updateRecord } from './records.js';
 import { sweepRunRowKey } from './sweepReportStore.js';
+import { toKey, type StateStore, type StateTable } from './tableState.js';
 
 const MAX_RESUME_AGE_MS = 24 * 3_600_000;
 const MAX_RESULT_CHARS = 30_000;
@@ -17,12 +18,7 @@ const progressSchema = z.object({ workspaceId: z.string(), status: z.string(), r
 type RunEntity = z.infer<typeof runSchema>;
 type ProgressEntity = z.infer<typeof progressSchema>;
 
-/** Which runs may resume one another: same subscriptions, same mode. */
-export function runKeyOf(subscriptions: readonly string[], mode: string): string {
-  return `${mode}|${[...subscriptions].map((s) => s.toLowerCase()).sort().join(',')}`.slice(0, 30_000);
-}
-
-export class SweepLedger {
+class TableSweepLedger implements SweepLedger {
   readonly #runs: StateTable<RunEntity>;
   readonly #progress: StateTable<ProgressEntity>;
 
@@ -32,15 +28,19 @@ export class SweepLedger {
   }
 
   /** An open run to resume, or a new one. */
-  async open(runKey: string, now: Date, resume: boolean): Promise<{ run: RunEntity; done: Map<string, WorkspaceSweepResult> }> {
+  async open(runKey: string, now: Date, resume: boolean): Promise<{ run: SweepRun; done: Map<string, WorkspaceSweepResult> }> {
     if (resume) {
-      for await (const { entity } of this.#runs.query(`PartitionKey eq 'run' and status eq 'Running'`)) {
+      const running = this.#runs.query([
+        { property: 'partitionKey', op: 'eq', value: 'run' },
+        { property: 'status', op: 'eq', value: 'Running' },
+      ]);
+      for await (const { entity } of running) {
         if (entity.runKey !== runKey || now.getTime() - Date.parse(entity.startedAt) > MAX_RESUME_AGE_MS) continue;
         const done = new Map<string, WorkspaceSweepResult>();
-        for await (const { entity: progress } of this.#progress.query(`PartitionKey eq '${toKey(entity.runId)}'`)) {
+        for await (const { entity: progress } of this.#progress.query([{ property: 'partitionKey', op: 'eq', value: toKey(entity.runId) }])) {
           done.set(progress.workspaceId.toLowerCase(), JSON.parse(progress.resultJson) as WorkspaceSweepResult);
         }
-        return { run: entity, done };
+        return { run: { runId: entity.runId, status: entity.status, runKey: entity.runKey, startedAt: entity.startedAt }, done };
       }
     }
     const startedAt = now.toISOString();
@@ -56,7 +56,19 @@ export class SweepLedger {
     await this.#progress.upsert({ partitionKey: toKey(runId), rowKey: toKey(result.workspaceId.toLowerCase()), workspaceId: result.workspaceId, status: result.status, resultJson: json, at: now.toISOString() });
   }
 
-  async complete(run: RunEntity): Promise<void> {
-    await this.#runs.upsert({ partitionKey: 'run', rowKey: sweepRunRowKey(run.startedAt, run.runId), ...run, status: 'Completed' }, 'merge');
+  complete(run: SweepRun): Promise<boolean> {
+    return updateRecord<RunEntity, boolean>(
+      this.#runs,
+      { partitionKey: 'run', rowKey: sweepRunRowKey(run.startedAt, run.runId) },
+      (current) => {
+        if (current?.entity.status === 'Completed') return { answer: false };
+        return { write: { ...(current?.entity ?? run), partitionKey: 'run', rowKey: sweepRunRowKey(run.startedAt, run.runId), status: 'Completed' }, result: () => true };
+      },
+      { rounds: 5, exhausted: () => false },
+    );
   }
+}
+
+export function createSweepLedger(state: StateStore): SweepLedger {
+  return new TableSweepLedger(state);
 }

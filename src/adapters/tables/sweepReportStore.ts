@@ -1,7 +1,7 @@
 /** Sweep reports in Table Storage (table `sweepreports`, newest first), one entity per run. */
 import * as z from 'zod';
 import { toKey, type StateStore, type StateTable } from './tableState.js';
-import type { OutcomeCounts, ReportLine, SweepReport } from '../../sweep/sweepReport.js';
+import type { OutcomeCounts, ReportLine, SweepReport, SweepReportStore } from '../../sweep/ports.js';
 
 const MAX_PROPERTY_CHARS = 30_000;
 
@@ -34,12 +34,6 @@ function fitLines(lines: readonly ReportLine[]): { json: string; truncated: bool
     json = JSON.stringify(lines.slice(0, kept));
   }
   return { json, truncated: kept < lines.length };
-}
-
-export interface SweepReportStore {
-  save(report: SweepReport): Promise<void>;
-  /** The newest stored report. */
-  latest(): Promise<SweepReport | undefined>;
 }
 
 const PARTITION = 'report';
@@ -76,7 +70,7 @@ export function createSweepReportStore(state: StateStore): SweepReportStore {
       });
     },
     async latest() {
-      for await (const { entity } of table.query(`PartitionKey eq '${PARTITION}'`)) {
+      for await (const { entity } of table.query([{ property: 'partitionKey', op: 'eq', value: PARTITION }])) {
         return {
           runId: entity.runId,
           mode: entity.mode === 'audit' || entity.mode === 'enforce' ? entity.mode : 'policy',

@@ -41,8 +41,55 @@ export interface StateTable<T extends object = EntityProperties> {
   upsert(entity: T & EntityKeys, mode?: 'replace' | 'merge'): Promise<string>;
   /** Deletes the entity (only if still at `etag`, when given). `false` when it did not exist. */
   delete(partitionKey: string, rowKey: string, etag?: string): Promise<boolean>;
-  /** Entities matching an OData filter (build it with `odata`), page by page under the hood. */
-  query(filter?: string): AsyncIterable<StoredEntity<T>>;
+  /** Entities matching every condition (all of them when none are given), page by page under the hood. */
+  query(where?: Where): AsyncIterable<StoredEntity<T>>;
+}
+
+export type Comparison = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+export type QueryValue = string | number | boolean;
+
+/** `property op value`; `partitionKey` and `rowKey` are properties too. */
+export interface Condition {
+  readonly property: string;
+  readonly op: Comparison;
+  readonly value: QueryValue;
+}
+
+/** Conditions that must all hold; an `anyOf` group holds when one of its conditions does. */
+export type Where = readonly (Condition | { readonly anyOf: readonly Condition[] })[];
+
+/** Whether an entity matches: what the table service computes for the same filter. */
+export function matches(entity: Readonly<Record<string, unknown>>, where: Where): boolean {
+  return where.every((clause) => ('anyOf' in clause ? clause.anyOf.some((condition) => holds(entity, condition)) : holds(entity, clause)));
+}
+
+function holds(entity: Readonly<Record<string, unknown>>, condition: Condition): boolean {
+  const actual: unknown = entity[condition.property];
+  // The service compares values of the same type only; a missing or differently typed property matches nothing but `ne`.
+  if (typeof actual !== typeof condition.value) return condition.op === 'ne';
+  const value = condition.value;
+  const order = (actual as typeof value) < value ? -1 : (actual as typeof value) > value ? 1 : 0;
+  switch (condition.op) {
+    case 'eq':
+      return order === 0;
+    case 'ne':
+      return order !== 0;
+    case 'lt':
+      return order < 0;
+    case 'le':
+      return order <= 0;
+    case 'gt':
+      return order > 0;
+    case 'ge':
+      return order >= 0;
+  }
+}
+
+/** The OData filter for `where` (`partitionKey` and `rowKey` are the service's `PartitionKey` and `RowKey`). */
+export function odataFilter(where: Where): string {
+  const name = (property: string) => (property === 'partitionKey' ? 'PartitionKey' : property === 'rowKey' ? 'RowKey' : property);
+  const one = (condition: Condition) => `${name(condition.property)} ${condition.op} ${formatODataValue(condition.value)}`;
+  return where.map((clause) => ('anyOf' in clause ? `(${clause.anyOf.map(one).join(' or ')})` : one(clause))).join(' and ');
 }
 
 export interface StateStore {
@@ -72,17 +119,7 @@ export function fromKey(key: string): string {
   return key.replace(/%([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
-/** An OData filter with its values quoted safely: odata`PartitionKey eq ${pk} and attempts lt ${3}`. */
-export function odata(strings: TemplateStringsArray, ...values: readonly (string | number | boolean | Date)[]): string {
-  let filter = strings[0] ?? '';
-  values.forEach((value, index) => {
-    filter += formatODataValue(value) + (strings[index + 1] ?? '');
-  });
-  return filter;
-}
-
-function formatODataValue(value: string | number | boolean | Date): string {
-  if (value instanceof Date) return `datetime'${value.toISOString()}'`;
+function formatODataValue(value: QueryValue): string {
   if (typeof value === 'string') return `'${value.replace(/'/g, "''")}'`;
   if (typeof value === 'number' && !Number.isFinite(value)) throw new AppError('Internal', 'OData filter values must be finite numbers', { module: MODULE });
   return String(value);
@@ -318,10 +355,10 @@ class TableStateTable<T extends object> implements StateTable<T> {
     }
   }
 
-  async *query(filter?: string): AsyncIterable<StoredEntity<T>> {
+  async *query(where?: Where): AsyncIterable<StoredEntity<T>> {
     const client = await this.#client.get();
     try {
-      const entities = client.listEntities<Record<string, unknown>>(filter === undefined ? {} : { queryOptions: { filter } });
+      const entities = client.listEntities<Record<string, unknown>>(where === undefined || where.length === 0 ? {} : { queryOptions: { filter: odataFilter(where) } });
       for await (const result of entities) yield this.#toStored(result);
     } catch (error) {
       throw fromAzureError(error, `Querying table '${this.tableName}'`, { module: MODULE });

@@ -4,33 +4,9 @@
  * Both keep counters. Callers pass names and counts, never secret values.
  */
 import type { TelemetryClient } from 'applicationinsights';
+import type { Telemetry, TelemetryItem, TelemetryMeasurements, TelemetryProperties, TelemetrySnapshot } from '../../shared/telemetry.js';
 
-export type TelemetryProperties = Readonly<Record<string, string | number | boolean | undefined>>;
-export type TelemetryMeasurements = Readonly<Record<string, number>>;
-
-export type TelemetryItem =
-  | { readonly kind: 'event'; readonly name: string; readonly properties: Record<string, string>; readonly measurements: Record<string, number> }
-  | { readonly kind: 'metric'; readonly name: string; readonly value: number; readonly properties: Record<string, string> }
-  | { readonly kind: 'exception'; readonly name: string; readonly message: string; readonly properties: Record<string, string> };
-
-/** Totals since the process started. */
-export interface TelemetrySnapshot {
-  readonly sink: 'applicationInsights' | 'memory';
-  /** Events by name: how many were tracked. */
-  readonly events: Readonly<Record<string, number>>;
-  /** Metrics by name: how many values and their sum (e.g. `EventsDropped`). */
-  readonly metrics: Readonly<Record<string, { readonly count: number; readonly sum: number }>>;
-  readonly exceptions: number;
-}
-
-export interface Telemetry {
-  trackEvent(name: string, properties?: TelemetryProperties, measurements?: TelemetryMeasurements): void;
-  trackMetric(name: string, value: number, properties?: TelemetryProperties): void;
-  trackException(error: Error, properties?: TelemetryProperties): void;
-  /** Sends anything buffered (call before a short-lived process exits). */
-  flush(): Promise<void>;
-  snapshot(): TelemetrySnapshot;
-}
+export type { TelemetryItem } from '../../shared/telemetry.js';
 
 function toStringProperties(properties: TelemetryProperties | undefined): Record<string, string> {
   const result: Record<string, string> = {};

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { cdLedgerKeys, modelSubject, runKeyOf } from '../../../src/modelCd/cdLedger.js';
+import { onceEntityKeys } from '../../../src/adapters/tables/onceLedger.js';
+import { cdLedgerKey, modelSubject, runKeyOf } from '../../../src/modelCd/cdLedger.js';
 import { modelParameters } from '../../../src/modelCd/onModelRegistered.js';
 import { AppError } from '../../../src/errors.js';
 import { azureDevOpsFindUrl, azureDevOpsRunCall, parseAzureDevOpsRun } from '../../../src/adapters/cd/azureDevOpsTarget.js';
@@ -147,10 +148,11 @@ describe('model CD parameters and ledger keys', () => {
 
   it('one ledger row per (workspace, version, target), the workspace id compared case-insensitively', () => {
     const key = { workspaceId: WORKSPACE_ID, subject: modelSubject('churn', '3'), target: 'model-cd' };
-    expect(cdLedgerKeys({ ...key, workspaceId: WORKSPACE_ID.toUpperCase() })).toEqual(cdLedgerKeys(key));
-    expect(cdLedgerKeys({ ...key, target: 'other' })).not.toEqual(cdLedgerKeys(key));
-    expect(cdLedgerKeys({ ...key, subject: modelSubject('churn', '4') })).not.toEqual(cdLedgerKeys(key));
-    const { partitionKey, rowKey } = cdLedgerKeys(key);
+    expect(cdLedgerKey({ ...key, workspaceId: WORKSPACE_ID.toUpperCase() })).toEqual(cdLedgerKey(key));
+    expect(cdLedgerKey({ ...key, target: 'other' })).not.toEqual(cdLedgerKey(key));
+    expect(cdLedgerKey({ ...key, subject: modelSubject('churn', '4') })).not.toEqual(cdLedgerKey(key));
+    // Stored as table keys: the workspace's id, encoded so that its slashes are allowed.
+    const { partitionKey, rowKey } = onceEntityKeys(cdLedgerKey(key));
     expect(partitionKey).not.toContain('/');
     expect(fromKey(partitionKey)).toBe(WORKSPACE_ID.toLowerCase());
     expect(fromKey(rowKey)).toBe('model:churn:3|model-cd');

@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/errors.js';
 import type { DomainEvent } from '../../../src/events/domainEvent.js';
-import type { EventLog } from '../../../src/shared/eventLog.js';
-import { receiveTriggeredEvent, type DroppedEvent } from '../../../src/eventIntake/receiveTriggeredEvent.js';
+import type { Log } from '../../../src/shared/log.js';
+import type { DroppedEvent } from '../../../src/eventIntake/droppedEvent.js';
+import { receiveEvent } from '../../../src/eventIntake/intake.js';
 import { publishedFixtureUrl } from '../../helpers/publishedFixtures.js';
 
 const fixturesDir = publishedFixtureUrl('events/');
@@ -22,13 +23,16 @@ function recordingContext() {
   return { context, lines };
 }
 
-describe('receiveTriggeredEvent', () => {
+describe('event intake from a trigger', () => {
   it('routes a well-formed event by its kind, id and subject, with the invocation log, and counts nothing', async () => {
     const { context, lines } = recordingContext();
-    const routed: { event: DomainEvent; log: EventLog }[] = [];
+    const routed: { event: DomainEvent; log: Log }[] = [];
     const dropped: DroppedEvent[] = [];
-    await receiveTriggeredEvent(firstEventOf('eventgrid-ModelRegistered.json'), context, {
-      route: async (event, log) => void routed.push({ event, log }),
+    await receiveEvent(firstEventOf('eventgrid-ModelRegistered.json'), context, {
+      route: async (event, log) => {
+        routed.push({ event, log });
+        return { handled: true, reason: 'routed' };
+      },
       countDropped: (event) => void dropped.push(event),
     });
     expect(routed.map(({ event: { kind, id, subject } }) => ({ kind, id, subject }))).toEqual([
@@ -47,7 +51,7 @@ describe('receiveTriggeredEvent', () => {
     delete (raw['data'] as Record<string, unknown>)['ModelName'];
     const dropped: DroppedEvent[] = [];
     let routed = 0;
-    await receiveTriggeredEvent(raw, context, { route: async () => void routed++, countDropped: (event) => void dropped.push(event) });
+    await receiveEvent(raw, context, { route: async () => ({ handled: true, reason: `routed ${++routed}` }), countDropped: (event) => void dropped.push(event) });
     expect(routed).toBe(0);
     expect(dropped).toEqual([
       { eventId: '831e1650-001e-001b-66ab-eeb76e069631', eventType: 'Microsoft.MachineLearningServices.ModelRegistered', reason: 'malformed' },
@@ -62,7 +66,7 @@ describe('receiveTriggeredEvent', () => {
     const dropped: DroppedEvent[] = [];
     const failure = new AppError('UpstreamTransient', 'ARM answered 503');
     await expect(
-      receiveTriggeredEvent(firstEventOf('eventgrid-RunStatusChanged.json'), context, {
+      receiveEvent(firstEventOf('eventgrid-RunStatusChanged.json'), context, {
         route: async () => {
           throw failure;
         },
@@ -76,7 +80,7 @@ describe('receiveTriggeredEvent', () => {
     const { context } = recordingContext();
     const dropped: DroppedEvent[] = [];
     for (const failure of [new AppError('NotFound', 'workspace not found'), new TypeError('boom')]) {
-      await receiveTriggeredEvent(firstEventOf('eventgrid-RunStatusChanged.json'), context, {
+      await receiveEvent(firstEventOf('eventgrid-RunStatusChanged.json'), context, {
         route: async () => {
           throw failure;
         },
@@ -89,13 +93,13 @@ describe('receiveTriggeredEvent', () => {
   it('still succeeds when counting the drop fails', async () => {
     const { context, lines } = recordingContext();
     await expect(
-      receiveTriggeredEvent('not an event', context, {
-        route: async () => undefined,
+      receiveEvent('not an event', context, {
+        route: async () => ({ handled: true, reason: 'routed' }),
         countDropped: () => {
           throw new Error('telemetry unavailable');
         },
       }),
-    ).resolves.toBeUndefined();
+    ).resolves.toMatchObject({ handled: false, reason: 'dropped: malformed' });
     expect(lines.some((line) => line.text.includes('Could not count the dropped event: telemetry unavailable'))).toBe(true);
   });
 });

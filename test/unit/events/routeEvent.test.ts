@@ -2,8 +2,7 @@ import { InvocationContext } from '@azure/functions';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { resourceEvent } from '../../../dev/emulator/arm/resourceEvents.js';
-import { routeEvent } from '../../../src/eventIntake/routeEvent.js';
-import { peekServices } from '../../../src/services.js';
+import { routeEvent, type EventHandlers } from '../../../src/eventIntake/routeEvent.js';
 import type { DomainEvent } from '../../../src/events/domainEvent.js';
 import { parseDelivery } from '../../../src/events/parseDelivery.js';
 import { publishedFixtureUrl } from '../../helpers/publishedFixtures.js';
@@ -40,7 +39,11 @@ const computeDeleted = () =>
     ]),
   );
 
-// Routing these needs no outside system, so no services are configured in this file: building them would fail.
+// Routing these needs no capability, and so no outside system: a route that asked for them would fail the test.
+const noHandlers = async (): Promise<EventHandlers> => {
+  throw new Error('the route asked for the capabilities');
+};
+
 const eventsNeedingNoServices: readonly { readonly name: string; readonly event: () => DomainEvent }[] = [
   { name: 'a subscription validation event', event: () => fixtureEvent('eventgrid-SubscriptionValidationEvent.json') },
   { name: 'a storage account write (Event Grid schema)', event: () => fixtureEvent('eventgrid-ResourceWriteSuccess.json') },
@@ -54,7 +57,7 @@ describe('routeEvent', () => {
     it(`logs ${name} by type and subject, with its id, kind and schema`, async () => {
       const { context, lines } = recordingContext();
       const event = make();
-      await routeEvent(event, context);
+      await routeEvent(event, noHandlers, context);
       expect(lines).toContainEqual({
         level: 'information',
         args: [`${event.type} ${event.subject}`, { eventId: event.id, kind: event.kind, schema: event.schema }],
@@ -62,10 +65,9 @@ describe('routeEvent', () => {
     });
   }
 
-  it('acknowledges an unknown event type without acting or building services', async () => {
+  it('acknowledges an unknown event type without acting or asking for any capability', async () => {
     const { context } = recordingContext();
-    expect(await routeEvent(unknownEvent(), context)).toEqual({ handled: false, reason: 'event type not handled' });
-    expect(peekServices()).toBeUndefined();
+    expect(await routeEvent(unknownEvent(), noHandlers, context)).toEqual({ handled: false, reason: 'event type not handled' });
   });
 
   const answeredWithoutServices = [
@@ -83,14 +85,13 @@ describe('routeEvent', () => {
     },
   ];
   for (const { title, kind, files, outcome } of answeredWithoutServices) {
-    it(`${title}, without building services`, async () => {
+    it(`${title}, without asking for any capability`, async () => {
       const { context } = recordingContext();
       for (const name of files) {
         const event = fixtureEvent(name);
         expect(event.kind).toBe(kind);
-        expect(await routeEvent(event, context)).toEqual(outcome);
+        expect(await routeEvent(event, noHandlers, context)).toEqual(outcome);
       }
-      expect(peekServices()).toBeUndefined();
     });
   }
 
@@ -98,7 +99,6 @@ describe('routeEvent', () => {
     const { context } = recordingContext();
     const event = computeDeleted();
     expect(event.kind).toBe('ResourceDeleteSuccess');
-    expect(await routeEvent(event, context)).toEqual({ handled: false, reason: 'nothing to govern on delete' });
-    expect(peekServices()).toBeUndefined();
+    expect(await routeEvent(event, noHandlers, context)).toEqual({ handled: false, reason: 'nothing to govern on delete' });
   });
 });

@@ -1,6 +1,6 @@
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createComputeRequestsHandlers, type ComputeRequestsDeps } from '../../../src/functions/computeRequests.js';
+import { createComputeRequestsHandlers, type ComputeRequestsDeps } from '../../../src/http/computeRequestsController.js';
 import { fakeTenant, type FakeTenant } from '../../helpers/fakeTenant.js';
 
 let tenant: FakeTenant;

@@ -5,7 +5,7 @@ import { AppError } from '../../../src/errors.js';
 import type { DomainEvent } from '../../../src/events/domainEvent.js';
 import type { DroppedEvent } from '../../../src/eventIntake/droppedEvent.js';
 import { createEventGridTriggerHandler } from '../../../src/eventIntake/eventGridTriggerHandler.js';
-import type { TriggeredEventDeps } from '../../../src/eventIntake/receiveTriggeredEvent.js';
+import type { IntakeDeps } from '../../../src/eventIntake/intake.js';
 import { amlEventsHandler } from '../../../src/functions/amlEvents.js';
 import { resourceEventsHandler } from '../../../src/functions/resourceEvents.js';
 import { publishedFixtureUrl } from '../../helpers/publishedFixtures.js';
@@ -32,13 +32,19 @@ describe.each([
   { functionName: 'amlEvents', handler: amlEventsHandler },
   { functionName: 'resourceEvents', handler: resourceEventsHandler },
 ])('$functionName trigger', ({ functionName, handler }) => {
-  const create = (loadDeps: () => Promise<TriggeredEventDeps>) => createEventGridTriggerHandler(functionName, loadDeps);
+  const create = (loadDeps: () => Promise<IntakeDeps>) => createEventGridTriggerHandler(functionName, loadDeps);
 
   /** A handler whose route records what reaches it, and whose drops are counted in `dropped`. */
   const recording = () => {
     const routed: DomainEvent[] = [];
     const dropped: DroppedEvent[] = [];
-    const handle = create(async () => ({ route: async (event) => void routed.push(event), countDropped: (item) => void dropped.push(item) }));
+    const handle = create(async () => ({
+      route: async (event) => {
+        routed.push(event);
+        return { handled: true, reason: 'routed' };
+      },
+      countDropped: (item) => void dropped.push(item),
+    }));
     return { handle, routed, dropped };
   };
 

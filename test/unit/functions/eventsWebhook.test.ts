@@ -2,11 +2,12 @@ import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/fu
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { routeEvent, type EventOutcome } from '../../../src/eventIntake/routeEvent.js';
+import { routeEvent } from '../../../src/eventIntake/routeEvent.js';
+import type { EventOutcome } from '../../../src/events/domainEvent.js';
 import { AppError } from '../../../src/errors.js';
 import type { DomainEvent } from '../../../src/events/domainEvent.js';
 import type { DroppedEvent } from '../../../src/eventIntake/droppedEvent.js';
-import { createEventsWebhookHandler, type EventsWebhookDeps } from '../../../src/functions/eventsWebhook.js';
+import { createEventsWebhookHandler, type EventsWebhookDeps } from '../../../src/eventIntake/eventsWebhookHandler.js';
 import { FAKE_CLIENT_ID, FAKE_TENANT_ID, fakeTenant, type FakeTenant } from '../../helpers/fakeTenant.js';
 import { publishedFixtureUrl } from '../../helpers/publishedFixtures.js';
 
@@ -311,7 +312,12 @@ describe('eventsWebhook: deliveries', () => {
   }
 
   it('acknowledges an event of an unknown type with 200, saying it is not handled', async () => {
-    const { handler, routed } = harness({ answer: routeEvent });
+    const { handler, routed } = harness({
+      answer: (event, log) =>
+        routeEvent(event, async () => {
+          throw new Error('an unknown event needs no capability');
+        }, log),
+    });
     const event = { id: 'e1', eventType: 'Microsoft.Storage.BlobCreated', subject: '/blobServices/default/containers/c/blobs/b', eventTime: '2024-01-01T00:00:00Z', data: {} };
     const response = await handler(post(JSON.stringify([event]), withKey), quietContext());
     expect(response.status).toBe(200);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromKey, odata, toKey } from '../../../src/adapters/tables/tableState.js';
+import { fromKey, odataFilter, toKey } from '../../../src/adapters/tables/tableState.js';
 
 describe('table keys', () => {
   it('encodes the characters Table Storage forbids in PartitionKey and RowKey', () => {
@@ -20,18 +20,26 @@ describe('table keys', () => {
 });
 
 describe('odata filter', () => {
-  it('quotes strings and doubles embedded single quotes', () => {
-    expect(odata`PartitionKey eq ${"o'brien"} and status eq ${'Pending'}`).toBe("PartitionKey eq 'o''brien' and status eq 'Pending'");
+  it('quotes strings, doubles embedded single quotes, and names the keys as the service does', () => {
+    expect(
+      odataFilter([
+        { property: 'partitionKey', op: 'eq', value: "o'brien" },
+        { property: 'status', op: 'eq', value: 'Pending' },
+      ]),
+    ).toBe("PartitionKey eq 'o''brien' and status eq 'Pending'");
   });
 
-  it('writes numbers, booleans and dates in OData literal form', () => {
-    const when = new Date('2024-05-01T10:00:00.000Z');
-    expect(odata`attempts lt ${3} and done eq ${false} and expiresAt lt ${when}`).toBe(
-      "attempts lt 3 and done eq false and expiresAt lt datetime'2024-05-01T10:00:00.000Z'",
-    );
+  it('writes numbers and booleans in OData literal form, and alternatives in parentheses', () => {
+    expect(
+      odataFilter([
+        { property: 'attempts', op: 'lt', value: 3 },
+        { property: 'done', op: 'eq', value: false },
+        { anyOf: [{ property: 'status', op: 'eq', value: 'A' }, { property: 'status', op: 'eq', value: 'B' }] },
+      ]),
+    ).toBe("attempts lt 3 and done eq false and (status eq 'A' or status eq 'B')");
   });
 
   it('rejects a non-finite number rather than writing an invalid filter', () => {
-    expect(() => odata`n eq ${Number.NaN}`).toThrow(/finite/);
+    expect(() => odataFilter([{ property: 'n', op: 'eq', value: Number.NaN }])).toThrow(/finite/);
   });
 });

@@ -1,9 +1,14 @@
 /**
- * Strings from callers and events made safe for plain log lines: control characters (a newline could forge a
- * second log line), line and paragraph separators, zero-width characters and bidirectional overrides are shown
- * as escapes.
+ * Where use cases report, and how strings from callers and events are made safe for a plain log line: control
+ * characters (a newline could forge a second log line), line and paragraph separators, zero-width characters and
+ * bidirectional overrides are shown as escapes. An `InvocationContext` is a `Log`.
  */
-import type { EventLog } from './eventLog.js';
+
+export interface Log {
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
 
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200b-\u200f\ufeff]/gu;
 const MAX_CHARS = 300;
@@ -24,7 +29,7 @@ export function forLog(text: string): string {
  * from ARM, a compute request's justification). Structured properties are left as they are: they are fields, not
  * lines.
  */
-export function plainLog(log: EventLog): EventLog {
+export function plainLog(log: Log): Log {
   const escapeAll = (args: unknown[]): unknown[] => args.map((arg) => (typeof arg === 'string' ? escapeUnsafe(arg) : arg));
   return {
     info: (...args) => log.info(...escapeAll(args)),
@@ -32,3 +37,6 @@ export function plainLog(log: EventLog): EventLog {
     error: (...args) => log.error(...escapeAll(args)),
   };
 }
+
+/** A log that drops everything (what-if runs, tests that only look at outcomes). */
+export const silentLog: Log = { info: () => undefined, warn: () => undefined, error: () => undefined };

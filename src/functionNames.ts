@@ -1,0 +1,15 @@
+/** The functions this app registers (infra and Event Grid subscriptions point at these names); a test holds it to the registrations. */
+export const appFunctionNames = [
+  'amlEvents',
+  'resourceEvents',
+  'eventsWebhook',
+  'complianceSweep',
+  'computeRequests',
+  'computeRequestById',
+  'computeRequestApprove',
+  'computeRequestReject',
+  'computeRequestsWorker',
+  'notificationFlush',
+  'health',
+  'openapi',
+] as const;
