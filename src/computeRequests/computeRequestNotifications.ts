@@ -3,7 +3,8 @@
  * an Adaptive Card (Teams) with the request and a link to it; the requester is named in the decision and
  * the result. No channel configured: nothing is sent.
  */
-import { joinSentences, type Notification, type NotificationFact, type Notifier } from '../notifications/notification.js';
+import type { Notification, NotificationFact, Notifier } from '../notifications/ports.js';
+import { joinSentences } from '../shared/text.js';
 import { parseArmResourceId } from '../policy/resources.js';
 import type { ComputeRequest } from './computeRequest.js';
 import type { ComputeRequestLog, ComputeRequestNotifier } from './ports.js';

@@ -3,7 +3,7 @@
  * RunStatusChanged, ...). Parses the one event and hands it to `routeEvent`.
  */
 import { app } from '@azure/functions';
-import { createEventGridTriggerHandler } from '../eventIntake/eventGridTriggerHandler.js';
+import { createEventGridTriggerHandler } from './eventGridTrigger.js';
 
 export const amlEventsHandler = createEventGridTriggerHandler('amlEvents');
 

@@ -5,7 +5,7 @@
 import { app } from '@azure/functions';
 import { createComputeRequestsHandlers } from '../http/computeRequestsController.js';
 
-export const computeRequestsHandlers = createComputeRequestsHandlers();
+export const computeRequestsHandlers = createComputeRequestsHandlers(async () => (await import('../composition.js')).computeRequestsApiDeps());
 
 app.http('computeRequests', {
   route: 'compute-requests',

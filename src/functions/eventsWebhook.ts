@@ -1,11 +1,11 @@
 /**
  * eventsWebhook — `POST /api/events`: the same events as the Event Grid triggers, delivered to a plain webhook
- * (`eventIntake/eventsWebhookHandler.ts`).
+ * (`http/eventsWebhookController.ts`).
  */
 import { app } from '@azure/functions';
-import { createEventsWebhookHandler } from '../eventIntake/eventsWebhookHandler.js';
+import { createEventsWebhookHandler } from '../http/eventsWebhookController.js';
 
-export const eventsWebhookHandler = createEventsWebhookHandler();
+export const eventsWebhookHandler = createEventsWebhookHandler(async () => (await import('../composition.js')).eventsWebhookDeps());
 
 app.http('eventsWebhook', {
   route: 'events',

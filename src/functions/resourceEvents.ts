@@ -3,7 +3,7 @@
  * (ResourceWriteSuccess on workspaces and computes). Parses the one event and hands it to `routeEvent`.
  */
 import { app } from '@azure/functions';
-import { createEventGridTriggerHandler } from '../eventIntake/eventGridTriggerHandler.js';
+import { createEventGridTriggerHandler } from './eventGridTrigger.js';
 
 export const resourceEventsHandler = createEventGridTriggerHandler('resourceEvents');
 

@@ -1,6 +1,6 @@
 import type { Policy } from '../policy/policySchema.js';
 import type { Telemetry } from '../shared/telemetry.js';
-import type { OwnerNotice } from './governResource.js';
+import type { OwnerNotice } from './ports.js';
 import type { AuditTrail, GovernedResources, OwnerNoticeLedger, RemediationLedger } from './ports.js';
 
 /** Everything governance runs with; `composition.ts` builds it (a sweep builds one per run, with its ARM pacing). */

@@ -13,7 +13,7 @@ import type { Mode, Policy } from '../policy/policySchema.js';
 import type { GovernedResource, WorkspaceResource } from '../policy/resources.js';
 import { tagValueOf } from '../policy/tags.js';
 import type { GovernanceDeps } from './deps.js';
-import type { AppliedChange, AuditEntry, AuditOutcome, AuditSource } from './ports.js';
+import type { AppliedChange, AuditEntry, AuditOutcome, AuditSource, OwnerNotice } from './ports.js';
 
 /** A compute in one of these states is mid-operation: ARM refuses writes, and its completion raises a new event. */
 const TRANSITIONAL_STATES = new Set(['creating', 'updating', 'deleting']);
@@ -226,15 +226,6 @@ async function tellOwner(deps: GovernanceDeps, notice: OwnerNotice): Promise<voi
 }
 
 /** What a resource's owner is told: which resource, and what needs them. */
-export interface OwnerNotice {
-  readonly resource: GovernedResource;
-  readonly workspace: WorkspaceResource | undefined;
-  readonly owner: string | undefined;
-  readonly title: string;
-  readonly text: string;
-  readonly findings?: readonly Finding[];
-  readonly correlationId: string;
-}
 
 /**
  * Findings this evaluation leaves to a person (not fixable in place, or not in enforce mode), told to the owner

@@ -1,5 +1,5 @@
-import type { Notification } from '../notifications/notification.js';
-import type { OwnerNotice } from './governResource.js';
+import type { Notification } from '../notifications/ports.js';
+import type { OwnerNotice } from './ports.js';
 
 /** The notice as people read it: the resource, its owner, what is wrong and what to do, and a link to it in the studio. */
 export function ownerNotification(notice: OwnerNotice, studioUrl: string): Notification {

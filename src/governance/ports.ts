@@ -121,3 +121,14 @@ export interface RemediationLedger {
 
 /** Findings told to owners: once per resource and set of findings. */
 export type OwnerNoticeLedger = OnceLedger;
+
+/** What a resource's owner is told: findings the app leaves to a person. */
+export interface OwnerNotice {
+  readonly resource: GovernedResource;
+  readonly workspace: WorkspaceResource | undefined;
+  readonly owner: string | undefined;
+  readonly title: string;
+  readonly text: string;
+  readonly findings?: readonly Finding[];
+  readonly correlationId: string;
+}

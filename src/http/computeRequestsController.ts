@@ -19,10 +19,6 @@ export interface ComputeRequestsDeps {
   readonly useCases: () => Promise<ComputeRequestDeps>;
 }
 
-async function defaultDeps(): Promise<ComputeRequestsDeps> {
-  return (await import('../composition.js')).computeRequestsApiDeps();
-}
-
 async function authenticate(request: HttpRequest, deps: ComputeRequestsDeps): Promise<Principal> {
   if (deps.auth === undefined) {
     throw new AppError('ConfigurationError', 'the compute-request API needs AML_WARDEN_AUTH_TENANT_ID and AML_WARDEN_AUTH_CLIENT_ID', {
@@ -88,7 +84,7 @@ export interface ComputeRequestsHandlers {
 
 type Operation = (request: HttpRequest, caller: Caller, deps: ComputeRequestsDeps, context: InvocationContext) => Promise<HttpResponseInit>;
 
-export function createComputeRequestsHandlers(loadDeps: () => Promise<ComputeRequestsDeps> = defaultDeps): ComputeRequestsHandlers {
+export function createComputeRequestsHandlers(loadDeps: () => Promise<ComputeRequestsDeps>): ComputeRequestsHandlers {
   const anyComputeRole = [appRoles.computeRequester, appRoles.computeApprover];
   const guarded = (role: (request: HttpRequest) => string | readonly string[], operation: Operation) =>
     httpHandler(async (request: HttpRequest, context: InvocationContext) => {

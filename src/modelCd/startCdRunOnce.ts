@@ -15,7 +15,7 @@
  * Telemetry: `CdTriggered`, `CdSkipped` (with the reason) and `CdFailed`, each with the event id.
  */
 import { AppError, ensureError, isAppError } from '../errors.js';
-import { joinSentences } from '../notifications/notification.js';
+import { joinSentences } from '../shared/text.js';
 import { sendNotification } from '../notifications/sendNotification.js';
 import { channelFor } from '../policy/notificationRoutes.js';
 import type { CdTarget } from '../policy/policySchema.js';

@@ -4,7 +4,7 @@
  */
 import type { Log } from '../shared/log.js';
 import type { Telemetry } from '../shared/telemetry.js';
-import type { Notification, Notifiers } from './notification.js';
+import type { Notification, Notifiers } from './ports.js';
 
 export const NOTIFICATION_SENT = 'NotificationSent';
 

@@ -2,7 +2,8 @@
  * The words of failed-run notifications: the message for a failure that is sent at once, and the summary of the
  * failures folded into a burst window once it closes. Pure, so the text can be pinned without a sink.
  */
-import { joinSentences, type Notification, type NotificationFact } from '../notifications/notification.js';
+import type { Notification, NotificationFact } from '../notifications/ports.js';
+import { joinSentences } from '../shared/text.js';
 
 const UNITS = [
   { ms: 86_400_000, one: 'day' },

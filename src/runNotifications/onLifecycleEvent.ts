@@ -5,7 +5,7 @@
  */
 import type { DatasetDriftDetectedEvent, EventOutcome, ModelDeployedEvent, RunCompletedEvent } from '../events/domainEvent.js';
 import { ensureError } from '../errors.js';
-import type { Notification } from '../notifications/notification.js';
+import type { Notification } from '../notifications/ports.js';
 import { sendNotification } from '../notifications/sendNotification.js';
 import { channelForEvent } from '../policy/notificationRoutes.js';
 import type { RunContext } from '../shared/useCaseContext.js';

@@ -6,7 +6,7 @@
  */
 import type { EventOutcome, RunStatusChangedEvent, WorkspaceReference } from '../events/domainEvent.js';
 import { ensureError, isAppError } from '../errors.js';
-import type { NotificationFact } from '../notifications/notification.js';
+import type { NotificationFact } from '../notifications/ports.js';
 import { sendNotification } from '../notifications/sendNotification.js';
 import { parseIsoDuration } from '../policy/duration.js';
 import { routeFailedRun } from '../policy/notificationRoutes.js';

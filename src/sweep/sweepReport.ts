@@ -3,7 +3,7 @@
  * rule and by owner), rendered as a table for people, as a what-if list of patches, and as a notification.
  * Stored by `sweepReportStore`.
  */
-import type { Notification } from '../notifications/notification.js';
+import type { Notification } from '../notifications/ports.js';
 import type { Mode } from '../policy/policySchema.js';
 
 /** One resource that needs (or needed) attention. */

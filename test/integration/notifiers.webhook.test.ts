@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../src/adapters/http/httpClient.js';
 import { createNotifier } from '../../src/adapters/notifiers/createNotifier.js';
-import type { Notification } from '../../src/notifications/notification.js';
+import type { Notification } from '../../src/notifications/ports.js';
 import { parsePolicy } from '../../src/policy/document.js';
 import { appErrorOf } from '../helpers/appErrors.js';
 

@@ -1,5 +1,5 @@
 import { AppError } from '../../errors.js';
-import type { Notifier, Notifiers } from '../../notifications/notification.js';
+import type { Notifier, Notifiers } from '../../notifications/ports.js';
 import { channelDefinition } from '../../policy/notificationRoutes.js';
 import type { NotificationChannel, Policy } from '../../policy/policySchema.js';
 import type { HttpClient } from '../http/httpClient.js';

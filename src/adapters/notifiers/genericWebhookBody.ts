@@ -1,5 +1,5 @@
 /** Any receiver that takes JSON: the notification as it is, with a schema name so receivers can route. */
-import type { Notification } from '../../notifications/notification.js';
+import type { Notification } from '../../notifications/ports.js';
 
 export function genericWebhookBody(notification: Notification): Record<string, unknown> {
   return {

@@ -6,7 +6,9 @@
  * is also `verbatim`, so Slack does not turn bare URLs, channel names or mentions into links either
  * (api.slack.com/reference/block-kit/composition-objects#text).
  */
-import { openableLink, joinSentences, shorten, type Notification } from '../../notifications/notification.js';
+import type { Notification } from '../../notifications/ports.js';
+import { joinSentences, shorten } from '../../shared/text.js';
+import { openableLink } from './openableLink.js';
 
 // Block Kit limits: header 150, section text 3000, 10 fields of 2000.
 const MAX_HEADER = 150;

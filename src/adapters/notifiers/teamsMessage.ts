@@ -10,7 +10,9 @@
  * TextRun in a RichTextBlock, facts are two-column rows of them instead of a FactSet, and the only link is the one
  * action, to an https URL.
  */
-import { openableLink, shorten, type Notification } from '../../notifications/notification.js';
+import type { Notification } from '../../notifications/ports.js';
+import { shorten } from '../../shared/text.js';
+import { openableLink } from './openableLink.js';
 
 const MAX_TEXT = 2000;
 const colorBySeverity = { info: 'Default', warning: 'Warning', error: 'Attention' } as const;

@@ -4,7 +4,7 @@
  * name the receiver, never the URL.
  */
 import { assertSuccess, type HttpClient } from '../http/httpClient.js';
-import type { Notification, Notifier } from '../../notifications/notification.js';
+import type { Notification, Notifier } from '../../notifications/ports.js';
 
 export interface WebhookFormat {
   /** The JSON body the receiver expects. */

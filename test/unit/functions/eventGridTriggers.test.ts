@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/errors.js';
 import type { DomainEvent } from '../../../src/events/domainEvent.js';
 import type { DroppedEvent } from '../../../src/eventIntake/droppedEvent.js';
-import { createEventGridTriggerHandler } from '../../../src/eventIntake/eventGridTriggerHandler.js';
+import { createEventGridTriggerHandler } from '../../../src/functions/eventGridTrigger.js';
 import type { IntakeDeps } from '../../../src/eventIntake/intake.js';
 import { amlEventsHandler } from '../../../src/functions/amlEvents.js';
 import { resourceEventsHandler } from '../../../src/functions/resourceEvents.js';

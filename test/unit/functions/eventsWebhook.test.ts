@@ -7,7 +7,7 @@ import type { EventOutcome } from '../../../src/events/domainEvent.js';
 import { AppError } from '../../../src/errors.js';
 import type { DomainEvent } from '../../../src/events/domainEvent.js';
 import type { DroppedEvent } from '../../../src/eventIntake/droppedEvent.js';
-import { createEventsWebhookHandler, type EventsWebhookDeps } from '../../../src/eventIntake/eventsWebhookHandler.js';
+import { createEventsWebhookHandler, type EventsWebhookDeps } from '../../../src/http/eventsWebhookController.js';
 import { FAKE_CLIENT_ID, FAKE_TENANT_ID, fakeTenant, type FakeTenant } from '../../helpers/fakeTenant.js';
 import { publishedFixtureUrl } from '../../helpers/publishedFixtures.js';
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { teamsCardView } from '../../../dev/emulator/teamsCard.js';
 import { forLog, plainLog } from '../../../src/shared/log.js';
-import type { Notification } from '../../../src/notifications/notification.js';
+import type { Notification } from '../../../src/notifications/ports.js';
 import { slackMessage } from '../../../src/adapters/notifiers/slackMessage.js';
 import { teamsMessage } from '../../../src/adapters/notifiers/teamsMessage.js';
 

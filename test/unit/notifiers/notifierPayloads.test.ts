@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { genericWebhookBody } from '../../../src/adapters/notifiers/genericWebhookBody.js';
-import { joinSentences, type Notification } from '../../../src/notifications/notification.js';
+import type { Notification } from '../../../src/notifications/ports.js';
+import { joinSentences } from '../../../src/shared/text.js';
 import { slackMessage } from '../../../src/adapters/notifiers/slackMessage.js';
 import { teamsMessage } from '../../../src/adapters/notifiers/teamsMessage.js';
 

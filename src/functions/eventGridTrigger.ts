@@ -1,5 +1,5 @@
 import type { InvocationContext } from '@azure/functions';
-import type { IntakeDeps } from './intake.js';
+import type { IntakeDeps } from '../eventIntake/intake.js';
 
 /**
  * The handler of an Event Grid-triggered function (`amlEvents`, `resourceEvents`): one event through the intake.
@@ -10,7 +10,7 @@ export function createEventGridTriggerHandler(
   loadDeps: () => Promise<IntakeDeps> = async () => (await import('../composition.js')).intakeFor(functionName),
 ): (event: unknown, context: InvocationContext) => Promise<void> {
   return async (event, context) => {
-    const [{ receiveEvent }, deps] = await Promise.all([import('./intake.js'), loadDeps()]);
+    const [{ receiveEvent }, deps] = await Promise.all([import('../eventIntake/intake.js'), loadDeps()]);
     await receiveEvent(event, context, deps);
   };
 }

@@ -5,11 +5,11 @@
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { AppError } from '../errors.js';
-import type { DeliveryAuth } from '../http/authenticateDelivery.js';
-import { answerAbuseProtectionHandshake } from '../http/cloudEventsHandshake.js';
-import { httpHandler } from '../http/httpHandler.js';
-import { defaultMaxBodyBytes, readJsonBody } from '../http/readJsonBody.js';
-import type { IntakeDeps } from './intake.js';
+import type { DeliveryAuth } from './authenticateDelivery.js';
+import { answerAbuseProtectionHandshake } from './cloudEventsHandshake.js';
+import { httpHandler } from './httpHandler.js';
+import { defaultMaxBodyBytes, readJsonBody } from './readJsonBody.js';
+import type { IntakeDeps } from '../eventIntake/intake.js';
 
 export interface EventsWebhookDeps extends IntakeDeps {
   readonly auth: DeliveryAuth;
@@ -17,18 +17,14 @@ export interface EventsWebhookDeps extends IntakeDeps {
   readonly maxEvents: number;
 }
 
-async function defaultDeps(): Promise<EventsWebhookDeps> {
-  return (await import('../composition.js')).eventsWebhookDeps();
-}
-
-export function createEventsWebhookHandler(loadDeps: () => Promise<EventsWebhookDeps> = defaultDeps) {
+export function createEventsWebhookHandler(loadDeps: () => Promise<EventsWebhookDeps>) {
   return httpHandler(async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     // Unauthenticated on purpose: Event Grid sends this OPTIONS without any configured delivery headers or token,
     // it only echoes the caller's origin, and every delivery that follows is authenticated.
     if (request.method === 'OPTIONS') return answerAbuseProtectionHandshake(request);
 
     const deps = await loadDeps();
-    const [{ authenticateDelivery }, { receiveDelivery }] = await Promise.all([import('../http/authenticateDelivery.js'), import('./intake.js')]);
+    const [{ authenticateDelivery }, { receiveDelivery }] = await Promise.all([import('./authenticateDelivery.js'), import('../eventIntake/intake.js')]);
     // Before reading the body: strangers get a 401, not a parser.
     await authenticateDelivery(request, deps.auth);
     const body = await readJsonBody(request, { maxBytes: defaultMaxBodyBytes });
