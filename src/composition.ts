@@ -159,6 +159,7 @@ export function composeApp(config: Config, adapters: Adapters = productionAdapte
       notifiers,
       telemetry,
       startRunWithinMs: DEFAULT_LEASE_MS - 2 * settings.httpTimeoutMs,
+      now,
     },
     runNotifications: {
       policy,

@@ -7,7 +7,8 @@ import type { Notification, NotificationFact, Notifier } from '../notifications/
 import { joinSentences } from '../shared/text.js';
 import { parseArmResourceId } from '../policy/resources.js';
 import type { ComputeRequest } from './computeRequest.js';
-import type { ComputeRequestLog, ComputeRequestNotifier } from './ports.js';
+import { plainLog, type Log } from '../shared/log.js';
+import type { ComputeRequestNotifier } from './ports.js';
 
 function factsOf(request: ComputeRequest): NotificationFact[] {
   const workspace = parseArmResourceId(request.workspaceId);
@@ -78,7 +79,7 @@ export interface NotifierOptions {
   /** The approvals channel's notifier; `undefined` when the policy names no channel. */
   readonly notifier: () => Notifier | undefined;
   readonly studioUrl: string;
-  readonly log: ComputeRequestLog;
+  readonly log: Log;
 }
 
 export function createComputeRequestNotifier(options: NotifierOptions): ComputeRequestNotifier {
@@ -88,7 +89,7 @@ export function createComputeRequestNotifier(options: NotifierOptions): ComputeR
       if (notifier === undefined) return;
       await notifier.send(message);
     } catch (error) {
-      options.log.warn(`Compute request ${message.eventId}: the notification "${message.title}" was not delivered: ${error instanceof Error ? error.message : 'unknown error'}`);
+      plainLog(options.log).warn(`Compute request ${message.eventId}: the notification "${message.title}" was not delivered: ${error instanceof Error ? error.message : 'unknown error'}`);
     }
   };
   return {

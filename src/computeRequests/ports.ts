@@ -5,6 +5,7 @@
 import type { ComputeSpec } from '../policy/computeRequestRules.js';
 import type { Policy } from '../policy/policySchema.js';
 import type { WorkspaceResource } from '../policy/resources.js';
+import type { Log } from '../shared/log.js';
 import type { Telemetry } from '../shared/telemetry.js';
 import type { ComputeRequest, ComputeRequestStatus } from './computeRequest.js';
 
@@ -80,12 +81,6 @@ export interface ComputeRequestNotifier {
   provisioned(request: ComputeRequest): Promise<void>;
 }
 
-export interface ComputeRequestLog {
-  info(...args: unknown[]): void;
-  warn(...args: unknown[]): void;
-  error(...args: unknown[]): void;
-}
-
 export interface ComputeRequestDeps {
   readonly store: ComputeRequestStore;
   readonly gateway: ComputeGateway;
@@ -94,7 +89,8 @@ export interface ComputeRequestDeps {
   readonly policy: Policy;
   readonly now: () => Date;
   readonly newId: () => string;
-  readonly log: ComputeRequestLog;
+  /** Lines carry strings from callers and from Azure (a justification, a failure reason): the use cases escape them. */
+  readonly log: Log;
 }
 
 /** The caller, as the HTTP edge authenticated them. */

@@ -10,6 +10,7 @@
  *   a claim whose PUT never got recorded (a crash in between) is retried once it is stale.
  */
 import { isAppError } from '../errors.js';
+import { plainLog } from '../shared/log.js';
 import { computeSpecFor, type ComputeSpec } from '../policy/computeRequestRules.js';
 import { appActor, requestTagName, terminalStatuses, transition, type ComputeRequest } from './computeRequest.js';
 import { auditTransition } from './computeRequestAudit.js';
@@ -60,7 +61,7 @@ async function finish(deps: ComputeRequestDeps, request: ComputeRequest, etag: s
   }
   await deps.store.releaseComputeName(request.workspaceId, request.computeName, request.id);
   auditTransition(deps.telemetry, next, appActor);
-  deps.log.info(`Compute request ${request.id}: ${next.status}${next.failureReason === undefined ? '' : ` (${next.failureReason})`}`);
+  plainLog(deps.log).info(`Compute request ${request.id}: ${next.status}${next.failureReason === undefined ? '' : ` (${next.failureReason})`}`);
   await deps.notifier.provisioned(next);
   return 'done';
 }
@@ -171,7 +172,7 @@ export async function provisionComputeRequests(deps: ComputeRequestDeps): Promis
     } catch (error) {
       // One request's trouble (ARM throttling, an outage) must not hold up the others; the next pass retries.
       failures += 1;
-      deps.log.warn(`Compute request ${request.id}: provisioning step failed: ${error instanceof Error ? error.message : 'unknown error'}`);
+      plainLog(deps.log).warn(`Compute request ${request.id}: provisioning step failed: ${error instanceof Error ? error.message : 'unknown error'}`);
     }
   }
   return { advanced, failures };
@@ -187,7 +188,7 @@ export async function nudgeComputeRequest(deps: ComputeRequestDeps, id: string):
     try {
       outcome = await advanceComputeRequest(deps, id);
     } catch (error) {
-      deps.log.warn(`Compute request ${id}: provisioning step failed; the timer will retry: ${error instanceof Error ? error.message : 'unknown error'}`);
+      plainLog(deps.log).warn(`Compute request ${id}: provisioning step failed; the timer will retry: ${error instanceof Error ? error.message : 'unknown error'}`);
       return;
     }
     if (outcome === 'done' || outcome === 'skipped') return;

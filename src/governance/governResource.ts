@@ -225,8 +225,6 @@ async function tellOwner(deps: GovernanceDeps, notice: OwnerNotice): Promise<voi
   }
 }
 
-/** What a resource's owner is told: which resource, and what needs them. */
-
 /**
  * Findings this evaluation leaves to a person (not fixable in place, or not in enforce mode), told to the owner
  * once per resource and set of findings: a write event that changes nothing about them tells nothing again.

@@ -122,7 +122,7 @@ export interface RemediationLedger {
 /** Findings told to owners: once per resource and set of findings. */
 export type OwnerNoticeLedger = OnceLedger;
 
-/** What a resource's owner is told: findings the app leaves to a person. */
+/** What a resource's owner is told: which resource, and what needs them. */
 export interface OwnerNotice {
   readonly resource: GovernedResource;
   readonly workspace: WorkspaceResource | undefined;

@@ -17,4 +17,5 @@ export interface ModelCdDeps extends NotificationDeps {
    * another).
    */
   readonly startRunWithinMs: number;
+  readonly now: () => Date;
 }

@@ -67,14 +67,14 @@ export async function startCdRunOnce(deps: ModelCdDeps, context: RunContext, pla
 
   const claim = await ledger.claimOrWait(keys, plan.eventId);
   if (claim.kind !== 'claimed') return reportSettledRun(deps, context, plan, claim);
-  const claimedAt = Date.now();
+  const claimedAt = deps.now().getTime();
   const idempotencyKey = runKeyOf(plan.key);
 
   let run;
   let recovered = false;
   try {
     if (claim.attempt > 1) {
-      const earlier = await adapter.findRun(idempotencyKey, new Date(Date.now() - EARLIER_ATTEMPTS_WITHIN_MS));
+      const earlier = await adapter.findRun(idempotencyKey, new Date(deps.now().getTime() - EARLIER_ATTEMPTS_WITHIN_MS));
       if (earlier.kind === 'found') {
         run = earlier.run;
         recovered = true;
@@ -83,7 +83,7 @@ export async function startCdRunOnce(deps: ModelCdDeps, context: RunContext, pla
     if (run === undefined) {
       // Never start a run so late that the claim could lapse while it is being started: a takeover then could not
       // find it yet, and would start a second one.
-      if (Date.now() - claimedAt > deps.startRunWithinMs) {
+      if (deps.now().getTime() - claimedAt > deps.startRunWithinMs) {
         throw new AppError('UpstreamTransient', `the attempt took too long to start the run safely within its claim; the next delivery tries again`, { module: 'cd' });
       }
       run = await adapter.startRun({ eventId: plan.eventId, parameters: plan.parameters, idempotencyKey });

@@ -4,13 +4,14 @@ import { startAzurite, type AzuriteHandle } from '../../dev/azurite.js';
 import { AppError } from '../../src/errors.js';
 import { createStateStore, matches, toKey, type StateStore, type Where } from '../../src/adapters/tables/tableState.js';
 import { appErrorOf } from '../helpers/appErrors.js';
+import { MemoryStateStore } from '../inMemory/memoryStateStore.js';
 
 let azurite: AzuriteHandle;
-let store: StateStore;
+let azuriteStore: StateStore;
 
 beforeAll(async () => {
   azurite = await startAzurite();
-  store = createStateStore({
+  azuriteStore = createStateStore({
     state: { kind: 'connectionString', connectionString: azurite.connectionString },
     tablePrefix: 'test',
     timeoutMs: 5_000,
@@ -22,9 +23,20 @@ afterAll(async () => {
 });
 
 
+const memoryStore = new MemoryStateStore('test');
+
 const claimSchema = z.object({ status: z.enum(['Claimed', 'Done']), attempts: z.number() });
 
-describe('Table Storage state against Azurite', () => {
+// The use-case tests run the Table repositories on the in-memory store: the same contract holds for both.
+describe.each([
+  ['Azurite', () => azuriteStore],
+  ['the in-memory store', () => memoryStore],
+])('Table Storage state against %s', (_, storeOf) => {
+  let store: StateStore;
+  beforeAll(() => {
+    store = storeOf();
+  });
+
   it('creates the prefixed table on first use and reads back what was inserted, with an etag', async () => {
     const table = store.table('Ledger');
     expect(table.tableName).toBe('testLedger');
@@ -136,6 +148,16 @@ describe('Table Storage state against Azurite', () => {
     expect(error.message).toContain('testShapes');
   });
 
+  it('an update or conditional delete of an entity never written is NotFound or false, never a silent write', async () => {
+    const table = store.table('Missing');
+    expect((await appErrorOf(table.replace({ partitionKey: 'p', rowKey: 'gone' }, 'W/"stale"'))).code).toBe('NotFound');
+    expect((await appErrorOf(table.merge({ partitionKey: 'p', rowKey: 'gone' }, 'W/"stale"'))).code).toBe('NotFound');
+    expect(await table.delete('p', 'gone', 'W/"stale"')).toBe(false);
+    expect(await table.get('p', 'gone')).toBeUndefined();
+  });
+});
+
+describe('Table Storage state against an unreachable service', () => {
   it('maps an unreachable table service to UpstreamTransient', async () => {
     const unreachable = createStateStore({
       state: { kind: 'connectionString', connectionString: azurite.connectionString.replace(`:${azurite.port}/`, ':1/') },
