@@ -7,15 +7,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHost, type FunctionsHost } from '../../dev/host/host.js';
 import { setAppForProcess, type App } from '../../src/composition.js';
-import { computeIdOf, startGovernanceKit, writesTo, type GovernanceKit } from '../integration/governanceKit.js';
+import { computeIdOf, startGovernanceKit, writesTo, type GovernanceKit } from '../helpers/governanceKit.js';
 import { request } from '../helpers/emulatorServices.js';
+import { repositoryRoot } from '../helpers/repositoryRoot.js';
 
 let host: FunctionsHost;
 let kit: GovernanceKit;
 let services: App;
 
 beforeAll(async () => {
-  host = await startHost({ entry: join(import.meta.dirname, '..', '..', 'src', 'functions', 'resourceEvents.ts'), port: 0, timers: false, log: () => {} });
+  host = await startHost({ entry: join(repositoryRoot, 'src', 'functions', 'resourceEvents.ts'), port: 0, timers: false, log: () => {} });
   kit = await startGovernanceKit({
     eventSubscriptions: [{ endpoint: host.eventGridUrl('resourceEvents'), eventTypes: ['Microsoft.Resources.ResourceWriteSuccess'] }],
   });

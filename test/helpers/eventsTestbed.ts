@@ -17,12 +17,13 @@ import { InMemoryTelemetry, type TelemetryItem } from '../../src/adapters/teleme
 import { request } from './emulatorServices.js';
 import { publishedFixtureUrl } from './publishedFixtures.js';
 import { localAzureSettings } from '../../dev/localAzureSettings.js';
+import { repositoryRoot } from './repositoryRoot.js';
 
 export const SUBSCRIPTION = '11111111-1111-1111-1111-111111111111';
 export const RESOURCE_GROUP = 'rg-mlops-demo';
 export const WORKSPACE = 'mlw-demo';
 export const WORKSPACE_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.MachineLearningServices/workspaces/${WORKSPACE}`;
-const ENTRY = join(import.meta.dirname, '..', '..', 'src', 'index.ts');
+const ENTRY = join(repositoryRoot, 'src', 'index.ts');
 const EVENT_FIXTURES = publishedFixtureUrl('events/');
 
 export interface EventsTestbed {

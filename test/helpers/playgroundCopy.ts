@@ -7,8 +7,9 @@ import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { repositoryRoot } from './repositoryRoot.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = repositoryRoot;
 
 export interface PlaygroundCopy {
   readonly folder: string;

@@ -3,7 +3,7 @@
  *
  * `../shared/fixtures` beside the repository, when present, is the source of truth; a plain clone (CI) has
  * only the verbatim copy committed in `test/fixtures/published/`. The shared folder wins when it exists, so a
- * sample updated there is what the tests see; `test/unit/publishedFixtures.test.ts` keeps the copy identical.
+ * sample updated there is what the tests see; `test/structure/publishedFixtures.test.ts` keeps the copy identical.
  * `AML_WARDEN_FIXTURES_DIR` (test-only, absolute or relative to the repository root) names another folder
  * instead — e.g. `test/fixtures/published` to run as a plain clone would.
  */

@@ -29,9 +29,10 @@ import { MemoryComputeGateway } from './memoryComputeGateway.js';
 import { MemoryStateStore } from './memoryStateStore.js';
 import { RecordingLog } from './recordingLog.js';
 import { RecordingNotifiers } from './recordingNotifiers.js';
+import { repositoryRoot } from '../helpers/repositoryRoot.js';
 
 export const STUDIO_URL = 'https://ml.azure.com';
-const PLAYGROUND_POLICY = readFileSync(join(import.meta.dirname, '..', '..', 'policy', 'playground.yaml'), 'utf8');
+const PLAYGROUND_POLICY = readFileSync(join(repositoryRoot, 'policy', 'playground.yaml'), 'utf8');
 
 export interface InMemoryWorld {
   readonly policy: Policy;

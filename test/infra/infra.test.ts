@@ -25,8 +25,9 @@ import { ARM_OPERATIONS } from '../../src/adapters/arm/armOperations.js';
 import { publishedFixtureUrl } from '../helpers/publishedFixtures.js';
 import type { HclObject, InfraModel, ResourceBlock } from './terraformModel.js';
 import { block, blocks, isObject, loadInfra, resolve, resourcesOfType } from './terraformModel.js';
+import { repositoryRoot } from '../helpers/repositoryRoot.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const repoRoot = repositoryRoot;
 const infraDir = path.join(repoRoot, 'infra');
 const fixturesDir = fileURLToPath(publishedFixtureUrl('events/'));
 

@@ -5,8 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { loadInfra } from './terraformModel.js';
+import { repositoryRoot } from '../helpers/repositoryRoot.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const repoRoot = repositoryRoot;
 const workflowsDir = path.join(repoRoot, '.github/workflows');
 
 const step = z.looseObject({

@@ -8,8 +8,8 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { repositoryRoot } from '../helpers/repositoryRoot.js';
 
-const repositoryRoot = join(import.meta.dirname, '..', '..');
 const depcruise = join(repositoryRoot, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
 const config = join(repositoryRoot, '.dependency-cruiser.cjs');
 

@@ -1,0 +1,67 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHost, type FunctionsHost } from '../../dev/host/host.js';
+import { repositoryRoot } from '../helpers/repositoryRoot.js';
+
+// The app is loaded only by the host here: importing a function file first would register it before the host's core API exists.
+const entry = join(repositoryRoot, 'src', 'index.ts');
+
+interface FunctionStatus {
+  readonly name: string;
+  readonly trigger: string;
+  readonly error?: string;
+  readonly bindings: readonly { type: string; direction: string; route?: string; methods?: string[]; authLevel?: string; schedule?: string }[];
+}
+
+/** The contract infra's Event Grid subscriptions, callers and the host rely on (DESIGN "Contracts"). */
+const expectedTriggers: Record<string, Record<string, unknown>> = {
+  amlEvents: { type: 'eventGridTrigger' },
+  resourceEvents: { type: 'eventGridTrigger' },
+  eventsWebhook: { type: 'httpTrigger', route: 'events', methods: ['POST', 'OPTIONS'], authLevel: 'anonymous' },
+  // Schedules come from the app settings (values below differ from the defaults, so a hard-coded schedule fails).
+  complianceSweep: { type: 'timerTrigger', schedule: '0 15 */4 * * *' },
+  computeRequestsWorker: { type: 'timerTrigger', schedule: '*/7 * * * * *' },
+  notificationFlush: { type: 'timerTrigger', schedule: '30 */2 * * * *' },
+  health: { type: 'httpTrigger', route: 'health', methods: ['GET'], authLevel: 'anonymous' },
+  openapi: { type: 'httpTrigger', route: 'openapi.json', methods: ['GET'], authLevel: 'anonymous' },
+  computeRequests: { type: 'httpTrigger', route: 'compute-requests', authLevel: 'anonymous' },
+  computeRequestById: { type: 'httpTrigger', route: 'compute-requests/{id}', methods: ['GET'], authLevel: 'anonymous' },
+  computeRequestApprove: { type: 'httpTrigger', route: 'compute-requests/{id}/approve', methods: ['POST'], authLevel: 'anonymous' },
+  computeRequestReject: { type: 'httpTrigger', route: 'compute-requests/{id}/reject', methods: ['POST'], authLevel: 'anonymous' },
+};
+
+describe('the functions the app registers', () => {
+  let host: FunctionsHost;
+
+  beforeAll(async () => {
+    host = await startHost({
+      entry,
+      port: 0,
+      timers: false,
+      log: () => {},
+      env: { AML_WARDEN_SWEEP_SCHEDULE: '0 15 */4 * * *', AML_WARDEN_PROVISION_SCHEDULE: '*/7 * * * * *', AML_WARDEN_FLUSH_SCHEDULE: '30 */2 * * * *' },
+    });
+  });
+
+  afterAll(async () => {
+    await host?.close();
+  });
+
+  it('carry the binding metadata of the contract: trigger type, route, methods, auth level, schedule', async () => {
+    const response = await fetch(`${host.url}/admin/functions`, { headers: { 'x-functions-key': host.keys.masterKey } });
+    const functions = (await response.json()) as FunctionStatus[];
+    expect(functions.map((fn) => fn.name).sort()).toEqual(Object.keys(expectedTriggers).sort());
+    for (const fn of functions) {
+      expect(fn.error, fn.name).toBeUndefined();
+      const trigger = fn.bindings.find((binding) => binding.direction === 'in' && binding.type.endsWith('Trigger'));
+      expect(trigger, fn.name).toMatchObject(expectedTriggers[fn.name] ?? {});
+    }
+    const collection = functions.find((fn) => fn.name === 'computeRequests')?.bindings.find((binding) => binding.type === 'httpTrigger');
+    expect([...(collection?.methods ?? [])].sort()).toEqual(['GET', 'POST']);
+  });
+
+  it('are exactly the function names GET /api/health reports', async () => {
+    const { appFunctionNames } = await import('../../src/functions/health.js');
+    expect([...appFunctionNames].sort()).toEqual(host.functions.map((fn) => fn.name).sort());
+  });
+});
