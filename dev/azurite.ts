@@ -12,6 +12,8 @@ export const DEV_STORE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq
 export interface StartAzuriteOptions {
   /** Table service port; 0 (the default) picks a free one. */
   readonly port?: number;
+  /** Queue service port; 0 (the default) picks a free one. */
+  readonly queuePort?: number;
   /** When something already listens on the port, use it instead of starting another Azurite. */
   readonly reuseIfListening?: boolean;
   /** Receives Azurite's own output, line by line. */
@@ -22,9 +24,13 @@ export interface StartAzuriteOptions {
 export interface AzuriteHandle {
   /** `http://127.0.0.1:PORT/devstoreaccount1` */
   readonly tableUrl: string;
-  /** devstoreaccount1 connection string with `TableEndpoint=`. */
+  /** `http://127.0.0.1:QUEUE_PORT/devstoreaccount1` */
+  readonly queueUrl: string;
+  /** devstoreaccount1 connection string with `TableEndpoint=` and `QueueEndpoint=`. */
   readonly connectionString: string;
+  /** The Table service's port. */
   readonly port: number;
+  readonly queuePort: number;
   /** The Azurite process started here; undefined when an already running one was reused. */
   readonly pid: number | undefined;
   readonly reused: boolean;
@@ -35,21 +41,60 @@ export function tableUrlFor(port: number): string {
   return `http://${LOOPBACK}:${port}/${DEV_STORE_ACCOUNT}`;
 }
 
-export function connectionStringFor(port: number): string {
+export function queueUrlFor(port: number): string {
+  return `http://${LOOPBACK}:${port}/${DEV_STORE_ACCOUNT}`;
+}
+
+export function connectionStringFor(port: number, queuePort: number): string {
   return [
     'DefaultEndpointsProtocol=http',
     `AccountName=${DEV_STORE_ACCOUNT}`,
     `AccountKey=${DEV_STORE_KEY}`,
-    `TableEndpoint=${tableUrlFor(port)};`,
+    `TableEndpoint=${tableUrlFor(port)}`,
+    `QueueEndpoint=${queueUrlFor(queuePort)};`,
   ].join(';');
 }
 
-/** Starts Azurite's Table service in memory on loopback, or reuses one that already listens. */
+type AzuriteService = 'table' | 'queue';
+
+interface ServiceHandle {
+  readonly port: number;
+  readonly pid: number | undefined;
+  readonly reused: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts Azurite's Table and Queue services in memory on loopback (one process each, as Azurite's own
+ * `azurite-table` and `azurite-queue` commands do), or reuses ones that already listen.
+ */
 export async function startAzurite(options: StartAzuriteOptions = {}): Promise<AzuriteHandle> {
-  const requested = options.port ?? 0;
+  const table = await startService('table', options.port ?? 0, options);
+  let queue: ServiceHandle;
+  try {
+    queue = await startService('queue', options.queuePort ?? 0, options);
+  } catch (error) {
+    await table.close();
+    throw error;
+  }
+  return {
+    tableUrl: tableUrlFor(table.port),
+    queueUrl: queueUrlFor(queue.port),
+    connectionString: connectionStringFor(table.port, queue.port),
+    port: table.port,
+    queuePort: queue.port,
+    pid: table.pid,
+    reused: table.reused,
+    close: async () => {
+      await Promise.all([table.close(), queue.close()]);
+    },
+  };
+}
+
+async function startService(service: AzuriteService, requested: number, options: StartAzuriteOptions): Promise<ServiceHandle> {
   if (requested !== 0 && (await isListening(requested))) {
-    if (options.reuseIfListening === true) return reusedHandle(requested);
-    throw new Error(`Port ${requested} (Azurite Table service) is already in use on ${LOOPBACK}.`);
+    if (options.reuseIfListening === true) return { port: requested, pid: undefined, reused: true, close: async () => {} };
+    throw new Error(`Port ${requested} (Azurite ${service === 'table' ? 'Table' : 'Queue'} service) is already in use on ${LOOPBACK}.`);
   }
   // A free port can be taken between choosing and binding; choosing again is cheap.
   const attempts = requested === 0 ? 3 : 1;
@@ -57,7 +102,7 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<A
   for (let attempt = 0; attempt < attempts; attempt++) {
     const port = requested === 0 ? await findFreePort() : requested;
     try {
-      return await spawnAzurite(port, options);
+      return await spawnAzurite(service, port, options);
     } catch (error) {
       lastError = error;
     }
@@ -65,29 +110,18 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<A
   throw lastError instanceof Error ? lastError : new Error(String(lastError));
 }
 
-function reusedHandle(port: number): AzuriteHandle {
-  return {
-    tableUrl: tableUrlFor(port),
-    connectionString: connectionStringFor(port),
-    port,
-    pid: undefined,
-    reused: true,
-    close: async () => {},
-  };
-}
-
-async function spawnAzurite(port: number, options: StartAzuriteOptions): Promise<AzuriteHandle> {
+async function spawnAzurite(service: AzuriteService, port: number, options: StartAzuriteOptions): Promise<ServiceHandle> {
   const args = [
-    azuriteTableEntry(),
+    azuriteEntry(service),
     '--inMemoryPersistence',
     '--skipApiVersionCheck',
     '--loose',
     '--silent',
     // Azurite otherwise reports usage to a remote endpoint; the playground stays on loopback.
     '--disableTelemetry',
-    '--tableHost',
+    `--${service}Host`,
     LOOPBACK,
-    '--tablePort',
+    `--${service}Port`,
     String(port),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
@@ -112,21 +146,14 @@ async function spawnAzurite(port: number, options: StartAzuriteOptions): Promise
   try {
     await waitForListening(port, {
       timeoutMs: options.startTimeoutMs ?? 30_000,
-      label: 'Azurite',
+      label: `Azurite (${service})`,
       abortReason: () => exitReason,
     });
   } catch (error) {
     await stopChild(child, exited);
     throw error;
   }
-  return {
-    tableUrl: tableUrlFor(port),
-    connectionString: connectionStringFor(port),
-    port,
-    pid: child.pid,
-    reused: false,
-    close: async () => stopChild(child, exited),
-  };
+  return { port, pid: child.pid, reused: false, close: async () => stopChild(child, exited) };
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
@@ -147,13 +174,14 @@ function forwardLines(child: ChildProcess, log: ((line: string) => void) | undef
   }
 }
 
-/** The Table service's entry script, from Azurite's own `bin` map (its layout differs between versions). */
-function azuriteTableEntry(): string {
+/** A service's entry script, from Azurite's own `bin` map (its layout differs between versions). */
+function azuriteEntry(service: AzuriteService): string {
   const require = createRequire(import.meta.url);
   const manifestPath = require.resolve('azurite/package.json');
   const manifest: unknown = JSON.parse(readFileSync(manifestPath, 'utf8'));
   const bin = typeof manifest === 'object' && manifest !== null && 'bin' in manifest ? manifest.bin : undefined;
-  const entry = typeof bin === 'object' && bin !== null && 'azurite-table' in bin ? bin['azurite-table'] : undefined;
-  if (typeof entry !== 'string') throw new Error('azurite is installed without an azurite-table entry; run npm ci');
+  const command = `azurite-${service}`;
+  const entry: unknown = typeof bin === 'object' && bin !== null ? Reflect.get(bin, command) : undefined;
+  if (typeof entry !== 'string') throw new Error(`azurite is installed without an ${command} entry; run npm ci`);
   return join(dirname(manifestPath), entry);
 }

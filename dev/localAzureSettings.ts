@@ -7,7 +7,7 @@ import { LOCAL_TENANT_ID, PLAYGROUND_API } from './emulator/idp.js';
 export interface LocalAzure {
   /** `https://127.0.0.1:PORT` of the emulator. */
   readonly emulatorUrl: string;
-  /** Azurite's Table Storage connection string. */
+  /** Azurite's connection string (Table and Queue services). */
   readonly azuriteConnectionString: string;
 }
 
@@ -19,6 +19,7 @@ export function localAzureSettings(local: LocalAzure, files: { readonly policy: 
     AML_WARDEN_LOCAL_IDP_URL: `${local.emulatorUrl}/idp`,
     AML_WARDEN_TLS_CA_FILE: files.caFile,
     AML_WARDEN_STATE_CONNECTION_STRING: local.azuriteConnectionString,
+    AML_WARDEN_QUEUE: local.azuriteConnectionString,
     AML_WARDEN_KEYVAULT_URL: local.emulatorUrl,
     AML_WARDEN_AUTH_TENANT_ID: LOCAL_TENANT_ID,
     AML_WARDEN_AUTH_CLIENT_ID: PLAYGROUND_API.clientId,

@@ -11,15 +11,19 @@ export interface DevPorts {
   readonly emulator: number;
   /** Azurite's Table service. */
   readonly azurite: number;
+  /** Azurite's Queue service. */
+  readonly azuriteQueue: number;
 }
 
-export const DEFAULT_DEV_PORTS: DevPorts = { app: 7071, emulator: 7443, azurite: 10002 };
+/** Azurite's own defaults for its Table and Queue services. */
+export const DEFAULT_DEV_PORTS: DevPorts = { app: 7071, emulator: 7443, azurite: 10002, azuriteQueue: 10001 };
 
 /** Environment variables that override the playground's ports. */
 export const DEV_PORT_SETTINGS = {
   app: 'AML_WARDEN_DEV_PORT',
   emulator: 'AML_WARDEN_DEV_EMULATOR_PORT',
   azurite: 'AML_WARDEN_DEV_AZURITE_PORT',
+  azuriteQueue: 'AML_WARDEN_DEV_AZURITE_QUEUE_PORT',
 } as const satisfies Record<keyof DevPorts, string>;
 
 /** Reads the port overrides; a value that is not a port fails naming its variable. */
@@ -34,7 +38,7 @@ export function readDevPorts(env: Readonly<Record<string, string | undefined>> =
     }
     return port;
   };
-  return { app: read('app'), emulator: read('emulator'), azurite: read('azurite') };
+  return { app: read('app'), emulator: read('emulator'), azurite: read('azurite'), azuriteQueue: read('azuriteQueue') };
 }
 
 /** Asks the OS for a port that is free right now on loopback. */

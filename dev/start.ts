@@ -22,10 +22,11 @@ export interface StartPlaygroundOptions {
   readonly cwd?: string;
   /** The compiled tree holding `src/index.js` and `dev/host/main.js`. Default: `<cwd>/dist`. */
   readonly distDir?: string;
-  /** 0 = a free port. Defaults: 7071, 7443, 10002. */
+  /** 0 = a free port. Defaults: 7071, 7443, 10002, 10001. */
   readonly appPort?: number;
   readonly emulatorPort?: number;
   readonly azuritePort?: number;
+  readonly azuriteQueuePort?: number;
   /** Azure Functions Core Tools when `func` is on PATH, else the offline host. */
   readonly runner?: AppRunner | 'auto';
   /** Where the children's output goes, already prefixed (`[app] ...`). Default: stdout. */
@@ -148,6 +149,9 @@ export function playgroundEnvironment(values: Readonly<Record<string, string>>, 
     delete env['AML_WARDEN_STATE_TABLE_URL'];
     env['AML_WARDEN_STATE_CONNECTION_STRING'] = endpoints.azuriteConnectionString;
   }
+  // The queues the app's queue-triggered functions listen to and its use cases send to: this Azurite's, unless
+  // an identity-based connection to a real account is configured.
+  if ((env['AML_WARDEN_QUEUE__queueServiceUri'] ?? '') === '') env['AML_WARDEN_QUEUE'] = endpoints.azuriteConnectionString;
   for (const name of PATH_SETTINGS) {
     const value = env[name];
     if (value !== undefined && value !== '' && !isAbsolute(value)) env[name] = resolve(endpoints.cwd, value);
@@ -232,6 +236,7 @@ export async function startPlayground(options: StartPlaygroundOptions = {}): Pro
     const azuritePort = options.azuritePort ?? DEFAULT_DEV_PORTS.azurite;
     const azurite = await startAzurite({
       port: azuritePort,
+      queuePort: options.azuriteQueuePort ?? (azuritePort === 0 ? 0 : DEFAULT_DEV_PORTS.azuriteQueue),
       reuseIfListening: azuritePort !== 0,
       log: (line) => log(`[azurite] ${line}`),
     });
@@ -381,7 +386,7 @@ export function describePlayground(playground: Pick<Playground, 'appUrl' | 'emul
 async function main(): Promise<number> {
   const cwd = process.cwd();
   const ports = readDevPorts();
-  const playground = await startPlayground({ cwd, appPort: ports.app, emulatorPort: ports.emulator, azuritePort: ports.azurite });
+  const playground = await startPlayground({ cwd, appPort: ports.app, emulatorPort: ports.emulator, azuritePort: ports.azurite, azuriteQueuePort: ports.azuriteQueue });
   for (const line of describePlayground(playground, cwd)) process.stdout.write(`${line}\n`);
 
   return await new Promise<number>((resolveExit) => {

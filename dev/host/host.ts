@@ -7,7 +7,9 @@
  *   system key, as in Azure; see `hostKeys.ts`);
  * - with the master key: `POST /admin/functions/NAME` `{"input": "..."}` → 202, runs any non-HTTP function;
  *   `GET /admin/functions` (binding metadata), `GET /admin/host/status`, `GET /admin/host/systemkeys/NAME`;
- * - timer triggers on their NCRONTAB schedules.
+ * - timer triggers on their NCRONTAB schedules;
+ * - Storage Queue triggers from the queues their connection names (Azurite), with host.json's `extensions.queues`
+ *   (`queueListener.ts`).
  *
  * One app per process: module caching means an entry registers its functions once, so every host started in
  * a process serves that one registry, and starting one with a different entry throws.
@@ -15,7 +17,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { coreRegistry, HOST_VERSION, installCoreApi, type CoreRegistry } from './coreApi.js';
@@ -26,6 +29,7 @@ import { FunctionInvocationError, FunctionInvoker, timestamped, type HostLog } f
 import { describeHostedFunction, hostFunction, httpFunctionUrl, type HostedFunction } from './hostedFunction.js';
 import { HttpRouteTable } from './httpRouteTable.js';
 import { fromRpcHttpResponse, fromRpcTypedData, toHttpTriggerMetadata, toRpcHttpRequest, toRpcTypedData } from './rpcHttp.js';
+import { readQueueOptions, startQueueListeners, type QueueListener } from './queueListener.js';
 import { TimerScheduler, timerInfo, type TimerInfo } from './timerScheduler.js';
 
 export interface StartHostOptions {
@@ -45,6 +49,10 @@ export interface StartHostOptions {
   readonly routePrefix?: string;
   /** The master and system keys; default: fresh random ones. */
   readonly keys?: HostKeys;
+  /** Listen to the queues of queue-triggered functions (default true). */
+  readonly queues?: boolean;
+  /** host.json's content; default: `host.json` of the working directory, when there is one. */
+  readonly hostJson?: unknown;
 }
 
 /** What a programmatic invocation produced. */
@@ -343,11 +351,22 @@ export async function startHost(options: StartHostOptions): Promise<FunctionsHos
   const hostName = options.host ?? '127.0.0.1';
   baseUrl = `http://${hostName.includes(':') ? `[${hostName}]` : hostName}:${address.port}`;
   if (options.timers !== false) scheduler.start(functions);
+  const queueListeners: QueueListener[] =
+    options.queues === false
+      ? []
+      : await startQueueListeners(
+          functions,
+          process.env,
+          readQueueOptions(options.hostJson ?? readHostJson()),
+          (fn, data, metadata) => invokeWithInput(fn, data, `New queue message detected on '${String(fn.trigger['queueName'])}'.`, metadata),
+          (line) => log(timestamped(line)),
+        );
   log(timestamped(`Host started (${HOST_VERSION}) on ${baseUrl}`));
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     scheduler.stop();
+    await Promise.all(queueListeners.map((listener) => listener.stop()));
     const stopped = new Promise<void>((resolveClose) => server.close(() => resolveClose()));
     server.closeIdleConnections();
     while (running.size > 0) await Promise.allSettled([...running]);
@@ -377,6 +396,12 @@ export async function startHost(options: StartHostOptions): Promise<FunctionsHos
       return closing;
     },
   };
+}
+
+/** host.json of the function app's folder (the working directory), or nothing when there is none. */
+function readHostJson(): unknown {
+  const file = join(process.cwd(), 'host.json');
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
 }
 
 /**

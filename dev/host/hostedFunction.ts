@@ -11,7 +11,7 @@ import { parseTimerSchedule, type TimerSchedule } from './timerSchedule.js';
 /** One binding, as the host receives it: its name, type, direction and properties. */
 export type BindingMetadata = Readonly<Record<string, unknown>> & { readonly name: string; readonly type: string; readonly direction: string };
 
-export type TriggerKind = 'http' | 'timer' | 'eventGrid' | 'other';
+export type TriggerKind = 'http' | 'timer' | 'eventGrid' | 'queue' | 'other';
 
 export interface HostedFunction {
   readonly name: string;
@@ -37,6 +37,8 @@ export function triggerKind(type: string): TriggerKind {
       return 'timer';
     case 'eventgridtrigger':
       return 'eventGrid';
+    case 'queuetrigger':
+      return 'queue';
     default:
       return 'other';
   }
