@@ -34,6 +34,8 @@ import { getConfig, type Config } from './config.js';
 import type { EventsWebhookDeps } from './http/eventsWebhookController.js';
 import { isAppError } from './errors.js';
 import type { ComputeRequestsDeps } from './http/computeRequestsController.js';
+import type { TokenVerifier } from './http/principal.js';
+import { BearerValidator } from './http/verifyBearer.js';
 import { countDroppedEvent } from './eventIntake/droppedEvent.js';
 import type { IntakeDeps } from './eventIntake/intake.js';
 import { routeEvent } from './eventIntake/routeEvent.js';
@@ -60,6 +62,8 @@ export interface Adapters {
   readonly state: StateStore;
   readonly secrets: SecretStore;
   readonly telemetry: Telemetry;
+  /** Entra ID token validation for the app's API (keys fetched and cached per tenant); undefined when not configured. */
+  readonly tokens: TokenVerifier | undefined;
 }
 
 export interface AdapterOverrides {
@@ -86,6 +90,7 @@ export function productionAdapters(config: Config, overrides: AdapterOverrides =
       timeoutMs: settings.httpTimeoutMs,
       ca: tlsCa,
     }),
+    tokens: settings.auth === undefined ? undefined : new BearerValidator(settings.auth, (url) => http.getJson(url)),
     telemetry:
       overrides.telemetry ??
       createTelemetry({
@@ -250,11 +255,10 @@ export async function eventsWebhookDeps(): Promise<EventsWebhookDeps> {
   return {
     maxEvents: settings.eventsMaxBatch,
     auth: {
-      bearer: settings.auth,
+      tokens: app.adapters.tokens,
       requiredRole: settings.eventsRole,
       sharedKeySecretName: settings.eventsSecretName,
       getSecret: (name) => app.adapters.secrets.getSecret(name),
-      fetchJson: (url) => app.adapters.http.getJson(url),
     },
     ...intakeFor('eventsWebhook'),
   };
@@ -264,8 +268,7 @@ export async function eventsWebhookDeps(): Promise<EventsWebhookDeps> {
 export async function computeRequestsApiDeps(): Promise<ComputeRequestsDeps> {
   const app = await getApp();
   return {
-    auth: app.config.settings.auth,
-    fetchJson: (url) => app.adapters.http.getJson(url),
+    tokens: app.adapters.tokens,
     useCases: async () => app.computeRequests,
   };
 }

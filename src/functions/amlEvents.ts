@@ -1,6 +1,6 @@
 /**
  * amlEvents — Event Grid trigger for the Azure ML workspace system topic (ModelRegistered,
- * RunStatusChanged, ...). Parses the one event and hands it to `routeEvent`.
+ * RunStatusChanged, ...): the one event goes through the event intake (`eventIntake/intake.ts`).
  */
 import { app } from '@azure/functions';
 import { createEventGridTriggerHandler } from './eventGridTrigger.js';

@@ -1,6 +1,6 @@
 /**
  * resourceEvents — Event Grid trigger for resource-group and subscription events
- * (ResourceWriteSuccess on workspaces and computes). Parses the one event and hands it to `routeEvent`.
+ * (ResourceWriteSuccess on workspaces and computes): the one event goes through the event intake (`eventIntake/intake.ts`).
  */
 import { app } from '@azure/functions';
 import { createEventGridTriggerHandler } from './eventGridTrigger.js';

@@ -43,7 +43,7 @@ export async function ignoreResourceEvent(): Promise<EventOutcome> {
 
 /**
  * ResourceWriteSuccess on a workspace or compute: re-read, evaluate, remediate or record. A resource that is
- * gone (404) or unreadable (403) is logged and dropped; transient failures are thrown so Event Grid redelivers.
+ * gone (404) or unreadable (403) leaves nothing to govern and is acknowledged; transient failures are thrown so Event Grid redelivers.
  * In a dry run nothing is written or recorded; the outcome says what would be.
  */
 export async function enforceResource(governance: GovernanceDeps, event: ResourceWriteSuccessEvent, context: RunContext): Promise<EventOutcome> {
@@ -56,7 +56,7 @@ export async function enforceResource(governance: GovernanceDeps, event: Resourc
 
   const read = await reread(governance.arm, reference.workspace, reference.computeName);
   if ('gone' in read) {
-    log.warn(`Policy: ${resourceId} cannot be read any more; dropped (${read.gone})`);
+    log.warn(`Policy: ${resourceId} cannot be read any more; nothing to govern (${read.gone})`);
     return { handled: false, reason: `resource unreadable: ${read.gone}` };
   }
   const result = await governResource(read.resource, read.resource.resourceType === 'compute' ? read.workspace : undefined, governance, {

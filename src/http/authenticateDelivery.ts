@@ -1,20 +1,18 @@
 import type { HttpRequest } from '@azure/functions';
 import { AppError } from '../errors.js';
-import type { Principal } from './principal.js';
+import type { Principal, TokenVerifier } from './principal.js';
 import { sharedSecretMatches } from './sharedSecret.js';
-import { verifyBearer, type BearerAuth, type FetchJson } from './verifyBearer.js';
 
 export const sharedKeyHeader = 'x-aml-warden-key';
 
 export interface DeliveryAuth {
   /** Entra bearer-token validation; undefined when not configured. */
-  readonly bearer: BearerAuth | undefined;
+  readonly tokens: TokenVerifier | undefined;
   /** The app role an application token must carry: the one Event Grid's delivery identity is assigned. */
   readonly requiredRole: string;
   /** Key Vault secret holding the shared key; undefined when shared-key deliveries are not configured. */
   readonly sharedKeySecretName: string | undefined;
   getSecret(name: string): Promise<string>;
-  fetchJson: FetchJson;
 }
 
 export type DeliveryCredential =
@@ -58,12 +56,12 @@ export async function authenticateDelivery(request: HttpRequest, auth: DeliveryA
     }
   }
   if (request.headers.has('authorization')) {
-    if (auth.bearer === undefined) {
+    if (auth.tokens === undefined) {
       reason ??= 'bearer-token authentication is not configured';
     } else {
       let principal: Principal | undefined;
       try {
-        principal = await verifyBearer(request, auth.bearer, auth.fetchJson);
+        principal = await auth.tokens.verify(request);
       } catch (error) {
         if (!(error instanceof AppError) || error.code !== 'Unauthorized') throw error;
         reason ??= error.message;

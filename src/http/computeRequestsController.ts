@@ -8,26 +8,23 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import type { Caller, ComputeRequestDeps } from '../computeRequests/ports.js';
 import { AppError } from '../errors.js';
 import { httpHandler, type AppHttpHandler } from './httpHandler.js';
-import { appRoles, requireRole, type Principal } from './principal.js';
-import type { BearerAuth, FetchJson } from './verifyBearer.js';
+import { appRoles, requireRole, type Principal, type TokenVerifier } from './principal.js';
 
 export interface ComputeRequestsDeps {
   /** Undefined when the API's token validation is not configured. */
-  readonly auth: BearerAuth | undefined;
-  readonly fetchJson: FetchJson;
+  readonly tokens: TokenVerifier | undefined;
   /** The use cases' dependencies; loaded only for an authenticated, authorised caller. */
   readonly useCases: () => Promise<ComputeRequestDeps>;
 }
 
 async function authenticate(request: HttpRequest, deps: ComputeRequestsDeps): Promise<Principal> {
-  if (deps.auth === undefined) {
+  if (deps.tokens === undefined) {
     throw new AppError('ConfigurationError', 'the compute-request API needs AML_WARDEN_AUTH_TENANT_ID and AML_WARDEN_AUTH_CLIENT_ID', {
       target: 'AML_WARDEN_AUTH_TENANT_ID',
       module: 'computeRequests',
     });
   }
-  const { verifyBearer } = await import('./verifyBearer.js');
-  return verifyBearer(request, deps.auth, deps.fetchJson);
+  return deps.tokens.verify(request);
 }
 
 function callerOf(principal: Principal): Caller {

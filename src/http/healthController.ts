@@ -69,12 +69,11 @@ export async function handleHealth(request: HttpRequest, context: InvocationCont
     // Reported by the liveness answer below, which reads it again and logs why.
   }
   if (config === undefined || request.headers.get('authorization') === null) return healthReport(getConfig, context, 'anonymous');
-  const auth = config.settings.auth;
-  if (auth === undefined) {
+  const [{ appRoles, requireRole }, { getApp }] = await Promise.all([import('./principal.js'), import('../composition.js')]);
+  const { tokens } = (await getApp()).adapters;
+  if (tokens === undefined) {
     throw new AppError('Unauthorized', 'this app validates no tokens (AML_WARDEN_AUTH_TENANT_ID and AML_WARDEN_AUTH_CLIENT_ID are not set)', { target: 'authorization', module: 'health' });
   }
-  const [{ verifyBearer }, { appRoles, requireRole }, { getApp }] = await Promise.all([import('./verifyBearer.js'), import('./principal.js'), import('../composition.js')]);
-  const composed = await getApp();
-  requireRole(await verifyBearer(request, auth, (url) => composed.adapters.http.getJson(url)), appRoles.operator);
+  requireRole(await tokens.verify(request), appRoles.operator);
   return healthReport(getConfig, context, 'operator');
 }

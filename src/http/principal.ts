@@ -1,3 +1,4 @@
+import type { HttpRequest } from '@azure/functions';
 import { AppError } from '../errors.js';
 
 /** Who called, as the validated bearer token says. */
@@ -14,6 +15,12 @@ export interface Principal {
   readonly tenantId: string;
   /** The calling application: v1.0 `appid`, v2.0 `azp`. */
   readonly appId: string | undefined;
+}
+
+/** Who a request's bearer token names; `composition.ts` builds the one that validates Entra ID tokens. */
+export interface TokenVerifier {
+  /** The token's principal; `Unauthorized` with the reason when it is not valid for this API. */
+  verify(request: HttpRequest): Promise<Principal>;
 }
 
 export const appRoles = {

@@ -20,7 +20,7 @@ import type { HttpRequest } from '@azure/functions';
 import type { JSONWebKeySet, JWTPayload, JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { AppError, isAppError } from '../errors.js';
-import type { Principal } from './principal.js';
+import type { Principal, TokenVerifier } from './principal.js';
 
 /** Which tokens are accepted: the configuration's `AuthSettings`. */
 export interface BearerAuth {
@@ -30,7 +30,7 @@ export interface BearerAuth {
   readonly authority: string;
 }
 
-/** GETs a JSON document (the services' HTTP client: honours the configured CA and timeout). */
+/** GETs a JSON document (the HTTP adapter: honours the configured CA and timeout). */
 export type FetchJson = (url: string) => Promise<unknown>;
 
 export interface BearerValidatorOptions {
@@ -190,7 +190,7 @@ function principalFrom(payload: JWTPayload, version: TokenVersion): Principal {
 }
 
 /** Validates bearer tokens for one API registration; keeps the tenant's keys between calls. */
-export class BearerValidator {
+export class BearerValidator implements TokenVerifier {
   readonly #auth: BearerAuth;
   readonly #keys: Readonly<Record<TokenVersion, TenantKeys>>;
 
@@ -252,21 +252,4 @@ export class BearerValidator {
     if (text(payload, 'tid')?.toLowerCase() !== this.#auth.tenantId.toLowerCase()) throw unauthorized('token is from another tenant');
     return principalFrom(payload, version);
   }
-}
-
-const validators = new WeakMap<BearerAuth, BearerValidator>();
-
-/** The validator for these settings, built once per settings object so the tenant's keys stay cached. */
-export function bearerValidatorFor(auth: BearerAuth, fetchJson: FetchJson): BearerValidator {
-  let validator = validators.get(auth);
-  if (validator === undefined) {
-    validator = new BearerValidator(auth, fetchJson);
-    validators.set(auth, validator);
-  }
-  return validator;
-}
-
-/** Validates the request's bearer token with the process's validator for `auth` (see `BearerValidator.verify`). */
-export function verifyBearer(request: HttpRequest, auth: BearerAuth, fetchJson: FetchJson): Promise<Principal> {
-  return bearerValidatorFor(auth, fetchJson).verify(request);
 }

@@ -1,6 +1,7 @@
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createComputeRequestsHandlers, type ComputeRequestsDeps } from '../../src/http/computeRequestsController.js';
+import { BearerValidator } from '../../src/http/verifyBearer.js';
 import { fakeTenant, type FakeTenant } from '../helpers/fakeTenant.js';
 
 let tenant: FakeTenant;
@@ -10,8 +11,7 @@ let useCasesLoaded = 0;
 beforeAll(async () => {
   tenant = await fakeTenant();
   deps = {
-    auth: tenant.auth,
-    fetchJson: tenant.fetchJson,
+    tokens: new BearerValidator(tenant.auth, tenant.fetchJson),
     useCases: async () => {
       useCasesLoaded += 1;
       throw new Error('the use cases are not reached in these tests');
@@ -94,7 +94,7 @@ describe('computeRequests routes', () => {
   });
 
   it('report missing token settings as a configuration error, not as the caller\'s fault', async () => {
-    const handlers = createComputeRequestsHandlers(async () => ({ ...deps, auth: undefined }));
+    const handlers = createComputeRequestsHandlers(async () => ({ ...deps, tokens: undefined }));
     const response = await handlers.byId(request('GET', 'compute-requests/r1', 'anything'), quietContext());
     expect(response.status).toBe(500);
     expect(errorOf(response)).toMatchObject({ code: 'ConfigurationError', message: expect.stringContaining('AML_WARDEN_AUTH_TENANT_ID') });

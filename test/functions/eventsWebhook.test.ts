@@ -8,6 +8,7 @@ import { AppError } from '../../src/errors.js';
 import type { DomainEvent } from '../../src/events/domainEvent.js';
 import type { DroppedEvent } from '../../src/eventIntake/droppedEvent.js';
 import { createEventsWebhookHandler, type EventsWebhookDeps } from '../../src/http/eventsWebhookController.js';
+import { BearerValidator } from '../../src/http/verifyBearer.js';
 import { FAKE_CLIENT_ID, FAKE_TENANT_ID, fakeTenant, type FakeTenant } from '../helpers/fakeTenant.js';
 import { publishedFixtureUrl } from '../helpers/publishedFixtures.js';
 
@@ -57,7 +58,7 @@ function harness(overrides: HarnessOptions = {}): Harness {
   const deps: EventsWebhookDeps = {
     maxEvents: overrides.maxEvents ?? 5000,
     auth: {
-      bearer: tenant.auth,
+      tokens: new BearerValidator(tenant.auth, (url) => tenant.fetchJson(url)),
       requiredRole: DELIVERY_ROLE,
       sharedKeySecretName: secretName,
       getSecret:
@@ -66,7 +67,6 @@ function harness(overrides: HarnessOptions = {}): Harness {
           if (name === 'events-webhook-key') return webhookKey;
           throw new AppError('NotFound', `secret ${name} not found`);
         }),
-      fetchJson: (url) => tenant.fetchJson(url),
     },
     route:
       overrides.route ??

@@ -9,7 +9,7 @@ import { createAuditTrail } from '../../src/adapters/tables/auditTrail.js';
 import { createBurstWindows } from '../../src/adapters/tables/burstWindows.js';
 import { createCdDecisions } from '../../src/adapters/tables/cdDecisions.js';
 import { createComputeRequestStore } from '../../src/adapters/tables/computeRequestStore.js';
-import { CD_LEDGER_TABLE, createOnceLedger, EVENT_DEDUP_TABLE, OWNER_NOTICE_TABLE } from '../../src/adapters/tables/onceLedger.js';
+import { CD_LEDGER_TABLE, createOnceLedger, DEFAULT_LEASE_MS, EVENT_DEDUP_TABLE, OWNER_NOTICE_TABLE } from '../../src/adapters/tables/onceLedger.js';
 import { createRemediationLedger } from '../../src/adapters/tables/remediationLedger.js';
 import { InMemoryTelemetry } from '../../src/adapters/telemetry/telemetry.js';
 import { createComputeRequestNotifier } from '../../src/computeRequests/computeRequestNotifications.js';
@@ -55,15 +55,18 @@ export interface InMemoryWorld {
 export interface WorldOptions {
   /** Edits the playground policy's text before it is parsed. */
   readonly policy?: (text: string) => string;
-  /** How long after its claim a CD run may still be started (production: the lease less two outbound timeouts). */
+  /** How long after its claim a CD run may still be started. Default: as production with the default 10 s timeout. */
   readonly startRunWithinMs?: number;
 }
+
+/** Each world its own tables, so nothing one test keeps (nor this process's deciders, keyed by table) reaches another. */
+let worlds = 0;
 
 export function inMemoryWorld(options: WorldOptions = {}): InMemoryWorld {
   const policy = parsePolicyYaml((options.policy ?? ((text) => text))(PLAYGROUND_POLICY), 'playground.yaml');
   const clock = new ManualClock();
   const now = clock.now;
-  const state = new MemoryStateStore();
+  const state = new MemoryStateStore(`w${(worlds += 1)}`);
   const azureMl = new MemoryAzureMl();
   const cdTargets = new MemoryCdTargets(now);
   const computes = new MemoryComputeGateway();
@@ -92,7 +95,8 @@ export function inMemoryWorld(options: WorldOptions = {}): InMemoryWorld {
       decisions: createCdDecisions(state, { now }),
       notifiers,
       telemetry,
-      startRunWithinMs: options.startRunWithinMs ?? 4 * 60_000,
+      // As `composition.ts` derives it: the ledger's lease less two outbound timeouts (AML_WARDEN_HTTP_TIMEOUT_MS default 10 s).
+      startRunWithinMs: options.startRunWithinMs ?? DEFAULT_LEASE_MS - 2 * 10_000,
       now,
     },
     runNotifications: {

@@ -2,7 +2,7 @@
  * Table Storage in memory: the `StateStore` the Table repositories (ledgers, decisions, burst windows, requests) run
  * on, so the use cases can be driven with the very claim/lease code production runs, without Azurite.
  *
- * It keeps the service's contract that those repositories rely on, and `adapters.tableState.test.ts` runs the same
+ * It keeps the service's contract that those repositories rely on, and `test/adapters/tables/tableState.test.ts` runs the same
  * contract against it and against Azurite: insert-if-absent, ETag-conditional replace/merge/delete (a stale ETag is
  * `Conflict`), a new ETag on every write, queries filtered as the service filters (`matches`), and what is read back
  * parsed with the caller's schema. Each call yields to the event loop first, so concurrent callers interleave as
@@ -17,8 +17,24 @@ type Row = { readonly properties: Record<string, unknown>; readonly etag: string
 let etagSequence = 0;
 const nextEtag = () => `W/"memory-${(etagSequence += 1)}"`;
 const rowKeyOf = (partitionKey: string, rowKey: string) => `${partitionKey}\u0000${rowKey}`;
-/** An entity's properties as a plain record, copied so the caller's object and the store never share state. */
-const recordOf = (entity: object): Record<string, unknown> => structuredClone(Object.fromEntries(Object.entries(entity)));
+/**
+ * An entity's properties as the service would store them, copied so the caller's object and the store never share
+ * state: `undefined` is left out, as `@azure/data-tables` leaves it out of the request (a merge keeps the stored
+ * value); a value Table Storage has no type for (an object, an array) is refused, as the SDK refuses it; keys may not
+ * hold `/ \ # ?` or control characters (Microsoft Learn, "Understanding the Table service data model").
+ */
+function recordOf(entity: object): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(entity)) {
+    if (value === undefined) continue;
+    if (value !== null && typeof value === 'object' && !(value instanceof Date)) throw new Error(`Table Storage cannot store property '${name}': objects and arrays have no EDM type`);
+    if ((name === 'partitionKey' || name === 'rowKey') && (typeof value !== 'string' || /[/\\#?\u0000-\u001f\u007f-\u009f]/.test(value) || value.length > 1024)) {
+      throw new AppError('BadRequest', `${name} '${String(value)}' is not a valid Table Storage key`, { module: 'tableState' });
+    }
+    record[name] = value;
+  }
+  return structuredClone(record);
+}
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 class MemoryTable<T extends object> implements StateTable<T> {

@@ -364,10 +364,10 @@ describe('the governance role', () => {
   it('an Azure ML SDK call the code starts making requires its action in the role', () => {
     const withDelete = new Map(requiredActions).set(
       'Microsoft.MachineLearningServices/workspaces/computes/delete',
-      'src/app/example.ts: computeOperations.beginDeleteAndWait(',
+      'src/adapters/arm/example.ts: computeOperations.beginDeleteAndWait(',
     );
     expect(checkGovernanceRole(infra, withDelete)).toContainEqual(
-      expect.stringMatching(/lacks Microsoft\.MachineLearningServices\/workspaces\/computes\/delete, which the code needs \(src\/app\/example\.ts/),
+      expect.stringMatching(/lacks Microsoft\.MachineLearningServices\/workspaces\/computes\/delete, which the code needs \(src\/adapters\/arm\/example\.ts/),
     );
   });
 });

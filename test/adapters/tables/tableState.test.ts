@@ -148,6 +148,17 @@ describe.each([
     expect(error.message).toContain('testShapes');
   });
 
+  it('a merge leaves out a property given as undefined, keeping what is stored; an object or array value is refused', async () => {
+    const table = store.table('Shapes2');
+    await table.insert({ partitionKey: 'p', rowKey: 'r', a: 'one', b: 'two' });
+    const read = await table.get('p', 'r');
+    if (read === undefined) throw new Error('entity missing');
+    await table.merge({ partitionKey: 'p', rowKey: 'r', a: undefined, b: 'three' }, read.etag);
+    expect((await table.get('p', 'r'))?.entity).toEqual({ partitionKey: 'p', rowKey: 'r', a: 'one', b: 'three' });
+    await expect(table.insert({ partitionKey: 'p', rowKey: 'nested', list: ['x'] })).rejects.toThrow();
+    expect(await table.get('p', 'nested')).toBeUndefined();
+  });
+
   it('an update or conditional delete of an entity never written is NotFound or false, never a silent write', async () => {
     const table = store.table('Missing');
     expect((await appErrorOf(table.replace({ partitionKey: 'p', rowKey: 'gone' }, 'W/"stale"'))).code).toBe('NotFound');
