@@ -59,6 +59,7 @@ module "storage" {
   resource_group_name             = azurerm_resource_group.app.name
   location                        = azurerm_resource_group.app.location
   dead_letter_container_name      = local.names.dead_letter_container
+  work_queues                     = ["aml-warden-provisioning", "aml-warden-burst-flush", "aml-warden-sweep-slices"]
   app_principal_id                = azurerm_user_assigned_identity.app.principal_id
   dead_letter_writer_principal_id = azurerm_user_assigned_identity.eventgrid.principal_id
   tags                            = local.tags
@@ -114,17 +115,20 @@ module "function_app" {
     AML_WARDEN_KEYVAULT_URL       = module.key_vault.vault_uri
     AML_WARDEN_SECRET_TTL_SECONDS = tostring(var.secret_ttl_seconds)
     AML_WARDEN_SWEEP_SCHEDULE     = var.sweep_schedule
-    AML_WARDEN_PROVISION_SCHEDULE = var.provision_schedule
-    AML_WARDEN_FLUSH_SCHEDULE     = var.flush_schedule
-    AML_WARDEN_AUTH_TENANT_ID     = local.auth_tenant_id
-    AML_WARDEN_AUTH_CLIENT_ID     = var.auth_client_id
-    AML_WARDEN_AUTH_APP_ID_URI    = local.auth_app_id_uri
-    AML_WARDEN_AUTH_AUTHORITY     = var.auth_authority
-    AML_WARDEN_EVENTS_SECRET_NAME = var.events_secret_name
-    AML_WARDEN_EVENTS_ROLE        = var.events_role
-    AML_WARDEN_EVENTS_MAX_BATCH   = tostring(var.events_max_batch)
-    AML_WARDEN_STUDIO_URL         = var.studio_url
-    AML_WARDEN_HTTP_TIMEOUT_MS    = tostring(var.http_timeout_ms)
+    AML_WARDEN_EXPIRY_SCHEDULE    = var.expiry_schedule
+    # The queue triggers' connection, identity-based (Microsoft Learn, "Identity-based connections").
+    AML_WARDEN_QUEUE__queueServiceUri = module.storage.queue_endpoint
+    AML_WARDEN_QUEUE__credential      = "managedidentity"
+    AML_WARDEN_QUEUE__clientId        = azurerm_user_assigned_identity.app.client_id
+    AML_WARDEN_AUTH_TENANT_ID         = local.auth_tenant_id
+    AML_WARDEN_AUTH_CLIENT_ID         = var.auth_client_id
+    AML_WARDEN_AUTH_APP_ID_URI        = local.auth_app_id_uri
+    AML_WARDEN_AUTH_AUTHORITY         = var.auth_authority
+    AML_WARDEN_EVENTS_SECRET_NAME     = var.events_secret_name
+    AML_WARDEN_EVENTS_ROLE            = var.events_role
+    AML_WARDEN_EVENTS_MAX_BATCH       = tostring(var.events_max_batch)
+    AML_WARDEN_STUDIO_URL             = var.studio_url
+    AML_WARDEN_HTTP_TIMEOUT_MS        = tostring(var.http_timeout_ms)
   }
 
   # The host needs its storage roles before it starts.

@@ -95,16 +95,10 @@ variable "sweep_schedule" {
   default     = "0 0 */6 * * *"
 }
 
-variable "provision_schedule" {
-  description = "AML_WARDEN_PROVISION_SCHEDULE: NCRONTAB (6 fields) of the compute-request worker (provisions approved requests, expires pending ones)."
+variable "expiry_schedule" {
+  description = "AML_WARDEN_EXPIRY_SCHEDULE: NCRONTAB (6 fields) of the compute-request expiry (expires pending requests, queues again stalled approved ones)."
   type        = string
-  default     = "*/10 * * * * *"
-}
-
-variable "flush_schedule" {
-  description = "AML_WARDEN_FLUSH_SCHEDULE: NCRONTAB (6 fields) of the notification flush (one summary per closed burst window of failed runs)."
-  type        = string
-  default     = "0 */1 * * * *"
+  default     = "0 */15 * * * *"
 }
 
 variable "auth_tenant_id" {

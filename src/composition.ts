@@ -18,6 +18,7 @@ import { createHttpClient, type HttpClient } from './adapters/http/httpClient.js
 import { createCredential } from './adapters/identity/credential.js';
 import { createSecretStore, type SecretStore } from './adapters/keyvault/secrets.js';
 import { createNotifiers } from './adapters/notifiers/createNotifier.js';
+import { createWorkQueues, type WorkQueues } from './adapters/queues/workQueues.js';
 import { createAuditTrail } from './adapters/tables/auditTrail.js';
 import { createBurstWindows } from './adapters/tables/burstWindows.js';
 import { createCdDecisions } from './adapters/tables/cdDecisions.js';
@@ -47,6 +48,7 @@ import type { Notifiers } from './notifications/ports.js';
 import { sendNotification } from './notifications/sendNotification.js';
 import { channelFor } from './policy/notificationRoutes.js';
 import type { Policy } from './policy/policySchema.js';
+import { queueNames } from './queueNames.js';
 import type { RunNotificationDeps } from './runNotifications/deps.js';
 import { plainLog, type Log } from './shared/log.js';
 import type { Telemetry } from './shared/telemetry.js';
@@ -62,6 +64,8 @@ export interface Adapters {
   readonly state: StateStore;
   readonly secrets: SecretStore;
   readonly telemetry: Telemetry;
+  /** The Storage queues background work runs on. */
+  readonly queues: WorkQueues;
   /** Entra ID token validation for the app's API (keys fetched and cached per tenant); undefined when not configured. */
   readonly tokens: TokenVerifier | undefined;
 }
@@ -90,6 +94,7 @@ export function productionAdapters(config: Config, overrides: AdapterOverrides =
       timeoutMs: settings.httpTimeoutMs,
       ca: tlsCa,
     }),
+    queues: createWorkQueues({ settings: settings.queue, credential, timeoutMs: settings.httpTimeoutMs }),
     tokens: settings.auth === undefined ? undefined : new BearerValidator(settings.auth, (url) => http.getJson(url)),
     telemetry:
       overrides.telemetry ??
@@ -171,6 +176,10 @@ export function composeApp(config: Config, adapters: Adapters = productionAdapte
       runs: records,
       dedup: createOnceLedger(state, EVENT_DEDUP_TABLE),
       bursts: createBurstWindows(state),
+      flushes: {
+        // A second past the window's end, so the flush finds it closed.
+        flushAfter: (at) => adapters.queues.send(queueNames.burstFlush, { due: at.toISOString() }, { delaySeconds: (at.getTime() - Date.now()) / 1000 + 1 }),
+      },
       notifiers,
       telemetry,
       studioUrl: settings.studioUrl,
@@ -190,6 +199,7 @@ export function composeApp(config: Config, adapters: Adapters = productionAdapte
     computeRequests: {
       store: createComputeRequestStore(state),
       gateway: createComputeGateway(adapters.arm),
+      provisioning: { enqueue: (requestId, delaySeconds) => adapters.queues.send(queueNames.provisioning, { requestId }, { delaySeconds: delaySeconds ?? 0 }) },
       notifier: createComputeRequestNotifier({
         notifier: () => {
           const channel = channelFor('approvals', policy);

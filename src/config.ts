@@ -18,6 +18,9 @@ export type StateSettings =
   | { readonly kind: 'connectionString'; readonly connectionString: string }
   | { readonly kind: 'tableUrl'; readonly url: string };
 
+/** Where the work queues live: a connection string (Azurite, a key-based account), or the queue service with the app's identity. */
+export type QueueSettings = { readonly kind: 'connectionString'; readonly connectionString: string } | { readonly kind: 'serviceUri'; readonly url: string };
+
 /**
  * Which Entra ID access tokens the HTTP API accepts: those Entra issues for the API's app registration in the
  * tenant, in either token version (the registration's `accessTokenAcceptedVersion` decides which it gets).
@@ -53,10 +56,10 @@ export interface Settings {
   readonly appInsightsConnectionString: string | undefined;
   /** NCRONTAB, six fields. */
   readonly sweepSchedule: string;
-  /** NCRONTAB, six fields: how often approved compute requests are provisioned and pending ones expired. */
-  readonly provisionSchedule: string;
-  /** NCRONTAB, six fields: how often closed burst windows of failed runs are summarised. */
-  readonly flushSchedule: string;
+  /** NCRONTAB, six fields: how often pending compute requests past their window expire (and stalled ones are resumed). */
+  readonly expirySchedule: string;
+  /** The work queues (`AML_WARDEN_QUEUE`, or `AML_WARDEN_QUEUE__queueServiceUri`); undefined when neither is set. */
+  readonly queue: QueueSettings | undefined;
   /** Bearer-token validation for the HTTP API; undefined when not configured. */
   readonly auth: AuthSettings | undefined;
   readonly eventsSecretName: string | undefined;
@@ -146,9 +149,15 @@ const envSchema = z
       .string()
       .refine((value) => /(^|;)\s*InstrumentationKey\s*=/i.test(value), { message: 'must be an Application Insights connection string' })
       .optional(),
+    AML_WARDEN_QUEUE: z
+      .string()
+      .refine((value) => /(^|;)\s*(QueueEndpoint|AccountName|UseDevelopmentStorage)\s*=/i.test(value), {
+        message: 'must be a storage connection string (with AccountName, QueueEndpoint or UseDevelopmentStorage)',
+      })
+      .optional(),
+    AML_WARDEN_QUEUE__queueServiceUri: optionalHttpsUrl,
     AML_WARDEN_SWEEP_SCHEDULE: ncrontab,
-    AML_WARDEN_PROVISION_SCHEDULE: ncrontab,
-    AML_WARDEN_FLUSH_SCHEDULE: ncrontab,
+    AML_WARDEN_EXPIRY_SCHEDULE: ncrontab,
     AML_WARDEN_AUTH_TENANT_ID: z.string().regex(GUID, { message: "must be the tenant's ID (a GUID)" }).optional(),
     AML_WARDEN_AUTH_CLIENT_ID: z.string().regex(GUID, { message: "must be the API app registration's application (client) ID (a GUID)" }).optional(),
     AML_WARDEN_AUTH_APP_ID_URI: z.string().min(1).refine((value) => !/\s/.test(value), { message: 'must be an Application ID URI such as api://aml-warden' }).optional(),
@@ -225,8 +234,13 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     secretTtlSeconds: values.AML_WARDEN_SECRET_TTL_SECONDS,
     appInsightsConnectionString: values.APPLICATIONINSIGHTS_CONNECTION_STRING,
     sweepSchedule: values.AML_WARDEN_SWEEP_SCHEDULE,
-    provisionSchedule: values.AML_WARDEN_PROVISION_SCHEDULE,
-    flushSchedule: values.AML_WARDEN_FLUSH_SCHEDULE,
+    expirySchedule: values.AML_WARDEN_EXPIRY_SCHEDULE,
+    queue:
+      values.AML_WARDEN_QUEUE !== undefined
+        ? { kind: 'connectionString', connectionString: values.AML_WARDEN_QUEUE }
+        : values.AML_WARDEN_QUEUE__queueServiceUri !== undefined
+          ? { kind: 'serviceUri', url: values.AML_WARDEN_QUEUE__queueServiceUri }
+          : undefined,
     auth,
     eventsSecretName: values.AML_WARDEN_EVENTS_SECRET_NAME,
     eventsRole: values.AML_WARDEN_EVENTS_ROLE,
@@ -348,8 +362,13 @@ export function describeConfig(config: Config): Record<string, unknown> {
     secretTtlSeconds: settings.secretTtlSeconds,
     telemetry: settings.appInsightsConnectionString === undefined ? 'off' : CONFIGURED,
     sweepSchedule: settings.sweepSchedule,
-    provisionSchedule: settings.provisionSchedule,
-    flushSchedule: settings.flushSchedule,
+    expirySchedule: settings.expirySchedule,
+    queue:
+      settings.queue === undefined
+        ? 'off'
+        : settings.queue.kind === 'connectionString'
+          ? { kind: 'connectionString', connectionString: CONFIGURED }
+          : { kind: 'serviceUri', url: stripQuery(settings.queue.url) },
     auth: settings.auth === undefined ? 'off' : { ...settings.auth },
     eventsSecretName: settings.eventsSecretName,
     eventsRole: settings.eventsRole,

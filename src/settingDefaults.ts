@@ -15,9 +15,10 @@ export const settingDefaults = {
   AML_WARDEN_KEYVAULT_URL: undefined,
   AML_WARDEN_SECRET_TTL_SECONDS: '300',
   APPLICATIONINSIGHTS_CONNECTION_STRING: undefined,
+  AML_WARDEN_QUEUE: undefined,
+  AML_WARDEN_QUEUE__queueServiceUri: undefined,
   AML_WARDEN_SWEEP_SCHEDULE: '0 0 */6 * * *',
-  AML_WARDEN_PROVISION_SCHEDULE: '*/10 * * * * *',
-  AML_WARDEN_FLUSH_SCHEDULE: '0 */1 * * * *',
+  AML_WARDEN_EXPIRY_SCHEDULE: '0 */15 * * * *',
   AML_WARDEN_AUTH_TENANT_ID: undefined,
   AML_WARDEN_AUTH_CLIENT_ID: undefined,
   AML_WARDEN_AUTH_APP_ID_URI: undefined,
@@ -30,7 +31,7 @@ export const settingDefaults = {
   AZURE_CLIENT_ID: undefined,
 } as const satisfies Record<string, string | undefined>;
 
-type ScheduleSetting = 'AML_WARDEN_SWEEP_SCHEDULE' | 'AML_WARDEN_PROVISION_SCHEDULE' | 'AML_WARDEN_FLUSH_SCHEDULE';
+type ScheduleSetting = 'AML_WARDEN_SWEEP_SCHEDULE' | 'AML_WARDEN_EXPIRY_SCHEDULE';
 
 /**
  * A timer's `schedule` binding. The host resolves `%SETTING%` from the app settings, so the schedule changes

@@ -8,8 +8,6 @@ describe('timer schedule bindings', () => {
 
   it('fall back to the documented default when the setting is missing, so the timer is still indexed', () => {
     expect(timerScheduleBinding('AML_WARDEN_SWEEP_SCHEDULE', {})).toBe('0 0 */6 * * *');
-    expect(timerScheduleBinding('AML_WARDEN_PROVISION_SCHEDULE', { AML_WARDEN_PROVISION_SCHEDULE: '  ' })).toBe(
-      settingDefaults.AML_WARDEN_PROVISION_SCHEDULE,
-    );
+    expect(timerScheduleBinding('AML_WARDEN_EXPIRY_SCHEDULE', { AML_WARDEN_EXPIRY_SCHEDULE: '  ' })).toBe(settingDefaults.AML_WARDEN_EXPIRY_SCHEDULE);
   });
 });

@@ -3,12 +3,14 @@
  * holds, is refused (403), so no automation can approve what a person asked for. The requester never decides their
  * own (403), compared by object id (`oid`) in the app's tenant. The decision is written only if the request is still
  * the version that was read, so of two approvals racing exactly one wins and the other gets 409 — and only the
- * winner's approval is provisioned.
+ * winner's approval is provisioned. An approval queues its provisioning (`provisionComputeRequest`).
  */
-import { AppError } from '../errors.js';
+import { AppError, ensureError } from '../errors.js';
+import { plainLog } from '../shared/log.js';
 import { toView, transition, type ComputeRequestStatus, type ComputeRequestView } from './computeRequest.js';
 import { auditTransition } from './computeRequestAudit.js';
 import type { Caller, ComputeRequestDeps } from './ports.js';
+import { STALLED_AFTER_MINUTES } from './provisionComputeRequests.js';
 
 const MODULE = 'computeRequests';
 
@@ -39,6 +41,14 @@ async function decide(
   if (to === 'Rejected') await deps.store.releaseComputeName(request.workspaceId, request.computeName, request.id);
   auditTransition(deps.telemetry, decided, caller);
   await deps.notifier.decided(decided);
+  if (to === 'Approved') {
+    try {
+      await deps.provisioning.enqueue(decided.id);
+    } catch (error) {
+      // The approval stands; the expiry timer resumes an approved request nobody is provisioning.
+      plainLog(deps.log).warn(`Compute request ${decided.id}: approved, but its provisioning could not be queued now (${ensureError(error).message}); it is resumed within ${STALLED_AFTER_MINUTES} minutes`);
+    }
+  }
   return toView(decided);
 }
 

@@ -81,9 +81,15 @@ export interface ComputeRequestNotifier {
   provisioned(request: ComputeRequest): Promise<void>;
 }
 
+/** Provisioning work, one message per step: sent on approval, and again with a delay while Azure creates the cluster. */
+export interface ProvisioningQueue {
+  enqueue(requestId: string, delaySeconds?: number): Promise<void>;
+}
+
 export interface ComputeRequestDeps {
   readonly store: ComputeRequestStore;
   readonly gateway: ComputeGateway;
+  readonly provisioning: ProvisioningQueue;
   readonly notifier: ComputeRequestNotifier;
   readonly telemetry: Telemetry;
   readonly policy: Policy;

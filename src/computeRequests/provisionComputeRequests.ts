@@ -157,41 +157,39 @@ async function advanceComputeRequest(deps: ComputeRequestDeps, id: string): Prom
 
 export interface WorkSummary {
   readonly expired: number;
-  readonly advanced: number;
-  readonly failures: number;
+  /** Approved or provisioning requests nothing had moved for a while, queued again. */
+  readonly resumed: number;
 }
 
-/** One pass over every request that still has work: Approved ones are provisioned, Provisioning ones tracked. */
-export async function provisionComputeRequests(deps: ComputeRequestDeps): Promise<Omit<WorkSummary, 'expired'>> {
-  let advanced = 0;
-  let failures = 0;
-  for (const { request } of await deps.store.list({ statuses: ['Approved', 'Provisioning'] })) {
-    try {
-      const outcome = await advanceComputeRequest(deps, request.id);
-      if (outcome === 'changed' || outcome === 'done') advanced += 1;
-    } catch (error) {
-      // One request's trouble (ARM throttling, an outage) must not hold up the others; the next pass retries.
-      failures += 1;
-      plainLog(deps.log).warn(`Compute request ${request.id}: provisioning step failed: ${error instanceof Error ? error.message : 'unknown error'}`);
-    }
-  }
-  return { advanced, failures };
+/** How long a creation is left to Azure before it is looked at again (each look is one message). */
+export const FOLLOW_UP_SECONDS = 5;
+/** An approved or provisioning request untouched this long has lost its message (a send that failed): it is queued again. */
+export const STALLED_AFTER_MINUTES = 15;
+
+/**
+ * One provisioning step, for one queue message: moves the request as far as it can go now, and while Azure is still
+ * creating the cluster, queues the next look with a delay. Safe on any number of instances: every write is
+ * conditional, and a request another instance holds is left to it.
+ */
+export async function provisionComputeRequest(deps: ComputeRequestDeps, id: string): Promise<'finished' | 'following'> {
+  const outcome = await advanceComputeRequest(deps, id);
+  if (outcome === 'done' || outcome === 'skipped') return 'finished';
+  await deps.provisioning.enqueue(id, FOLLOW_UP_SECONDS);
+  return 'following';
 }
 
 /**
- * Carries one just-approved request forward in this process, so the requester sees progress within seconds
- * instead of waiting for the timer. Only a shortcut: if this process stops, the timer finishes the work.
+ * Queues again every approved or provisioning request nothing has moved for `STALLED_AFTER_MINUTES`: one whose
+ * message was never sent (the queue was down at approval) or was lost. A request that is in fact still followed
+ * gets a second message; the conditional writes keep that harmless.
  */
-export async function nudgeComputeRequest(deps: ComputeRequestDeps, id: string): Promise<void> {
-  for (let step = 0; step < nudgeSteps; step++) {
-    let outcome: AdvanceOutcome;
-    try {
-      outcome = await advanceComputeRequest(deps, id);
-    } catch (error) {
-      plainLog(deps.log).warn(`Compute request ${id}: provisioning step failed; the timer will retry: ${error instanceof Error ? error.message : 'unknown error'}`);
-      return;
-    }
-    if (outcome === 'done' || outcome === 'skipped') return;
-    await new Promise((resolve) => setTimeout(resolve, nudgeIntervalMs).unref());
+export async function resumeStalledRequests(deps: ComputeRequestDeps): Promise<number> {
+  const stalledBefore = deps.now().getTime() - STALLED_AFTER_MINUTES * 60_000;
+  let resumed = 0;
+  for (const { request } of await deps.store.list({ statuses: ['Approved', 'Provisioning'] })) {
+    if (Date.parse(request.updatedAt) > stalledBefore) continue;
+    await deps.provisioning.enqueue(request.id);
+    resumed += 1;
   }
+  return resumed;
 }

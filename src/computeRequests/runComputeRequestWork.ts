@@ -1,11 +1,11 @@
-/** The background pass the `computeRequestsWorker` timer runs: expire what is overdue, provision what is approved, track what is running. */
-import type { ComputeRequestDeps } from './ports.js';
+/** What the `computeRequestsExpiry` timer runs: expire what is overdue, and queue again what nothing is provisioning. */
 import { expireComputeRequests } from './expireComputeRequests.js';
-import { provisionComputeRequests, type WorkSummary } from './provisionComputeRequests.js';
+import type { ComputeRequestDeps } from './ports.js';
+import { resumeStalledRequests, type WorkSummary } from './provisionComputeRequests.js';
 
 export async function runComputeRequestWork(deps: ComputeRequestDeps): Promise<WorkSummary> {
   const expired = await expireComputeRequests(deps);
-  const { advanced, failures } = await provisionComputeRequests(deps);
-  if (failures > 0) deps.telemetry.trackMetric('ComputeRequestStepFailures', failures);
-  return { expired, advanced, failures };
+  const resumed = await resumeStalledRequests(deps);
+  if (resumed > 0) deps.telemetry.trackMetric('ComputeRequestsResumed', resumed);
+  return { expired, resumed };
 }

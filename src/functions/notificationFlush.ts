@@ -1,24 +1,21 @@
 /**
- * notificationFlush — timer (NCRONTAB from `AML_WARDEN_FLUSH_SCHEDULE`, default every minute) that sends one
- * summary for each closed burst window of failed runs whose folded failures no message reported yet. The
- * windows are in Table Storage and claimed conditionally, so any number of instances can run it.
+ * notificationFlush — Storage queue `aml-warden-burst-flush`: a message each burst window of failed runs sends
+ * itself, due when the window closes. Sends one summary for each closed window whose folded failures no message
+ * reported yet; the windows are claimed conditionally, so any number of instances can run it.
  */
 import { app, type InvocationContext } from '@azure/functions';
-import { timerScheduleBinding } from '../settingDefaults.js';
+import { QUEUE_CONNECTION, queueNames } from '../queueNames.js';
 
-export async function notificationFlushHandler(_timer: unknown, context: InvocationContext): Promise<void> {
-  const [{ appOrLogWhyNot }, { flushBurstWindows }, { plainLog }] = await Promise.all([
+export async function notificationFlushHandler(message: unknown, context: InvocationContext): Promise<void> {
+  const [{ getApp }, { flushDueWindows }, { plainLog }] = await Promise.all([
     import('../composition.js'),
     import('../runNotifications/flushBurstWindows.js'),
     import('../shared/log.js'),
   ]);
-  const composed = await appOrLogWhyNot(context, 'Notification flush');
-  if (composed === undefined) return;
-  const outcome = await flushBurstWindows(composed.runNotifications, plainLog(context));
+  const due: unknown = typeof message === 'object' && message !== null ? Reflect.get(message, 'due') : undefined;
+  const dueAt = typeof due === 'string' && !Number.isNaN(Date.parse(due)) ? new Date(due) : undefined;
+  const outcome = await flushDueWindows((await getApp()).runNotifications, plainLog(context), dueAt);
   if (outcome.sent + outcome.failed > 0) context.log(`Burst summaries: ${outcome.sent} sent, ${outcome.failed} not sent`);
 }
 
-app.timer('notificationFlush', {
-  schedule: timerScheduleBinding('AML_WARDEN_FLUSH_SCHEDULE'),
-  handler: notificationFlushHandler,
-});
+app.storageQueue('notificationFlush', { queueName: queueNames.burstFlush, connection: QUEUE_CONNECTION, handler: notificationFlushHandler });

@@ -1,8 +1,7 @@
 /**
  * The compute-on-approval API under `/api/compute-requests` (DESIGN "Compute requests"): each route authenticates
  * the bearer token and checks the app role, parses its input with the API's schemas, and calls the use case in
- * `src/computeRequests/`. An approval also starts provisioning in this process; the `computeRequestsWorker` timer
- * finishes whatever that does not.
+ * `src/computeRequests/`. An approval queues its provisioning, which `computeRequestProvisioning` carries out.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { Caller, ComputeRequestDeps } from '../computeRequests/ports.js';
@@ -58,14 +57,13 @@ function requestLink(request: HttpRequest, id: string): string {
 const noStore = { 'cache-control': 'no-store' };
 
 async function schemasAndUseCases() {
-  const [schemas, create, read, decide, provision] = await Promise.all([
+  const [schemas, create, read, decide] = await Promise.all([
     import('../computeRequests/computeRequestSchemas.js'),
     import('../computeRequests/createComputeRequest.js'),
     import('../computeRequests/readComputeRequests.js'),
     import('../computeRequests/decideComputeRequest.js'),
-    import('../computeRequests/provisionComputeRequests.js'),
   ]);
-  return { schemas, create, read, decide, provision };
+  return { schemas, create, read, decide };
 }
 
 export interface ComputeRequestsHandlers {
@@ -120,18 +118,13 @@ export function createComputeRequestsHandlers(loadDeps: () => Promise<ComputeReq
     ),
     approve: guarded(
       () => appRoles.computeApprover,
-      async (request, caller, deps, context) => {
+      async (request, caller, deps) => {
         const id = requestId(request);
         const body = await readOptionalJsonBody(request);
-        const { schemas, decide, provision } = await schemasAndUseCases();
+        const { schemas, decide } = await schemasAndUseCases();
         const input = schemas.parseInput(schemas.approveComputeRequestBody, body, 'body');
-        const useCaseDeps = await deps.useCases();
-        const approved = await decide.approveComputeRequest(useCaseDeps, caller, id, input.comment);
-        // Not awaited: the caller gets the decision now; provisioning continues here and, failing that, on the timer.
-        provision.nudgeComputeRequest(useCaseDeps, id).catch((error: unknown) => {
-          useCaseDeps.log.warn(`Compute request ${id}: provisioning will continue on the timer (${error instanceof Error ? error.message : 'unknown error'})`);
-        });
-        return { status: 200, jsonBody: approved, headers: noStore };
+        // The approval queues the provisioning; the caller gets the decision now.
+        return { status: 200, jsonBody: await decide.approveComputeRequest(await deps.useCases(), caller, id, input.comment), headers: noStore };
       },
     ),
     reject: guarded(

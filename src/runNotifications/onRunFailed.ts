@@ -63,6 +63,8 @@ export async function onRunFailed(deps: RunNotificationDeps, event: RunStatusCha
       log.info(`Failure of run ${runId} folded into the open window of experiment '${experimentName ?? ''}' (${decision.count} so far)`, { eventId: event.id });
       return { handled: true, reason: `folded into an open burst window (${decision.count} failures)` };
     }
+    // The window this message opens is summed up when it closes, if failures fold into it meanwhile.
+    await deps.flushes.flushAfter(new Date(decision.windowEnd));
     const owner = await ownerOf(deps, workspace, job);
     await sendNotification(deps, log, channel, 'failedRuns', {
       title: `Run failed: ${experimentName ?? 'job'} / ${job.displayName ?? job.name}`,

@@ -31,6 +31,12 @@ export interface RunRecords {
   workspaceTags(workspace: WorkspaceReference): Promise<StringMap | undefined>;
 }
 
+/** Flushes of closed burst windows, due when a window closes (a delayed queue message). */
+export interface FlushSchedule {
+  /** Asks for a flush at `at` or soon after. */
+  flushAfter(at: Date): Promise<void>;
+}
+
 /** One notification per (event, purpose). */
 export type NotificationLedger = OnceLedger;
 

@@ -91,7 +91,8 @@ async function createRequest(computeName: string, user = requester, overrides: R
 
 /** Polls GET until the request reaches a terminal status (the app provisions in the background). */
 async function settled(id: string): Promise<RequestBody> {
-  for (let attempt = 0; attempt < 100; attempt++) {
+  // Provisioning looks at Azure's operation every FOLLOW_UP_SECONDS, one queue message at a time.
+  for (let attempt = 0; attempt < 600; attempt++) {
     const current = await api<RequestBody>('GET', `compute-requests/${id}`, { token: tokenOf(approver) });
     expect(current.status).toBe(200);
     if (['Succeeded', 'Failed', 'Rejected', 'Expired'].includes(current.body.status)) return current.body;
@@ -181,7 +182,6 @@ beforeAll(async () => {
       ),
       AML_WARDEN_TABLE_PREFIX: TABLE_PREFIX,
       AML_WARDEN_SWEEP_SCHEDULE: '0 0 */6 * * *',
-      AML_WARDEN_PROVISION_SCHEDULE: '*/10 * * * * *',
       AML_WARDEN_HTTP_TIMEOUT_MS: '10000',
     },
   });
@@ -296,8 +296,8 @@ describe('compute on approval: request, approve, provision', () => {
     );
     expect(results.map((result) => result.status).sort()).toEqual([200, 409, 409, 409]);
     expect((await settled(created.id)).status).toBe('Succeeded');
-    // The timer running as well (another instance) must not create it again.
-    await host.invoke('computeRequestsWorker');
+    // A duplicate provisioning message (delivered again, or a resumed request) must not create it again.
+    await host.invoke('computeRequestProvisioning', { requestId: created.id });
     expect(computePuts(computeName)).toBe(1);
     const history = (await api<RequestBody>('GET', `compute-requests/${created.id}`, { token: tokenOf(approver) })).body.history;
     expect(history.filter((entry) => entry.status === 'Approved')).toHaveLength(1);
@@ -324,11 +324,11 @@ describe('compute on approval: request, approve, provision', () => {
     expect((await api('POST', 'compute-requests', { token: tokenOf(requester), body: validBody(computeName) })).status).toBe(409);
   });
 
-  it('a request approved before a restart is provisioned by the timer from the table alone', async () => {
+  it('a request approved while its provisioning could not be queued is resumed by the expiry timer from the table alone', async () => {
     const computeName = freshName('resume');
     const created = await createRequest(computeName);
-    // Another instance approved it and stopped before provisioning: only the table knows.
-    const approvedAt = new Date().toISOString();
+    // Another instance approved it 20 minutes ago and could not queue its provisioning: only the table knows.
+    const approvedAt = new Date(Date.now() - 20 * 60_000).toISOString();
     await rewriteStored(created.id, (request) => ({
       ...request,
       status: 'Approved',
@@ -338,7 +338,7 @@ describe('compute on approval: request, approve, provision', () => {
       history: [...request.history, { status: 'Approved', at: approvedAt, by: approver, byId: 'approver-oid' }],
     }));
     expect(computePuts(computeName)).toBe(0);
-    await host.invoke('computeRequestsWorker');
+    await host.invoke('computeRequestsExpiry');
     const done = await settled(created.id);
     expect(done.status).toBe('Succeeded');
     expect(computePuts(computeName)).toBe(1);
@@ -349,7 +349,8 @@ describe('compute on approval: request, approve, provision', () => {
     const created = await createRequest(computeName);
     // Another instance claimed it two minutes ago and stopped before anything reached Azure.
     await claimedTwoMinutesAgo(created.id);
-    await host.invoke('computeRequestsWorker');
+    // Its message, unfinished, is visible again and taken by this instance.
+    await host.invoke('computeRequestProvisioning', { requestId: created.id });
     const done = await settled(created.id);
     expect(done.status).toBe('Succeeded');
     expect(done.provisioningAttempts).toBe(2);
@@ -408,11 +409,8 @@ describe('compute on approval: request, approve, provision', () => {
     await claimedTwoMinutesAgo(created.id);
     const sent = await armPut(computeName, { location: 'eastus', tags: { owner: requester, 'aml-warden-request': created.id }, properties: { computeType: 'AmlCompute', properties: { vmSize: 'Standard_DS3_v2', scaleSettings: { maxNodeCount: 4, minNodeCount: 0 } } } });
     expect(sent.status).toBeLessThan(300);
-    // The timer's ticks: the cluster is still being created at first, and done by a later tick.
-    for (let tick = 0; tick < 50 && (await store.get(created.id))?.request.status === 'Provisioning'; tick += 1) {
-      await host.invoke('computeRequestsWorker');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    // Its message, unfinished, is visible again: the cluster is still being created at first, and done by a later look.
+    await host.invoke('computeRequestProvisioning', { requestId: created.id });
     const done = await settled(created.id);
     expect(done.status).toBe('Succeeded');
     expect(done.provisioningAttempts).toBe(1);
@@ -461,7 +459,7 @@ describe('compute on approval: request, approve, provision', () => {
     expect(Date.parse(created.expiresAt) - Date.parse(created.createdAt)).toBe(7 * 24 * 3600 * 1000);
     // The window has passed (as the table says, for every instance).
     await rewriteStored(created.id, (request) => ({ ...request, expiresAt: new Date(Date.now() - 1000).toISOString() }));
-    await host.invoke('computeRequestsWorker');
+    await host.invoke('computeRequestsExpiry');
     const expired = await api<RequestBody>('GET', `compute-requests/${created.id}`, { token: tokenOf(requester) });
     expect(expired.body.status).toBe('Expired');
     expect(expired.body.history.at(-1)).toMatchObject({ status: 'Expired', by: 'aml-warden' });

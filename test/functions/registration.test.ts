@@ -10,7 +10,7 @@ interface FunctionStatus {
   readonly name: string;
   readonly trigger: string;
   readonly error?: string;
-  readonly bindings: readonly { type: string; direction: string; route?: string; methods?: string[]; authLevel?: string; schedule?: string }[];
+  readonly bindings: readonly { type: string; direction: string; route?: string; methods?: string[]; authLevel?: string; schedule?: string; queueName?: string; connection?: string }[];
 }
 
 /** The contract infra's Event Grid subscriptions, callers and the host rely on (DESIGN "Contracts"). */
@@ -20,8 +20,10 @@ const expectedTriggers: Record<string, Record<string, unknown>> = {
   eventsWebhook: { type: 'httpTrigger', route: 'events', methods: ['POST', 'OPTIONS'], authLevel: 'anonymous' },
   // Schedules come from the app settings (values below differ from the defaults, so a hard-coded schedule fails).
   complianceSweep: { type: 'timerTrigger', schedule: '0 15 */4 * * *' },
-  computeRequestsWorker: { type: 'timerTrigger', schedule: '*/7 * * * * *' },
-  notificationFlush: { type: 'timerTrigger', schedule: '30 */2 * * * *' },
+  computeRequestsExpiry: { type: 'timerTrigger', schedule: '0 */7 * * * *' },
+  // Background work runs on Storage queues through the identity-based connection AML_WARDEN_QUEUE.
+  computeRequestProvisioning: { type: 'queueTrigger', queueName: 'aml-warden-provisioning', connection: 'AML_WARDEN_QUEUE' },
+  notificationFlush: { type: 'queueTrigger', queueName: 'aml-warden-burst-flush', connection: 'AML_WARDEN_QUEUE' },
   health: { type: 'httpTrigger', route: 'health', methods: ['GET'], authLevel: 'anonymous' },
   openapi: { type: 'httpTrigger', route: 'openapi.json', methods: ['GET'], authLevel: 'anonymous' },
   computeRequests: { type: 'httpTrigger', route: 'compute-requests', authLevel: 'anonymous' },
@@ -38,8 +40,9 @@ describe('the functions the app registers', () => {
       entry,
       port: 0,
       timers: false,
+      queues: false,
       log: () => {},
-      env: { AML_WARDEN_SWEEP_SCHEDULE: '0 15 */4 * * *', AML_WARDEN_PROVISION_SCHEDULE: '*/7 * * * * *', AML_WARDEN_FLUSH_SCHEDULE: '30 */2 * * * *' },
+      env: { AML_WARDEN_SWEEP_SCHEDULE: '0 15 */4 * * *', AML_WARDEN_EXPIRY_SCHEDULE: '0 */7 * * * *' },
     });
   });
 

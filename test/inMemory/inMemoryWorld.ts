@@ -29,6 +29,7 @@ import { MemoryComputeGateway } from './memoryComputeGateway.js';
 import { MemoryStateStore } from './memoryStateStore.js';
 import { RecordingLog } from './recordingLog.js';
 import { RecordingNotifiers } from './recordingNotifiers.js';
+import { RecordingQueues } from './recordingQueues.js';
 import { repositoryRoot } from '../helpers/repositoryRoot.js';
 
 export const STUDIO_URL = 'https://ml.azure.com';
@@ -42,6 +43,7 @@ export interface InMemoryWorld {
   readonly cdTargets: MemoryCdTargets;
   readonly computes: MemoryComputeGateway;
   readonly notifiers: RecordingNotifiers;
+  readonly queues: RecordingQueues;
   readonly telemetry: InMemoryTelemetry;
   readonly log: RecordingLog;
   readonly modelCd: ModelCdDeps;
@@ -71,6 +73,7 @@ export function inMemoryWorld(options: WorldOptions = {}): InMemoryWorld {
   const cdTargets = new MemoryCdTargets(now);
   const computes = new MemoryComputeGateway();
   const notifiers = new RecordingNotifiers(Object.keys(policy.notifications.channels));
+  const queues = new RecordingQueues();
   const telemetry = new InMemoryTelemetry(10_000);
   const log = new RecordingLog();
   const notices = { notifiers, telemetry };
@@ -85,6 +88,7 @@ export function inMemoryWorld(options: WorldOptions = {}): InMemoryWorld {
     cdTargets,
     computes,
     notifiers,
+    queues,
     telemetry,
     log,
     modelCd: {
@@ -104,6 +108,7 @@ export function inMemoryWorld(options: WorldOptions = {}): InMemoryWorld {
       runs: azureMl,
       dedup: createOnceLedger(state, EVENT_DEDUP_TABLE, { now }),
       bursts: createBurstWindows(state),
+      flushes: queues.flushes,
       notifiers,
       telemetry,
       studioUrl: STUDIO_URL,
@@ -123,6 +128,7 @@ export function inMemoryWorld(options: WorldOptions = {}): InMemoryWorld {
     computeRequests: {
       store: createComputeRequestStore(state),
       gateway: computes,
+      provisioning: queues.provisioning,
       notifier: createComputeRequestNotifier({
         notifier: () => {
           const channel = channelFor('approvals', policy);

@@ -472,6 +472,7 @@ export const untaggableTypes: ReadonlySet<string> = new Set([
   'azurerm_role_definition',
   'azurerm_role_assignment',
   'azurerm_storage_container',
+  'azurerm_storage_queue',
   'azurerm_eventgrid_system_topic_event_subscription',
   'azapi_update_resource',
   'azapi_resource_action',

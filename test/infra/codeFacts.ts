@@ -8,6 +8,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { QUEUE_CONNECTION } from '../../src/queueNames.js';
 
 export interface CodeFacts {
   /** Event Grid trigger name → how it was found. */
@@ -86,10 +87,14 @@ export async function readCodeFacts(repoRoot: string, registered: readonly Regis
 
   const settingsRead = new Set<string>();
   for (const { text } of config) {
-    for (const match of text.matchAll(/\b(AML_WARDEN_[A-Z0-9_]+|APPLICATIONINSIGHTS_CONNECTION_STRING)\b/g)) {
+    // `AML_WARDEN_QUEUE__queueServiceUri`: an identity-based connection's settings end in a camel-cased property.
+    for (const match of text.matchAll(/\b(AML_WARDEN_[A-Z0-9_]+?(?:__[a-z][A-Za-z]*)?|APPLICATIONINSIGHTS_CONNECTION_STRING)\b/g)) {
       if (match[1]) settingsRead.add(match[1]);
     }
   }
+  // The Functions host reads the queue triggers' identity-based connection (Microsoft Learn, "Identity-based
+  // connections": `<CONNECTION>__queueServiceUri`, `__credential`, `__clientId`).
+  for (const property of ['queueServiceUri', 'credential', 'clientId']) settingsRead.add(`${QUEUE_CONNECTION}__${property}`);
   for (const { text } of functions) {
     for (const match of text.matchAll(/%([A-Za-z0-9_]+)%/g)) {
       if (match[1]) settingsRead.add(match[1]);

@@ -26,6 +26,7 @@ import { publishedFixtureUrl } from '../helpers/publishedFixtures.js';
 import type { HclObject, InfraModel, ResourceBlock } from './terraformModel.js';
 import { block, blocks, isObject, loadInfra, resolve, resourcesOfType } from './terraformModel.js';
 import { repositoryRoot } from '../helpers/repositoryRoot.js';
+import { queueNames } from '../../src/queueNames.js';
 
 const repoRoot = repositoryRoot;
 const infraDir = path.join(repoRoot, 'infra');
@@ -280,6 +281,26 @@ describe('app settings', () => {
     expect(findings).toContainEqual(expect.stringMatching(/AzureWebJobsStorage must not be set/));
     expect(findings).toContainEqual(expect.stringMatching(/AzureWebJobsStorage holds a secret value/));
     expect(findings).toContainEqual(expect.stringMatching(/FUNCTIONS_WORKER_RUNTIME must not be set \(Flex Consumption rejects it\)/));
+  });
+});
+
+describe('work queues', () => {
+  /** The queues the storage module creates, as `main.tf` passes them. */
+  const infraQueues = (model: InfraModel): string[] => {
+    const call = model.modules.get('.')?.moduleCalls.find((candidate) => candidate.name === 'storage');
+    const value = resolve(model, '.', call?.body.work_queues);
+    return Array.isArray(value) ? value.filter((queue): queue is string => typeof queue === 'string') : [];
+  };
+
+  it('infra creates every queue the code sends to and triggers on, each with its poison queue, and the app may use them', () => {
+    expect(infraQueues(infra).sort()).toEqual(Object.values(queueNames).sort());
+    const queues = resourcesOfType(infra, 'azurerm_storage_queue');
+    expect(queues.map((queue) => queue.body.for_each)).toHaveLength(1);
+    expect(JSON.stringify(queues[0]?.body.for_each)).toContain('-poison');
+    const storage = infra.modules.get('modules/storage');
+    const roles = JSON.stringify(storage?.locals.get('app_roles'));
+    for (const role of ['Storage Queue Data Reader', 'Storage Queue Data Message Processor', 'Storage Queue Data Message Sender']) expect(roles).toContain(role);
+    expect(roles).not.toContain('Storage Queue Data Contributor');
   });
 });
 

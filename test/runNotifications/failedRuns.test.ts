@@ -271,7 +271,7 @@ describe('burst windows in Table Storage', () => {
     expect(summaries.map((delivery) => cardOf(delivery.body).title)).toEqual(['1 more failure of experiment lapsed-claim in the last 5 minutes']);
   });
 
-  it('the notificationFlush timer sends the summary of a closed window', async () => {
+  it('the notificationFlush function sends the summary of a closed window', async () => {
     const windows = createBurstWindows(bed.app.adapters.state);
     const key = { workspaceId: WORKSPACE_ID, experimentName: 'timer-flushed', channel: 'slack' };
     const start = new Date('2025-07-01T08:00:00Z');

@@ -1,6 +1,6 @@
 /** `onRunFailed` and `flushBurstWindows` on in-memory ports: the owning team hears of a failed run once, with its error and a link, and a storm folds. */
 import { describe, expect, it } from 'vitest';
-import { flushBurstWindows } from '../../src/runNotifications/flushBurstWindows.js';
+import { flushBurstWindows, flushDueWindows } from '../../src/runNotifications/flushBurstWindows.js';
 import { onRunFailed } from '../../src/runNotifications/onRunFailed.js';
 import { appErrorOf } from '../helpers/appErrors.js';
 import { inMemoryWorld, type InMemoryWorld } from '../inMemory/inMemoryWorld.js';
@@ -78,5 +78,33 @@ describe('onRunFailed', () => {
     const summary = world.notifiers.to('teams')[1];
     expect(summary?.facts).toContainEqual({ name: 'Failures folded', value: '3' });
     expect(summary?.text).toContain('Last error (job job-4): UserError: job-4 ran out of memory');
+  });
+
+  it('a window asks for its flush when it opens, and a flush that comes early asks again instead of ending', async () => {
+    const world = worldWithFailedJobs('job-1', 'job-2');
+    await onRunFailed(world.runNotifications, runStatusChanged('event-1', 'job-1'), live(world));
+    const windowEnd = new Date(world.clock.now().getTime() + 5 * 60_000);
+    expect(world.queues.flushRequests).toEqual([windowEnd]);
+    await onRunFailed(world.runNotifications, runStatusChanged('event-2', 'job-2'), live(world));
+    // Folded failures ask for nothing more: the window's one flush covers them.
+    expect(world.queues.flushRequests).toHaveLength(1);
+
+    expect(await flushDueWindows(world.runNotifications, world.log, windowEnd)).toEqual({ sent: 0, failed: 0, early: true });
+    expect(world.queues.flushRequests).toEqual([windowEnd, windowEnd]);
+    world.clock.advance(5 * 60_000 + 1_000);
+    expect(await flushDueWindows(world.runNotifications, world.log, windowEnd)).toEqual({ sent: 1, failed: 0, early: false });
+  });
+
+  it('a summary the channel cannot take now is retried by a flush a minute later', async () => {
+    const world = worldWithFailedJobs('job-1', 'job-2');
+    await onRunFailed(world.runNotifications, runStatusChanged('event-1', 'job-1'), live(world));
+    await onRunFailed(world.runNotifications, runStatusChanged('event-2', 'job-2'), live(world));
+    world.clock.advance(5 * 60_000 + 1_000);
+    world.notifiers.failChannel('teams', 'transient');
+    expect(await flushBurstWindows(world.runNotifications, world.log)).toEqual({ sent: 0, failed: 1 });
+    expect(world.queues.flushRequests.at(-1)).toEqual(new Date(world.clock.now().getTime() + 60_000));
+    world.notifiers.failChannel('teams', undefined);
+    world.clock.advance(60_000);
+    expect(await flushBurstWindows(world.runNotifications, world.log)).toEqual({ sent: 1, failed: 0 });
   });
 });

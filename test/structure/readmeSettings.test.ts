@@ -10,7 +10,7 @@ function readmeSettingsTable(): Map<string, string> {
   const section = /^## Settings\n([\s\S]*?)(?=^## )/m.exec(readme)?.[1] ?? '';
   const rows = new Map<string, string>();
   for (const line of section.split('\n')) {
-    const cells = /^\|\s*`([A-Z0-9_]+)`\s*\|([^|]*)\|/.exec(line);
+    const cells = /^\|\s*`([A-Z0-9_]+(?:__[a-z][A-Za-z]*)?)`\s*\|([^|]*)\|/.exec(line);
     if (cells?.[1] !== undefined) rows.set(cells[1], (cells[2] ?? '').trim());
   }
   return rows;

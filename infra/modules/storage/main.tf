@@ -39,6 +39,15 @@ resource "azurerm_storage_container" "dead_letter" {
   container_access_type = "private"
 }
 
+# The app's work queues and the poison queue the Functions host moves a message to after maxDequeueCount
+# failures (<queue>-poison). Created here, so neither the host nor the app needs the right to create queues.
+resource "azurerm_storage_queue" "work" {
+  for_each = toset(flatten([for queue in var.work_queues : [queue, "${queue}-poison"]]))
+
+  name               = each.value
+  storage_account_id = azurerm_storage_account.this.id
+}
+
 locals {
   dead_letter_container_scope = "${azurerm_storage_account.this.id}/blobServices/default/containers/${azurerm_storage_container.dead_letter.name}"
 
@@ -48,8 +57,12 @@ locals {
     blob = "Storage Blob Data Owner"
     # State: dedup ledger, compute requests, sweep progress.
     table = "Storage Table Data Contributor"
-    # Sweep fan-out and the host's own queues.
-    queue = "Storage Queue Data Contributor"
+    # The queue triggers read and delete messages and move poison ones (Microsoft Learn, "Azure Queue storage
+    # trigger": Storage Queue Data Reader and Storage Queue Data Message Processor); the app and the host send
+    # (Storage Queue Data Message Sender). The queues exist already, so nothing may create one.
+    queue_reader    = "Storage Queue Data Reader"
+    queue_processor = "Storage Queue Data Message Processor"
+    queue_sender    = "Storage Queue Data Message Sender"
   }
 }
 

@@ -13,6 +13,11 @@ output "table_endpoint" {
   value       = azurerm_storage_account.this.primary_table_endpoint
 }
 
+output "queue_endpoint" {
+  description = "Queue service URL (AML_WARDEN_QUEUE__queueServiceUri)."
+  value       = azurerm_storage_account.this.primary_queue_endpoint
+}
+
 output "deployment_container_endpoint" {
   description = "URL of the deployment package container."
   value       = "${azurerm_storage_account.this.primary_blob_endpoint}${azurerm_storage_container.deployment.name}"

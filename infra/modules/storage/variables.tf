@@ -19,6 +19,11 @@ variable "replication_type" {
   default     = "LRS"
 }
 
+variable "work_queues" {
+  description = "The app's Storage queues (src/queueNames.ts); each gets a <name>-poison queue too."
+  type        = list(string)
+}
+
 variable "deployment_container_name" {
   description = "Container of the Flex Consumption deployment package."
   type        = string
