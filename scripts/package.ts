@@ -17,6 +17,7 @@ export const LAZY_PACKAGES = [
   '@azure/arm-machinelearning',
   '@azure/identity',
   '@azure/data-tables',
+  '@azure/storage-queue',
   '@azure/keyvault-secrets',
   'applicationinsights',
   '@azure/eventgrid',

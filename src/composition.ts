@@ -178,7 +178,7 @@ export function composeApp(config: Config, adapters: Adapters = productionAdapte
       bursts: createBurstWindows(state),
       flushes: {
         // A second past the window's end, so the flush finds it closed.
-        flushAfter: (at) => adapters.queues.send(queueNames.burstFlush, { due: at.toISOString() }, { delaySeconds: (at.getTime() - Date.now()) / 1000 + 1 }),
+        flushAfter: (at) => adapters.queues.send(queueNames.burstFlush, { due: at.toISOString() }, { delaySeconds: (at.getTime() - now().getTime()) / 1000 + 1 }),
       },
       notifiers,
       telemetry,

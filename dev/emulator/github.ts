@@ -200,7 +200,9 @@ export function mount(router: Router, context: EmulatorContext): GitHubState {
       if (!parsed.success) {
         return gitHubError(422, `Invalid request.\n\n${parsed.error.issues.map((issue) => issue.message).join('\n')}`, DOCS);
       }
-      // GitHub refuses inputs the workflow does not declare, also when it declares none.
+      // GitHub refuses inputs the workflow does not declare, also when it declares none: 422 "Unexpected inputs
+      // provided: [...]" with this documentation_url, as callers report it (e.g. convictional/trigger-workflow-and-wait
+      // #4, benc-uk/workflow-dispatch #80); the REST reference only says inputs are those "configured in the workflow file".
       const unexpected = Object.keys(parsed.data.inputs).filter((name) => !workflow.inputs.includes(name));
       if (unexpected.length > 0) return gitHubError(422, `Unexpected inputs provided: ${JSON.stringify(unexpected)}`, DOCS);
       const run = state.dispatch(workflow, parsed.data.ref, parsed.data.inputs);

@@ -63,6 +63,7 @@ describe('src/index.ts', () => {
       '@azure/arm-machinelearning',
       '@azure/identity',
       '@azure/data-tables',
+      '@azure/storage-queue',
       '@azure/keyvault-secrets',
       '@azure/eventgrid',
       '@azure/core-rest-pipeline',

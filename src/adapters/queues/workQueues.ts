@@ -6,15 +6,13 @@
  */
 import type { TokenCredential } from '@azure/core-auth';
 import type { QueueServiceClient } from '@azure/storage-queue';
+import type { QueueSettings } from '../../config.js';
 import { AppError } from '../../errors.js';
 import { QUEUE_CONNECTION, type QueueName } from '../../queueNames.js';
 import { azureErrorFacts, fromAzureError } from '../azureErrors.js';
 
 const MODULE = 'queues';
 const MAX_DELAY_SECONDS = 7 * 24 * 60 * 60;
-
-/** A connection string (Azurite, a key-based account) or the queue service reached with the app's identity. */
-export type QueueSettings = { readonly kind: 'connectionString'; readonly connectionString: string } | { readonly kind: 'serviceUri'; readonly url: string };
 
 export interface WorkQueues {
   /** Sends `message` to `queue`, visible after `delaySeconds` (default at once). */
