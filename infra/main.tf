@@ -59,7 +59,7 @@ module "storage" {
   resource_group_name             = azurerm_resource_group.app.name
   location                        = azurerm_resource_group.app.location
   dead_letter_container_name      = local.names.dead_letter_container
-  work_queues                     = ["aml-warden-provisioning", "aml-warden-burst-flush", "aml-warden-sweep-slices"]
+  work_queues                     = ["aml-warden-provisioning", "aml-warden-burst-flush", "aml-warden-sweep-slices", "aml-warden-sweep-slices-poison"]
   app_principal_id                = azurerm_user_assigned_identity.app.principal_id
   dead_letter_writer_principal_id = azurerm_user_assigned_identity.eventgrid.principal_id
   tags                            = local.tags

@@ -52,7 +52,8 @@ import { queueNames } from './queueNames.js';
 import type { RunNotificationDeps } from './runNotifications/deps.js';
 import { plainLog, type Log } from './shared/log.js';
 import type { Telemetry } from './shared/telemetry.js';
-import type { SweepDeps } from './sweep/sweep.js';
+import type { SliceLimits, SweepDeps } from './sweep/deps.js';
+import { DEFAULT_SLICE_LIMITS } from './sweep/sweepSlice.js';
 import type { SweepReportStore } from './sweep/ports.js';
 
 /** The outside systems, as built from the settings. */
@@ -143,7 +144,9 @@ function governanceDeps(config: Config, adapters: Adapters, notifiers: Notifiers
 
 export interface ComposeOptions {
   /** How a sweep paces its ARM calls per subscription: default ARM's documented token bucket. */
-  readonly sweepPacing?: () => ArmPacing;
+  readonly sweepPacing?: ArmPacing;
+  /** How much one sweep slice message takes on: default `DEFAULT_SLICE_LIMITS`. */
+  readonly sliceLimits?: SliceLimits;
 }
 
 export function composeApp(config: Config, adapters: Adapters = productionAdapters(config), options: ComposeOptions = {}): App {
@@ -194,7 +197,11 @@ export function composeApp(config: Config, adapters: Adapters = productionAdapte
       reports: sweepReports,
       notifiers,
       telemetry,
-      governanceForRun: () => governanceDeps(config, adapters, notifiers, options.sweepPacing?.() ?? new ArmTokenBucketPacer()),
+      slices: { send: (message, sendOptions) => adapters.queues.send(queueNames.sweepSlices, message, sendOptions) },
+      // One pacer for the process: slices of a subscription follow one another, and share its budget.
+      governance: governanceDeps(config, adapters, notifiers, options.sweepPacing ?? new ArmTokenBucketPacer()),
+      sliceLimits: options.sliceLimits ?? DEFAULT_SLICE_LIMITS,
+      now,
     },
     computeRequests: {
       store: createComputeRequestStore(state),

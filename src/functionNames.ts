@@ -4,6 +4,8 @@ export const appFunctionNames = [
   'resourceEvents',
   'eventsWebhook',
   'complianceSweep',
+  'sweepSlice',
+  'sweepSlicePoison',
   'computeRequests',
   'computeRequestById',
   'computeRequestApprove',

@@ -6,6 +6,8 @@ import './functions/amlEvents.js';
 import './functions/resourceEvents.js';
 import './functions/eventsWebhook.js';
 import './functions/complianceSweep.js';
+import './functions/sweepSlice.js';
+import './functions/sweepSlicePoison.js';
 import './functions/computeRequests.js';
 import './functions/computeRequestProvisioning.js';
 import './functions/computeRequestsExpiry.js';

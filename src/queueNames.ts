@@ -14,6 +14,11 @@ export const queueNames = {
   burstFlush: 'aml-warden-burst-flush',
   /** The compliance sweep's slices: one chain of messages per subscription. */
   sweepSlices: 'aml-warden-sweep-slices',
+  /**
+   * Where the host moves a slice message after maxDequeueCount failures; a function of its own settles it (its
+   * workspaces reported as failed, the chain sent on), so it is a work queue too, with a poison queue of its own.
+   */
+  sweepSlicesPoison: 'aml-warden-sweep-slices-poison',
 } as const;
 
 export type QueueName = (typeof queueNames)[keyof typeof queueNames];

@@ -1,8 +1,9 @@
 /**
  * What the compliance sweep needs from the outside besides governance itself: the workspaces of the subscriptions
- * (Resource Graph), where a run's progress is kept so a sweep too big for one invocation resumes, and where its
- * reports are stored.
+ * (Resource Graph), the run ledger that carries a sweep across queue messages (the run, one slice per subscription,
+ * each finished workspace), the queue its slices travel on, and where its reports are stored.
  */
+import type { Mode } from '../policy/policySchema.js';
 import type { WorkspaceResource } from '../policy/resources.js';
 import type { SweepReport, WorkspaceSweepResult } from './sweepReport.js';
 
@@ -17,27 +18,91 @@ export interface WorkspaceInventory {
   list(subscriptions: readonly string[]): AsyncIterable<WorkspacePage>;
 }
 
+/** A planned sweep: what it covers and how it runs. */
 export interface SweepRun {
   readonly runId: string;
   readonly status: 'Running' | 'Completed';
-  /** Which runs may resume one another: same subscriptions, same mode. */
+  /** Which runs are the same sweep: same subscriptions, same mode. */
   readonly runKey: string;
   readonly startedAt: string;
+  /** `policy`: each rule's own mode. */
+  readonly mode: Mode | 'policy';
+  readonly subscriptions: readonly string[];
+  /** Send the summary to the violations channel when the run completes. */
+  readonly notify: boolean;
 }
 
+/** A workspace whose last attempt in a slice failed transiently: reported as failed if the slice ends in the poison queue. */
+export interface FailingWorkspace {
+  readonly workspaceId: string;
+  readonly workspaceName: string;
+  readonly error: string;
+}
+
+/**
+ * One subscription's chain of messages. `seq` is the number of the one message that may work on it now: a
+ * message that carries another number is a duplicate or a leftover, and does nothing.
+ */
+export interface SweepSlice {
+  readonly subscriptionId: string;
+  readonly seq: number;
+  readonly status: 'Running' | 'Done';
+  readonly failing: readonly FailingWorkspace[];
+  /** Workspaces Resource Graph listed in this subscription when the run was planned. */
+  readonly workspacesPlanned: number;
+  /** Workspaces finished in this subscription, as of the last step. */
+  readonly workspacesDone: number;
+  readonly updatedAt: string;
+}
+
+/** What a step writes to its slice. */
+export type SliceStep = Pick<SweepSlice, 'seq' | 'status' | 'failing' | 'workspacesDone'>;
+
 export interface SweepLedger {
-  /** An open run with this key to resume (with the workspaces it finished), or a new one. */
-  open(runKey: string, now: Date, resume: boolean): Promise<{ readonly run: SweepRun; readonly done: ReadonlyMap<string, WorkspaceSweepResult> }>;
-  /** Records a finished workspace, so a resumed run skips it. */
-  record(runId: string, result: WorkspaceSweepResult, now: Date): Promise<void>;
-  /** Closes the run; `false` when it was closed already (by another invocation finishing at the same time). */
+  /** The newest unfinished run with this key started within a day, if any. */
+  openRun(runKey: string, now: Date): Promise<SweepRun | undefined>;
+  /**
+   * Writes a new run: the workspaces Resource Graph listed per subscription (lower-cased id → workspaces), so
+   * slices read their work from the ledger rather than query Resource Graph again, and one slice per
+   * subscription at `seq` 0.
+   */
+  startRun(plan: Pick<SweepRun, 'runKey' | 'mode' | 'subscriptions' | 'notify'>, workspaces: ReadonlyMap<string, readonly WorkspaceResource[]>, now: Date): Promise<SweepRun>;
+  /** The workspaces planned for one subscription of the run. */
+  plannedWorkspaces(run: SweepRun, subscriptionId: string): Promise<readonly WorkspaceResource[]>;
+  run(runId: string, startedAt: string): Promise<SweepRun | undefined>;
+  slices(run: SweepRun): Promise<readonly SweepSlice[]>;
+  /**
+   * Moves a slice on from `fromSeq` to `next`, conditionally: `false` when the slice is no longer at `fromSeq`
+   * (another message moved it first), so of two messages that race, one goes on.
+   */
+  moveSlice(run: SweepRun, subscriptionId: string, fromSeq: number, next: SliceStep, now: Date): Promise<boolean>;
+  /** The results recorded in the run, by lower-cased workspace id; of one subscription when given. */
+  results(run: SweepRun, subscriptionId?: string): Promise<ReadonlyMap<string, WorkspaceSweepResult>>;
+  /** Records a finished (or finally failed) workspace, so no later message sweeps it again. */
+  record(run: SweepRun, result: WorkspaceSweepResult, now: Date): Promise<void>;
+  /** Closes the run; `false` when it was closed already (by another slice finishing at the same time). */
   complete(run: SweepRun): Promise<boolean>;
+}
+
+/** Where a slice's next message is sent. */
+export interface SweepSliceQueue {
+  send(message: SweepSliceMessage, options?: { readonly delaySeconds?: number }): Promise<void>;
+}
+
+/** The message that moves one subscription's slice on. */
+export interface SweepSliceMessage {
+  readonly runId: string;
+  readonly startedAt: string;
+  readonly subscriptionId: string;
+  readonly seq: number;
 }
 
 export interface SweepReportStore {
   save(report: SweepReport): Promise<void>;
   /** The newest stored report. */
   latest(): Promise<SweepReport | undefined>;
+  /** The report of one run. */
+  find(runId: string, startedAt: string): Promise<SweepReport | undefined>;
 }
 
 export type { OutcomeCounts, ReportLine, SweepReport, WorkspaceSweepResult } from './sweepReport.js';

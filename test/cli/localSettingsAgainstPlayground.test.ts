@@ -1,15 +1,22 @@
-/** `aml-warden sweep` run from a folder holding local.settings.json, with nothing exported: as from a checkout. */
+/**
+ * `aml-warden sweep` run from a folder holding local.settings.json, with nothing exported: as from a checkout. The CLI
+ * plans the sweep; the slices are worked by the app's queue function on an offline host, as `npm start` runs it.
+ */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHost, type FunctionsHost } from '../../dev/host/host.js';
 import { runCli } from '../../src/cli.js';
+import { composeApp, productionAdapters, setAppForProcess } from '../../src/composition.js';
+import { loadConfig } from '../../src/config.js';
 import { startGovernanceKit, type GovernanceKit } from '../helpers/governanceKit.js';
 import { localAzureSettings } from '../../dev/localAzureSettings.js';
 import { repositoryRoot } from '../helpers/repositoryRoot.js';
 
 let kit: GovernanceKit;
 let cwd: string;
+let host: FunctionsHost | undefined;
 
 beforeAll(async () => {
   kit = await startGovernanceKit();
@@ -20,6 +27,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  setAppForProcess(undefined);
+  await host?.close();
   await kit?.close();
   if (cwd) rmSync(cwd, { recursive: true, force: true });
 });
@@ -37,13 +46,23 @@ async function cli(args: string[], env: NodeJS.ProcessEnv) {
 
 describe('aml-warden reads local.settings.json from the current folder', () => {
   it('sweeps with the Values of local.settings.json when the environment sets none, and says so with --verbose', async () => {
-    writeLocalSettings({
+    const values = {
       ...localAzureSettings(
         { emulatorUrl: kit.emulator.url, azuriteConnectionString: kit.azurite.connectionString },
         { policy: join(cwd, 'policy.yaml'), caFile: join(cwd, 'emulator-ca.pem') },
       ),
       AML_WARDEN_STATE_TABLE_URL: '',
-      AML_WARDEN_TABLE_PREFIX: 'fromfile',
+    };
+    writeLocalSettings({ ...values, AML_WARDEN_TABLE_PREFIX: 'fromfile' });
+    // The app that works the slices, as `npm start` would run it with the environment's prefix.
+    const config = loadConfig({ ...values, AML_WARDEN_TABLE_PREFIX: 'fromenv' }, { appRoot: cwd });
+    setAppForProcess(composeApp(config, productionAdapters(config)));
+    host = await startHost({
+      entry: join(repositoryRoot, 'src', 'index.ts'),
+      timers: false,
+      hostJson: { version: '2.0', extensions: { queues: { maxPollingInterval: '00:00:00.500' } } },
+      env: { AML_WARDEN_QUEUE: kit.azurite.connectionString },
+      log: () => {},
     });
     // The environment wins: the table prefix comes from it, not from the file.
     const result = await cli(['sweep', '--mode', 'audit', '--verbose'], { AML_WARDEN_TABLE_PREFIX: 'fromenv' });

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT, generateKeyPair } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { startAzurite, type AzuriteHandle } from '../../dev/azurite.js';
 import { LOCAL_TENANT_ID, PLAYGROUND_API } from '../../dev/emulator/idp.js';
@@ -132,6 +132,15 @@ function teamsMessages() {
 }
 
 const messagesAbout = (id: string) => teamsMessages().filter((message) => message.facts['Request'] === id);
+
+/** The request's status is recorded before its requester is told, so a test that saw it settle waits for the message. */
+async function toldAbout(id: string, title: string) {
+  return vi.waitFor(() => {
+    const message = messagesAbout(id).find((candidate) => candidate.title === title);
+    if (message === undefined) throw new Error(`no message "${title}" about ${id} yet`);
+    return message;
+  }, { timeout: 10_000, interval: 50 });
+}
 
 /** Writes the request straight to the table, as another instance of the app would have left it. */
 async function rewriteStored(id: string, change: (request: ComputeRequest) => ComputeRequest): Promise<void> {
@@ -284,8 +293,8 @@ describe('compute on approval: request, approve, provision', () => {
     expect(second.body.error.message).toContain('Succeeded');
 
     // The requester heard of the decision and of the result.
-    const told = messagesAbout(created.id).map((message) => message.title);
-    expect(told).toEqual(expect.arrayContaining([`Compute request approved: ${computeName}`, `Compute ready: ${computeName}`]));
+    await toldAbout(created.id, `Compute request approved: ${computeName}`);
+    await toldAbout(created.id, `Compute ready: ${computeName}`);
   });
 
   it('two approvals racing: one wins, the other gets 409, and the cluster is created once', async () => {
@@ -317,8 +326,8 @@ describe('compute on approval: request, approve, provision', () => {
     expect(done.status).toBe('Failed');
     expect(done.failureReason).toContain('QuotaExceeded');
     expect(done.failureReason).toContain('Not enough Standard_DS3_v2 quota');
-    const told = messagesAbout(created.id).find((message) => message.title === `Compute could not be created: ${computeName}`);
-    expect(told?.text).toContain(requester);
+    const told = await toldAbout(created.id, `Compute could not be created: ${computeName}`);
+    expect(told.text).toContain(requester);
     expect(told?.text).toContain('QuotaExceeded');
     // A failed request gives its name back.
     expect((await api('POST', 'compute-requests', { token: tokenOf(requester), body: validBody(computeName) })).status).toBe(409);
@@ -372,8 +381,8 @@ describe('compute on approval: request, approve, provision', () => {
     const compute = emulator.state.get(emulatorComputeId(SUBSCRIPTION, 'rg-mlops-demo', 'mlw-demo', computeName));
     expect(compute?.tags).toEqual({ owner: 'erin@contoso.com' });
     expect(compute?.properties['properties']).toMatchObject({ vmSize: 'Standard_NC6s_v3' });
-    const told = messagesAbout(created.id).find((message) => message.title === `Compute could not be created: ${computeName}`);
-    expect(told?.text).toContain('was taken after the request was filed');
+    const told = await toldAbout(created.id, `Compute could not be created: ${computeName}`);
+    expect(told.text).toContain('was taken after the request was filed');
   });
 
   it('the create asks Azure not to overwrite (If-None-Match: *); a 409 is looked into: a name taken meanwhile fails the request as taken', async () => {

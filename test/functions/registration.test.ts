@@ -24,6 +24,8 @@ const expectedTriggers: Record<string, Record<string, unknown>> = {
   // Background work runs on Storage queues through the identity-based connection AML_WARDEN_QUEUE.
   computeRequestProvisioning: { type: 'queueTrigger', queueName: 'aml-warden-provisioning', connection: 'AML_WARDEN_QUEUE' },
   notificationFlush: { type: 'queueTrigger', queueName: 'aml-warden-burst-flush', connection: 'AML_WARDEN_QUEUE' },
+  sweepSlice: { type: 'queueTrigger', queueName: 'aml-warden-sweep-slices', connection: 'AML_WARDEN_QUEUE' },
+  sweepSlicePoison: { type: 'queueTrigger', queueName: 'aml-warden-sweep-slices-poison', connection: 'AML_WARDEN_QUEUE' },
   health: { type: 'httpTrigger', route: 'health', methods: ['GET'], authLevel: 'anonymous' },
   openapi: { type: 'httpTrigger', route: 'openapi.json', methods: ['GET'], authLevel: 'anonymous' },
   computeRequests: { type: 'httpTrigger', route: 'compute-requests', authLevel: 'anonymous' },

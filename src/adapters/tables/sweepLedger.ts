@@ -1,68 +1,233 @@
 /**
- * A compliance sweep's progress in Table Storage (`sweepruns`, `sweepprogress`), so a sweep too large for one
- * invocation resumes where it stopped: each finished workspace is recorded with its result, and an open run with
- * the same subscriptions and mode is resumed (skipping those) for up to a day.
+ * A compliance sweep's ledger in Table Storage, which carries a run across queue messages and instances:
+ * `sweepruns` (the run, newest first), `sweepplan` (the workspaces listed per subscription when it was planned,
+ * in rows of up to 30,000 characters), `sweepslices` (one row per subscription: which message may move it on)
+ * and `sweepprogress` (each finished workspace with its result, so no later message sweeps it again).
+ * Slices move by ETag-conditional writes (`updateRecord`), the run closes the same way.
  */
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
-import type { SweepLedger, SweepRun, WorkspaceSweepResult } from '../../sweep/ports.js';
+import { parseWorkspace, type WorkspaceResource } from '../../policy/resources.js';
+import type { FailingWorkspace, SliceStep, SweepLedger, SweepRun, SweepSlice, WorkspaceSweepResult } from '../../sweep/ports.js';
 import { updateRecord } from './records.js';
 import { sweepRunRowKey } from './sweepReportStore.js';
 import { toKey, type StateStore, type StateTable } from './tableState.js';
 
-const MAX_RESUME_AGE_MS = 24 * 3_600_000;
+const MAX_OPEN_AGE_MS = 24 * 3_600_000;
+/** Table Storage holds at most 32K characters per string property (64 KiB). */
 const MAX_RESULT_CHARS = 30_000;
+const RUN_PARTITION = 'run';
 
-const runSchema = z.object({ runId: z.string(), status: z.enum(['Running', 'Completed']), runKey: z.string(), startedAt: z.string() });
-const progressSchema = z.object({ workspaceId: z.string(), status: z.string(), resultJson: z.string(), at: z.string() });
+const runSchema = z.object({
+  runId: z.string(),
+  status: z.enum(['Running', 'Completed']),
+  runKey: z.string(),
+  startedAt: z.string(),
+  // Runs written before sweeps went through queues lack these.
+  mode: z.enum(['policy', 'audit', 'enforce']).default('policy'),
+  subscriptionsJson: z.string().default('[]'),
+  notify: z.boolean().default(true),
+});
+const sliceSchema = z.object({
+  subscriptionId: z.string(),
+  seq: z.number().int(),
+  status: z.enum(['Running', 'Done']),
+  failingJson: z.string(),
+  workspacesPlanned: z.number().int(),
+  workspacesDone: z.number().int(),
+  updatedAt: z.string(),
+});
+const planSchema = z.object({ subscriptionId: z.string(), workspacesJson: z.string() });
+const progressSchema = z.object({ workspaceId: z.string(), subscriptionId: z.string().optional(), status: z.string(), resultJson: z.string(), at: z.string() });
+const failingSchema = z.array(z.object({ workspaceId: z.string(), workspaceName: z.string(), error: z.string() }));
+const stringsSchema = z.array(z.string());
+
 type RunEntity = z.infer<typeof runSchema>;
+type SliceEntity = z.infer<typeof sliceSchema>;
 type ProgressEntity = z.infer<typeof progressSchema>;
+type PlanEntity = z.infer<typeof planSchema>;
+
+/** A workspace as the ARM-shaped row `parseWorkspace` reads back. */
+function planRow(workspace: WorkspaceResource): Record<string, unknown> {
+  return { id: workspace.id, name: workspace.name, location: workspace.location, tags: workspace.tags, systemData: workspace.lastModifiedAt === undefined ? undefined : { lastModifiedAt: workspace.lastModifiedAt } };
+}
+
+/** Rows of workspaces, each serialised within one string property's limit. */
+function planChunks(workspaces: readonly WorkspaceResource[]): string[] {
+  const chunks: string[] = [];
+  let current: string[] = [];
+  let size = 2;
+  for (const workspace of workspaces) {
+    const row = JSON.stringify(planRow(workspace));
+    if (current.length > 0 && size + row.length + 1 > MAX_RESULT_CHARS) {
+      chunks.push(`[${current.join(',')}]`);
+      current = [];
+      size = 2;
+    }
+    current.push(row);
+    size += row.length + 1;
+  }
+  if (current.length > 0) chunks.push(`[${current.join(',')}]`);
+  return chunks;
+}
+
+function toRun(entity: RunEntity): SweepRun {
+  return {
+    runId: entity.runId,
+    status: entity.status,
+    runKey: entity.runKey,
+    startedAt: entity.startedAt,
+    mode: entity.mode,
+    subscriptions: stringsSchema.parse(JSON.parse(entity.subscriptionsJson)),
+    notify: entity.notify,
+  };
+}
+
+function toSlice(entity: SliceEntity): SweepSlice {
+  return {
+    subscriptionId: entity.subscriptionId,
+    seq: entity.seq,
+    status: entity.status,
+    failing: failingSchema.parse(JSON.parse(entity.failingJson)),
+    workspacesPlanned: entity.workspacesPlanned,
+    workspacesDone: entity.workspacesDone,
+    updatedAt: entity.updatedAt,
+  };
+}
+
+/** As many failing workspaces as fit in one property, each error cut short. */
+function failingJson(failing: readonly FailingWorkspace[]): string {
+  const kept = failing.slice(0, 50).map((workspace) => ({ ...workspace, error: workspace.error.slice(0, 300) }));
+  return JSON.stringify(kept);
+}
 
 class TableSweepLedger implements SweepLedger {
   readonly #runs: StateTable<RunEntity>;
+  readonly #slices: StateTable<SliceEntity>;
   readonly #progress: StateTable<ProgressEntity>;
+  readonly #plan: StateTable<PlanEntity>;
 
   constructor(state: StateStore) {
+    this.#plan = state.table('sweepplan', planSchema);
     this.#runs = state.table('sweepruns', runSchema);
+    this.#slices = state.table('sweepslices', sliceSchema);
     this.#progress = state.table('sweepprogress', progressSchema);
   }
 
-  /** An open run to resume, or a new one. */
-  async open(runKey: string, now: Date, resume: boolean): Promise<{ run: SweepRun; done: Map<string, WorkspaceSweepResult> }> {
-    if (resume) {
-      const running = this.#runs.query([
-        { property: 'partitionKey', op: 'eq', value: 'run' },
-        { property: 'status', op: 'eq', value: 'Running' },
-      ]);
-      for await (const { entity } of running) {
-        if (entity.runKey !== runKey || now.getTime() - Date.parse(entity.startedAt) > MAX_RESUME_AGE_MS) continue;
-        const done = new Map<string, WorkspaceSweepResult>();
-        for await (const { entity: progress } of this.#progress.query([{ property: 'partitionKey', op: 'eq', value: toKey(entity.runId) }])) {
-          done.set(progress.workspaceId.toLowerCase(), JSON.parse(progress.resultJson) as WorkspaceSweepResult);
-        }
-        return { run: { runId: entity.runId, status: entity.status, runKey: entity.runKey, startedAt: entity.startedAt }, done };
-      }
+  async openRun(runKey: string, now: Date): Promise<SweepRun | undefined> {
+    const running = this.#runs.query([
+      { property: 'partitionKey', op: 'eq', value: RUN_PARTITION },
+      { property: 'status', op: 'eq', value: 'Running' },
+    ]);
+    // Newest first (inverted start time in the row key).
+    for await (const { entity } of running) {
+      if (entity.runKey === runKey && now.getTime() - Date.parse(entity.startedAt) <= MAX_OPEN_AGE_MS) return toRun(entity);
     }
-    const startedAt = now.toISOString();
-    const runId = `sweep-${startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
-    const run: RunEntity = { runId, status: 'Running', runKey, startedAt };
-    await this.#runs.upsert({ partitionKey: 'run', rowKey: sweepRunRowKey(startedAt, runId), ...run });
-    return { run, done: new Map() };
+    return undefined;
   }
 
-  async record(runId: string, result: WorkspaceSweepResult, now: Date): Promise<void> {
+  async startRun(plan: Pick<SweepRun, 'runKey' | 'mode' | 'subscriptions' | 'notify'>, workspaces: ReadonlyMap<string, readonly WorkspaceResource[]>, now: Date): Promise<SweepRun> {
+    const startedAt = now.toISOString();
+    const runId = `sweep-${startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+    const subscriptions = [...new Map(plan.subscriptions.map((id) => [id.toLowerCase(), id])).values()];
+    // The plan and the slices first: a run is only found (and its messages only sent) once all of them exist.
+    for (const subscriptionId of subscriptions) {
+      const planned = workspaces.get(subscriptionId.toLowerCase()) ?? [];
+      const chunks = planChunks(planned);
+      for (const [index, workspacesJson] of chunks.entries()) {
+        await this.#plan.upsert({ partitionKey: toKey(runId), rowKey: `${toKey(subscriptionId.toLowerCase())}-${String(index).padStart(6, '0')}`, subscriptionId, workspacesJson });
+      }
+      await this.#slices.upsert({
+        partitionKey: toKey(runId),
+        rowKey: toKey(subscriptionId.toLowerCase()),
+        subscriptionId,
+        seq: 0,
+        status: 'Running',
+        failingJson: '[]',
+        workspacesPlanned: planned.length,
+        workspacesDone: 0,
+        updatedAt: startedAt,
+      });
+    }
+    const entity: RunEntity = { runId, status: 'Running', runKey: plan.runKey, startedAt, mode: plan.mode, subscriptionsJson: JSON.stringify(subscriptions), notify: plan.notify };
+    await this.#runs.upsert({ partitionKey: RUN_PARTITION, rowKey: sweepRunRowKey(startedAt, runId), ...entity });
+    return toRun(entity);
+  }
+
+  async run(runId: string, startedAt: string): Promise<SweepRun | undefined> {
+    const stored = await this.#runs.get(RUN_PARTITION, sweepRunRowKey(startedAt, runId));
+    return stored === undefined || stored.entity.runId !== runId ? undefined : toRun(stored.entity);
+  }
+
+  async plannedWorkspaces(run: SweepRun, subscriptionId: string): Promise<readonly WorkspaceResource[]> {
+    const prefix = toKey(subscriptionId.toLowerCase());
+    const workspaces: WorkspaceResource[] = [];
+    const rows = this.#plan.query([
+      { property: 'partitionKey', op: 'eq', value: toKey(run.runId) },
+      // '.' sorts right after '-': the rows `<subscription>-000000` onwards, and no other subscription's.
+      { property: 'rowKey', op: 'gt', value: `${prefix}-` },
+      { property: 'rowKey', op: 'lt', value: `${prefix}.` },
+    ]);
+    for await (const { entity } of rows) {
+      for (const row of z.array(z.unknown()).parse(JSON.parse(entity.workspacesJson))) workspaces.push(parseWorkspace(row));
+    }
+    return workspaces;
+  }
+
+  async slices(run: SweepRun): Promise<readonly SweepSlice[]> {
+    const slices: SweepSlice[] = [];
+    for await (const { entity } of this.#slices.query([{ property: 'partitionKey', op: 'eq', value: toKey(run.runId) }])) slices.push(toSlice(entity));
+    return slices;
+  }
+
+  moveSlice(run: SweepRun, subscriptionId: string, fromSeq: number, next: SliceStep, now: Date): Promise<boolean> {
+    const keys = { partitionKey: toKey(run.runId), rowKey: toKey(subscriptionId.toLowerCase()) };
+    return updateRecord<SliceEntity, boolean>(
+      this.#slices,
+      keys,
+      (current) => {
+        if (current === undefined || current.entity.status === 'Done' || current.entity.seq !== fromSeq) return { answer: false };
+        return {
+          write: { ...current.entity, ...keys, seq: next.seq, status: next.status, failingJson: failingJson(next.failing), workspacesDone: next.workspacesDone, updatedAt: now.toISOString() },
+          result: () => true,
+        };
+      },
+      { rounds: 5, exhausted: () => false },
+    );
+  }
+
+  async results(run: SweepRun, subscriptionId?: string): Promise<ReadonlyMap<string, WorkspaceSweepResult>> {
+    const results = new Map<string, WorkspaceSweepResult>();
+    const where = [{ property: 'partitionKey', op: 'eq', value: toKey(run.runId) } as const];
+    const bySubscription = subscriptionId === undefined ? [] : [{ property: 'subscriptionId', op: 'eq', value: subscriptionId.toLowerCase() } as const];
+    for await (const { entity } of this.#progress.query([...where, ...bySubscription])) {
+      results.set(entity.workspaceId.toLowerCase(), JSON.parse(entity.resultJson) as WorkspaceSweepResult);
+    }
+    return results;
+  }
+
+  async record(run: SweepRun, result: WorkspaceSweepResult, now: Date): Promise<void> {
     let json = JSON.stringify(result);
     if (json.length > MAX_RESULT_CHARS) json = JSON.stringify({ ...result, lines: result.lines.slice(0, 50) });
-    await this.#progress.upsert({ partitionKey: toKey(runId), rowKey: toKey(result.workspaceId.toLowerCase()), workspaceId: result.workspaceId, status: result.status, resultJson: json, at: now.toISOString() });
+    await this.#progress.upsert({
+      partitionKey: toKey(run.runId),
+      rowKey: toKey(result.workspaceId.toLowerCase()),
+      workspaceId: result.workspaceId,
+      subscriptionId: result.subscriptionId.toLowerCase(),
+      status: result.status,
+      resultJson: json,
+      at: now.toISOString(),
+    });
   }
 
   complete(run: SweepRun): Promise<boolean> {
+    const keys = { partitionKey: RUN_PARTITION, rowKey: sweepRunRowKey(run.startedAt, run.runId) };
     return updateRecord<RunEntity, boolean>(
       this.#runs,
-      { partitionKey: 'run', rowKey: sweepRunRowKey(run.startedAt, run.runId) },
+      keys,
       (current) => {
-        if (current?.entity.status === 'Completed') return { answer: false };
-        return { write: { ...(current?.entity ?? run), partitionKey: 'run', rowKey: sweepRunRowKey(run.startedAt, run.runId), status: 'Completed' }, result: () => true };
+        if (current === undefined || current.entity.status === 'Completed') return { answer: false };
+        return { write: { ...current.entity, ...keys, status: 'Completed' }, result: () => true };
       },
       { rounds: 5, exhausted: () => false },
     );

@@ -70,25 +70,31 @@ export function createSweepReportStore(state: StateStore): SweepReportStore {
       });
     },
     async latest() {
-      for await (const { entity } of table.query([{ property: 'partitionKey', op: 'eq', value: PARTITION }])) {
-        return {
-          runId: entity.runId,
-          mode: entity.mode === 'audit' || entity.mode === 'enforce' ? entity.mode : 'policy',
-          whatIf: entity.whatIf,
-          status: entity.status === 'Completed' ? 'Completed' : 'Partial',
-          startedAt: entity.startedAt,
-          finishedAt: entity.finishedAt,
-          subscriptions: entity.subscriptions === '' ? [] : entity.subscriptions.split(','),
-          workspaces: entity.workspaces,
-          problems: JSON.parse(entity.problemsJson) as SweepReport['problems'],
-          totals: JSON.parse(entity.totalsJson) as OutcomeCounts,
-          complianceRate: entity.complianceRate,
-          violationsByRule: JSON.parse(entity.byRuleJson) as Record<string, number>,
-          violationsByOwner: JSON.parse(entity.byOwnerJson) as Record<string, number>,
-          lines: JSON.parse(entity.linesJson) as ReportLine[],
-        };
-      }
+      for await (const { entity } of table.query([{ property: 'partitionKey', op: 'eq', value: PARTITION }])) return toReport(entity);
       return undefined;
     },
+    async find(runId, startedAt) {
+      const stored = await table.get(PARTITION, sweepRunRowKey(startedAt, runId));
+      return stored === undefined || stored.entity.runId !== runId ? undefined : toReport(stored.entity);
+    },
+  };
+}
+
+function toReport(entity: ReportEntity): SweepReport {
+  return {
+    runId: entity.runId,
+    mode: entity.mode === 'audit' || entity.mode === 'enforce' ? entity.mode : 'policy',
+    whatIf: entity.whatIf,
+    status: entity.status === 'Completed' ? 'Completed' : 'Partial',
+    startedAt: entity.startedAt,
+    finishedAt: entity.finishedAt,
+    subscriptions: entity.subscriptions === '' ? [] : entity.subscriptions.split(','),
+    workspaces: entity.workspaces,
+    problems: JSON.parse(entity.problemsJson) as SweepReport['problems'],
+    totals: JSON.parse(entity.totalsJson) as OutcomeCounts,
+    complianceRate: entity.complianceRate,
+    violationsByRule: JSON.parse(entity.byRuleJson) as Record<string, number>,
+    violationsByOwner: JSON.parse(entity.byOwnerJson) as Record<string, number>,
+    lines: JSON.parse(entity.linesJson) as ReportLine[],
   };
 }

@@ -9,11 +9,11 @@ import type { ArmExchange } from '../../../dev/emulator/server.js';
 import { AmlRecords } from '../../../src/adapters/arm/amlRecords.js';
 import { createComputeGateway } from '../../../src/adapters/arm/computeGateway.js';
 import { enforceResource } from '../../../src/governance/enforceResource.js';
-import { runSweep } from '../../../src/sweep/sweep.js';
 import { parseResourceReference } from '../../../src/events/resourceReference.js';
 import { parseWorkspace } from '../../../src/policy/resources.js';
 import { ArmSpec, type SpecVerdict } from '../../helpers/armSpec.js';
 import { request } from '../../helpers/emulatorServices.js';
+import { sweepInThisProcess } from '../../helpers/sweepDriver.js';
 import { RG, SUB, WORKSPACE_ID, WS, computeIdOf, quietLog, startGovernanceKit, writeEventFor, type GovernanceKit } from '../../helpers/governanceKit.js';
 
 /** Operations the vendored spec does not hold, and where their shapes are specified instead. */
@@ -67,7 +67,7 @@ beforeAll(async () => {
   await enforceResource(services.governance, writeEventFor(WORKSPACE_ID), context);
 
   // The sweep: Resource Graph, each workspace's computes, the jobs behind a disruptive fix.
-  await runSweep(services.sweep, quietLog, { notify: false });
+  await sweepInThisProcess(services.sweep, quietLog, { notify: false });
 
   // Compute on approval: the SDK's create-or-update, followed to the end.
   const gateway = createComputeGateway(services.adapters.arm);

@@ -1,0 +1,29 @@
+/** Everything the compliance sweep runs with; `composition.ts` builds it. */
+import type { GovernanceDeps } from '../governance/deps.js';
+import type { NotificationDeps } from '../notifications/sendNotification.js';
+import type { Policy } from '../policy/policySchema.js';
+import type { Telemetry } from '../shared/telemetry.js';
+import type { SweepLedger, SweepReportStore, SweepSliceQueue, WorkspaceInventory } from './ports.js';
+
+/** How much one slice message takes on. */
+export interface SliceLimits {
+  /** Workspaces one message takes on at most. */
+  readonly maxWorkspaces: number;
+  /** Stop starting workspaces after this long (the function's timeout is longer). */
+  readonly budgetMs: number;
+  /** Workspaces in flight at once. */
+  readonly concurrency: number;
+}
+
+export interface SweepDeps extends NotificationDeps {
+  readonly policy: Policy;
+  readonly inventory: WorkspaceInventory;
+  readonly ledger: SweepLedger;
+  readonly slices: SweepSliceQueue;
+  readonly reports: SweepReportStore;
+  readonly telemetry: Telemetry;
+  /** Governance with its ARM calls paced per subscription (ARM's token bucket), shared by every slice in the process. */
+  readonly governance: GovernanceDeps;
+  readonly sliceLimits: SliceLimits;
+  readonly now: () => Date;
+}
