@@ -78,8 +78,8 @@ export interface SweepLedger {
   moveSlice(run: SweepRun, subscriptionId: string, fromSeq: number, next: SliceStep, now: Date): Promise<boolean>;
   /** The results recorded in the run, by lower-cased workspace id; of one subscription when given. */
   results(run: SweepRun, subscriptionId?: string): Promise<ReadonlyMap<string, WorkspaceSweepResult>>;
-  /** Records a finished (or finally failed) workspace, so no later message sweeps it again. */
-  record(run: SweepRun, result: WorkspaceSweepResult, now: Date): Promise<void>;
+  /** Records finished (or finally failed) workspaces of one subscription, so no later message sweeps them again. */
+  record(run: SweepRun, results: readonly WorkspaceSweepResult[], now: Date): Promise<void>;
   /** Closes the run; `false` when it was closed already (by another slice finishing at the same time). */
   complete(run: SweepRun): Promise<boolean>;
 }

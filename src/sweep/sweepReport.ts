@@ -4,7 +4,20 @@
  * Stored by `sweepReportStore`.
  */
 import type { Notification } from '../notifications/ports.js';
+import type { FindingValue, Relation, Severity } from '../policy/findings.js';
 import type { Mode } from '../policy/policySchema.js';
+
+/** One rule a resource breaks, as people act on it: what the policy expects, what Azure has, and what to do. */
+export interface ReportFinding {
+  readonly rule: string;
+  readonly severity: Severity;
+  readonly expected: FindingValue;
+  readonly actual: FindingValue;
+  readonly relation: Relation;
+  /** Whether enforce mode can fix it in place (a patch); otherwise a person must act on the advice. */
+  readonly fixable: boolean;
+  readonly advice: string | undefined;
+}
 
 /** One resource that needs (or needed) attention. */
 export interface ReportLine {
@@ -16,6 +29,8 @@ export interface ReportLine {
   readonly owner: string | undefined;
   readonly outcome: string;
   readonly rules: readonly string[];
+  /** Each finding behind `rules`; reports stored before findings were kept have none. */
+  readonly findings?: readonly ReportFinding[];
   /** The patch written / that would be written, described (`scaleSettings.minNodeCount → 0; tag owner → "…"`). */
   readonly change: string | undefined;
   readonly note: string | undefined;

@@ -68,21 +68,21 @@ export async function sweepSlice(deps: SweepDeps, log: Log, message: SweepSliceM
   const governOptions: GovernOptions = { source: 'sweep', correlationId: run.runId, modeOverride: run.mode === 'policy' ? undefined : run.mode, dryRun: false };
   const limit = pLimit(limits.concurrency);
   const failing: FailingWorkspace[] = [];
-  let swept = 0;
+  const finished: WorkspaceSweepResult[] = [];
   await Promise.all(
     batch.map((workspace) =>
       limit(async () => {
         if (performance.now() - started > limits.budgetMs) return;
         const result = await sweepWorkspace(workspace, governance, governOptions, log);
-        if (result.status === 'failed') {
-          failing.push({ workspaceId: result.workspaceId, workspaceName: result.workspaceName, error: result.error ?? 'failed' });
-          return;
-        }
-        await deps.ledger.record(run, result, deps.now());
-        swept += 1;
+        if (result.status === 'failed') failing.push({ workspaceId: result.workspaceId, workspaceName: result.workspaceName, error: result.error ?? 'failed' });
+        else finished.push(result);
       }),
     ),
   );
+  // Recorded together (Table transactions of 100): a message that dies before this sweeps its slice again, which
+  // audit repeats harmlessly and enforce finds already fixed.
+  await deps.ledger.record(run, finished, deps.now());
+  const swept = finished.length;
 
   const workspacesDone = recorded.size + swept;
   const where = `Compliance sweep ${run.runId}: subscription ${slice.subscriptionId} slice ${slice.seq}`;
@@ -138,14 +138,14 @@ export async function settlePoisonedSlice(deps: SweepDeps, log: Log, message: Sw
   if (slice.failing.length === 0) {
     // Nothing to blame but the slice itself (the ledger could not be read or written): the subscription is the problem.
     const error = 'the subscription could not be swept: its slice failed on every try (see the function log)';
-    await deps.ledger.record(run, failed({ workspaceId: `/subscriptions/${slice.subscriptionId}`, workspaceName: `(subscription ${slice.subscriptionId})`, error }), now);
+    await deps.ledger.record(run, [failed({ workspaceId: `/subscriptions/${slice.subscriptionId}`, workspaceName: `(subscription ${slice.subscriptionId})`, error })], now);
     if (!(await deps.ledger.moveSlice(run, slice.subscriptionId, slice.seq, { seq: next, status: 'Done', failing: [], workspacesDone: slice.workspacesDone }, now))) {
       return { kind: 'stale', why: 'another message moved the slice first' };
     }
     log.warn(`${where} failed on every try; the subscription is reported as failed`);
     return { kind: 'done', swept: 0, closedRun: (await closeRunIfDone(deps, log, run)) !== undefined };
   }
-  for (const workspace of slice.failing) await deps.ledger.record(run, failed(workspace), now);
+  await deps.ledger.record(run, slice.failing.map(failed), now);
   const workspacesDone = slice.workspacesDone + slice.failing.length;
   if (!(await deps.ledger.moveSlice(run, slice.subscriptionId, slice.seq, { seq: next, status: 'Running', failing: [], workspacesDone }, now))) {
     return { kind: 'stale', why: 'another message moved the slice first' };

@@ -29,6 +29,15 @@ export async function sweepWorkspace(row: WorkspaceResource, deps: GovernanceDep
       owner: result.owner,
       outcome: result.outcome,
       rules: [...new Set(result.findings.map((finding) => finding.rule))],
+      findings: result.findings.map((finding) => ({
+        rule: finding.rule,
+        severity: finding.severity,
+        expected: finding.expected,
+        actual: finding.actual,
+        relation: finding.relation,
+        fixable: finding.fixable,
+        advice: finding.advice,
+      })),
       change: isEmptyPatch(result.patch) ? undefined : describePatch(result.patch),
       note: result.note,
     });

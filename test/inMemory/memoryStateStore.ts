@@ -10,7 +10,7 @@
  */
 import type { ZodType } from 'zod';
 import { AppError } from '../../src/errors.js';
-import { matches, type EntityKeys, type EntityProperties, type StateStore, type StateTable, type StoredEntity, type Where } from '../../src/adapters/tables/tableState.js';
+import { matches, transactionBatches, type EntityKeys, type EntityProperties, type StateStore, type StateTable, type StoredEntity, type Where } from '../../src/adapters/tables/tableState.js';
 
 type Row = { readonly properties: Record<string, unknown>; readonly etag: string };
 
@@ -96,6 +96,15 @@ class MemoryTable<T extends object> implements StateTable<T> {
     const etag = nextEtag();
     this.rows.set(key, { properties: recordOf(mode === 'merge' ? { ...current, ...recordOf(entity) } : entity), etag });
     return etag;
+  }
+
+  async upsertAll(entities: readonly (T & EntityKeys)[]): Promise<void> {
+    for (const batch of transactionBatches(entities, this.tableName)) {
+      // A batch is written whole or not at all: every entity is checked before any is stored.
+      const records = batch.map((entity) => recordOf(entity));
+      await turn();
+      for (const record of records) this.rows.set(rowKeyOf(String(record['partitionKey']), String(record['rowKey'])), { properties: record, etag: nextEtag() });
+    }
   }
 
   async delete(partitionKey: string, rowKey: string, etag?: string): Promise<boolean> {

@@ -10,6 +10,7 @@ import * as z from 'zod';
 import { parseWorkspace, type WorkspaceResource } from '../../policy/resources.js';
 import type { FailingWorkspace, SliceStep, SweepLedger, SweepRun, SweepSlice, WorkspaceSweepResult } from '../../sweep/ports.js';
 import { updateRecord } from './records.js';
+import { parseStoredResult, resultProperties } from './storedSweepResult.js';
 import { sweepRunRowKey } from './sweepReportStore.js';
 import { toKey, type StateStore, type StateTable } from './tableState.js';
 
@@ -38,7 +39,8 @@ const sliceSchema = z.object({
   updatedAt: z.string(),
 });
 const planSchema = z.object({ subscriptionId: z.string(), workspacesJson: z.string() });
-const progressSchema = z.object({ workspaceId: z.string(), subscriptionId: z.string().optional(), status: z.string(), resultJson: z.string(), at: z.string() });
+// Loose: the result's JSON continues in `resultJson1`, `resultJson2`, … as it needs (storedSweepResult.ts).
+const progressSchema = z.looseObject({ workspaceId: z.string(), subscriptionId: z.string().optional(), status: z.string(), resultJson: z.string(), at: z.string() });
 const failingSchema = z.array(z.object({ workspaceId: z.string(), workspaceName: z.string(), error: z.string() }));
 const stringsSchema = z.array(z.string());
 
@@ -201,23 +203,24 @@ class TableSweepLedger implements SweepLedger {
     const where = [{ property: 'partitionKey', op: 'eq', value: toKey(run.runId) } as const];
     const bySubscription = subscriptionId === undefined ? [] : [{ property: 'subscriptionId', op: 'eq', value: subscriptionId.toLowerCase() } as const];
     for await (const { entity } of this.#progress.query([...where, ...bySubscription])) {
-      results.set(entity.workspaceId.toLowerCase(), JSON.parse(entity.resultJson) as WorkspaceSweepResult);
+      results.set(entity.workspaceId.toLowerCase(), parseStoredResult(entity, `sweep run ${run.runId}, workspace ${entity.workspaceId}`));
     }
     return results;
   }
 
-  async record(run: SweepRun, result: WorkspaceSweepResult, now: Date): Promise<void> {
-    let json = JSON.stringify(result);
-    if (json.length > MAX_RESULT_CHARS) json = JSON.stringify({ ...result, lines: result.lines.slice(0, 50) });
-    await this.#progress.upsert({
-      partitionKey: toKey(run.runId),
-      rowKey: toKey(result.workspaceId.toLowerCase()),
-      workspaceId: result.workspaceId,
-      subscriptionId: result.subscriptionId.toLowerCase(),
-      status: result.status,
-      resultJson: json,
-      at: now.toISOString(),
-    });
+  async record(run: SweepRun, results: readonly WorkspaceSweepResult[], now: Date): Promise<void> {
+    await this.#progress.upsertAll(
+      results.map((result) => ({
+        partitionKey: toKey(run.runId),
+        rowKey: toKey(result.workspaceId.toLowerCase()),
+        workspaceId: result.workspaceId,
+        subscriptionId: result.subscriptionId.toLowerCase(),
+        status: result.status,
+        resultJson: '',
+        ...resultProperties(result),
+        at: now.toISOString(),
+      })),
+    );
   }
 
   complete(run: SweepRun): Promise<boolean> {

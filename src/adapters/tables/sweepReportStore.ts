@@ -1,11 +1,15 @@
 /** Sweep reports in Table Storage (table `sweepreports`, newest first), one entity per run. */
 import * as z from 'zod';
+import { fitsInParts, fromParts, toParts } from './jsonParts.js';
 import { toKey, type StateStore, type StateTable } from './tableState.js';
 import type { OutcomeCounts, ReportLine, SweepReport, SweepReportStore } from '../../sweep/ports.js';
 
 const MAX_PROPERTY_CHARS = 30_000;
+/** The report's lines in up to 20 parts (600 KB of the entity's 1 MiB); the rest are in the audit trail. */
+const LINE_PARTS = 20;
 
-const reportEntitySchema = z.object({
+// Loose: the lines' JSON continues in `linesJson1`, `linesJson2`, … as it needs (jsonParts.ts).
+const reportEntitySchema = z.looseObject({
   runId: z.string(),
   mode: z.string(),
   whatIf: z.boolean(),
@@ -25,15 +29,27 @@ const reportEntitySchema = z.object({
 });
 type ReportEntity = z.infer<typeof reportEntitySchema>;
 
-/** Keeps as many lines as fit in one property (the rest are in the audit trail). */
+/** Keeps as many lines as fit in the entity (the rest are in the audit trail). */
 function fitLines(lines: readonly ReportLine[]): { json: string; truncated: boolean } {
   let kept = lines.length;
   let json = JSON.stringify(lines);
-  while (json.length > MAX_PROPERTY_CHARS && kept > 0) {
+  while (!fitsInParts(json, LINE_PARTS) && kept > 0) {
     kept = Math.floor(kept / 2);
     json = JSON.stringify(lines.slice(0, kept));
   }
   return { json, truncated: kept < lines.length };
+}
+
+/** The largest counts (they come sorted) that fit in one property, as JSON that still parses. */
+function fitCounts(counts: Readonly<Record<string, number>>): string {
+  const entries = Object.entries(counts);
+  let kept = entries.length;
+  let json = JSON.stringify(counts);
+  while (json.length > MAX_PROPERTY_CHARS && kept > 0) {
+    kept = Math.floor(kept / 2);
+    json = JSON.stringify(Object.fromEntries(entries.slice(0, kept)));
+  }
+  return json;
 }
 
 const PARTITION = 'report';
@@ -62,10 +78,11 @@ export function createSweepReportStore(state: StateStore): SweepReportStore {
         resources: report.totals.resources,
         complianceRate: report.complianceRate,
         totalsJson: JSON.stringify(report.totals),
-        byRuleJson: JSON.stringify(report.violationsByRule).slice(0, MAX_PROPERTY_CHARS),
-        byOwnerJson: JSON.stringify(report.violationsByOwner).slice(0, MAX_PROPERTY_CHARS),
+        byRuleJson: fitCounts(report.violationsByRule),
+        byOwnerJson: fitCounts(report.violationsByOwner),
         problemsJson: JSON.stringify(report.problems.slice(0, 200)),
-        linesJson: lines.json,
+        linesJson: '',
+        ...toParts('linesJson', lines.json, LINE_PARTS),
         linesTruncated: lines.truncated,
       });
     },
@@ -95,6 +112,6 @@ function toReport(entity: ReportEntity): SweepReport {
     complianceRate: entity.complianceRate,
     violationsByRule: JSON.parse(entity.byRuleJson) as Record<string, number>,
     violationsByOwner: JSON.parse(entity.byOwnerJson) as Record<string, number>,
-    lines: JSON.parse(entity.linesJson) as ReportLine[],
+    lines: JSON.parse(fromParts(entity, 'linesJson', LINE_PARTS)) as ReportLine[],
   };
 }

@@ -39,6 +39,11 @@ export interface StateTable<T extends object = EntityProperties> {
   merge(entity: Partial<T> & EntityKeys, etag: string): Promise<string>;
   /** Writes unconditionally (last writer wins). Returns the new etag. */
   upsert(entity: T & EntityKeys, mode?: 'replace' | 'merge'): Promise<string>;
+  /**
+   * Upserts (replace) entities of one partition in entity group transactions: each batch of up to 100 is written
+   * whole or not at all; entities of another partition are refused before anything is written.
+   */
+  upsertAll(entities: readonly (T & EntityKeys)[]): Promise<void>;
   /** Deletes the entity (only if still at `etag`, when given). `false` when it did not exist. */
   delete(partitionKey: string, rowKey: string, etag?: string): Promise<boolean>;
   /** Entities matching every condition (all of them when none are given), page by page under the hood. */
@@ -259,6 +264,36 @@ function withKeys<T>(value: T, properties: Record<string, unknown>): T & EntityK
   return { ...value, partitionKey, rowKey };
 }
 
+/**
+ * Entity group transactions (Microsoft Learn, "Performing entity group transactions"): at most 100 entities, all
+ * of one partition key, at most 4 MiB of payload. Batches keep well under the payload limit by size as well.
+ */
+const MAX_TRANSACTION_ENTITIES = 100;
+const MAX_TRANSACTION_CHARS = 2_000_000;
+
+export function transactionBatches<E extends EntityKeys>(entities: readonly E[], tableName: string): E[][] {
+  const partition = entities[0]?.partitionKey;
+  const stranger = entities.find((entity) => entity.partitionKey !== partition);
+  if (stranger !== undefined) {
+    throw new AppError('BadRequest', `a transaction in table '${tableName}' holds one partition: '${stranger.partitionKey}' is not '${partition ?? ''}'`, { module: MODULE });
+  }
+  const batches: E[][] = [];
+  let current: E[] = [];
+  let chars = 0;
+  for (const entity of entities) {
+    const size = JSON.stringify(entity).length;
+    if (current.length === MAX_TRANSACTION_ENTITIES || (current.length > 0 && chars + size > MAX_TRANSACTION_CHARS)) {
+      batches.push(current);
+      current = [];
+      chars = 0;
+    }
+    current.push(entity);
+    chars += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
 function requireEtag(etag: string | undefined, what: string): string {
   if (etag === undefined || etag === '') throw new AppError('UpstreamPermanent', `${what}: the service returned no etag`, { module: MODULE });
   return etag;
@@ -338,6 +373,23 @@ class TableStateTable<T extends object> implements StateTable<T> {
       return requireEtag(response.etag, what);
     } catch (error) {
       throw fromAzureError(error, what, { module: MODULE });
+    }
+  }
+
+  async upsertAll(entities: readonly (T & EntityKeys)[]): Promise<void> {
+    const batches = transactionBatches(entities, this.tableName);
+    if (batches.length === 0) return;
+    const client = await this.#client.get();
+    for (const batch of batches) {
+      const first = batch[0];
+      const what = `Writing ${batch.length} entities of partition '${first?.partitionKey ?? ''}' in table '${this.tableName}'`;
+      try {
+        const response = await client.submitTransaction(batch.map((entity) => ['upsert', { ...Object.fromEntries(Object.entries(entity)), partitionKey: entity.partitionKey, rowKey: entity.rowKey }, 'Replace'] as const));
+        // The batch answers 202 with one sub-response per operation; a failed operation fails the whole batch.
+        if (response.status >= 300) throw new AppError('UpstreamTransient', `${what}: the service answered ${response.status}`, { module: MODULE });
+      } catch (error) {
+        throw fromAzureError(error, what, { module: MODULE });
+      }
     }
   }
 

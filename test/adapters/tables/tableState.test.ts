@@ -114,6 +114,22 @@ describe.each([
     expect(await table.delete('w', 'teams')).toBe(false);
   });
 
+  it('upsertAll writes a partition in batches of 100, replacing what was there, and refuses a second partition before writing anything', async () => {
+    const table = store.table('Progress');
+    await table.upsert({ partitionKey: 'run-1', rowKey: 'ws-000', status: 'old', extra: 'kept?' });
+    const entities = Array.from({ length: 230 }, (_, index) => ({ partitionKey: 'run-1', rowKey: `ws-${String(index).padStart(3, '0')}`, status: 'done' }));
+    await table.upsertAll(entities);
+    const stored: Record<string, unknown>[] = [];
+    for await (const { entity } of table.query([{ property: 'partitionKey', op: 'eq', value: 'run-1' }])) stored.push(entity);
+    expect(stored).toHaveLength(230);
+    // Replace, not merge: the earlier entity's other properties are gone.
+    expect(stored[0]).toEqual({ partitionKey: 'run-1', rowKey: 'ws-000', status: 'done' });
+    const mixed = await appErrorOf(table.upsertAll([{ partitionKey: 'run-2', rowKey: 'a', status: 'x' }, { partitionKey: 'run-3', rowKey: 'b', status: 'x' }]));
+    expect(mixed.code).toBe('BadRequest');
+    expect(mixed.message).toContain("'run-3'");
+    expect(await table.get('run-2', 'a')).toBeUndefined();
+  });
+
   it('queries with a filter built from escaped values, and the table service agrees with `matches` on every condition', async () => {
     const table = store.table('Queries', claimSchema);
     const partition = toKey("/subscriptions/1/o'brien#ws");

@@ -1,0 +1,92 @@
+/**
+ * A workspace's sweep result as the ledger stores it (`sweepprogress`): JSON spread over as many string
+ * properties as it needs, and parsed back against the shape the report reads — a row from an older version,
+ * or one edited by hand, is refused by name rather than trusted.
+ */
+import * as z from 'zod';
+import { AppError } from '../../errors.js';
+import { fitsInParts, fromParts, toParts } from './jsonParts.js';
+import type { WorkspaceSweepResult } from '../../sweep/ports.js';
+
+/** 12 parts of 30,000 characters: 720 KB of the entity's 1 MiB. */
+const RESULT_PARTS = 12;
+
+/** The properties a result's JSON is stored in (`resultJson`, `resultJson1`, …); lines beyond what fits are dropped. */
+export function resultProperties(result: WorkspaceSweepResult): Record<string, string> {
+  let json = JSON.stringify(result);
+  let kept = result.lines.length;
+  while (!fitsInParts(json, RESULT_PARTS) && kept > 0) {
+    kept = Math.floor(kept / 2);
+    json = JSON.stringify({ ...result, lines: result.lines.slice(0, kept) });
+  }
+  return toParts('resultJson', json, RESULT_PARTS);
+}
+
+const findingValue = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]);
+const counts = z.object({
+  resources: z.number(),
+  compliant: z.number(),
+  exempt: z.number(),
+  outOfScope: z.number(),
+  violations: z.number(),
+  remediated: z.number(),
+  // Counts added after the first stored results.
+  ineffective: z.number().default(0),
+  deferred: z.number().default(0),
+  wouldChange: z.number().default(0),
+  failed: z.number().default(0),
+});
+const line = z.object({
+  resourceId: z.string(),
+  resourceType: z.enum(['workspace', 'compute']),
+  name: z.string(),
+  workspaceName: z.string(),
+  subscriptionId: z.string(),
+  owner: z.string().optional(),
+  outcome: z.string(),
+  rules: z.array(z.string()),
+  findings: z
+    .array(
+      z.object({
+        rule: z.string(),
+        severity: z.enum(['high', 'medium', 'low']),
+        expected: findingValue,
+        actual: findingValue,
+        relation: z.enum(['equals', 'atMost', 'oneOf', 'present', 'valid']),
+        fixable: z.boolean(),
+        advice: z.string().optional(),
+      })
+      // JSON leaves out what was undefined; the report's types name these keys.
+      .transform((finding) => ({ ...finding, advice: finding.advice })),
+    )
+    .optional(),
+  change: z.string().optional(),
+  note: z.string().optional(),
+}).transform((read) => ({ ...read, owner: read.owner, change: read.change, note: read.note }));
+const resultSchema = z.object({
+  workspaceId: z.string(),
+  workspaceName: z.string(),
+  subscriptionId: z.string(),
+  status: z.enum(['done', 'unreadable', 'failed']),
+  error: z.string().optional(),
+  counts,
+  byRule: z.record(z.string(), z.number()),
+  lines: z.array(line),
+});
+
+/** The result stored in `entity`'s parts; an error naming the row when it is not one. */
+export function parseStoredResult(entity: Readonly<Record<string, unknown>>, where: string): WorkspaceSweepResult {
+  const json = fromParts(entity, 'resultJson', RESULT_PARTS);
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (error) {
+    throw new AppError('Internal', `${where}: the stored result is not JSON (${error instanceof Error ? error.message : String(error)})`, { module: 'sweepLedger', cause: error });
+  }
+  const parsed = resultSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new AppError('Internal', `${where}: the stored result does not read as a sweep result (${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'})`, { module: 'sweepLedger' });
+  }
+  return parsed.data;
+}
