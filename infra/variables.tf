@@ -219,3 +219,40 @@ variable "secret_officer_principal_ids" {
   type        = list(string)
   default     = []
 }
+
+variable "alert_action_group_ids" {
+  description = "Action groups (resource ids) the alert rules notify: CD runs that failed, and a compliance sweep that did not complete. Empty = the alerts fire in Azure Monitor and notify no one."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition = alltrue([
+      for id in var.alert_action_group_ids :
+      can(regex("(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.Insights/actionGroups/[^/]+$", id))
+    ])
+    error_message = "Each alert_action_group_ids entry must be an action group resource id."
+  }
+}
+
+variable "sweep_overdue_after_hours" {
+  description = "Alert when no compliance sweep has completed for this many hours: the longest gap between two runs of sweep_schedule plus a margin for the sweep itself (default: 6 hours + 2)."
+  type        = number
+  default     = 8
+
+  # The rule queries a window of at most two days (azurerm scheduled_query_rules_alert_v2: window_duration P2D).
+  validation {
+    condition     = var.sweep_overdue_after_hours >= 1 && var.sweep_overdue_after_hours <= 47 && floor(var.sweep_overdue_after_hours) == var.sweep_overdue_after_hours
+    error_message = "sweep_overdue_after_hours must be a whole number of hours from 1 to 47."
+  }
+}
+
+variable "cd_retried_failures_alert_threshold" {
+  description = "Alert when a CD target has this many retried (transient) failures within 15 minutes; any failure for good alerts at once."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.cd_retried_failures_alert_threshold >= 1 && floor(var.cd_retried_failures_alert_threshold) == var.cd_retried_failures_alert_threshold
+    error_message = "cd_retried_failures_alert_threshold must be a whole number, at least 1."
+  }
+}

@@ -8,3 +8,8 @@ output "log_analytics_workspace_id" {
   description = "Log Analytics workspace id."
   value       = azurerm_log_analytics_workspace.this.id
 }
+
+output "app_insights_id" {
+  description = "Application Insights resource id: the scope of the workbook and the alert rules."
+  value       = azurerm_application_insights.this.id
+}
