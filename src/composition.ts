@@ -31,7 +31,7 @@ import { createStateStore, type StateStore } from './adapters/tables/tableState.
 import { createTelemetry } from './adapters/telemetry/telemetry.js';
 import { createComputeRequestNotifier } from './computeRequests/computeRequestNotifications.js';
 import type { ComputeRequestDeps } from './computeRequests/ports.js';
-import { getConfig, type Config } from './config.js';
+import { getConfig, loadSettings, loadTlsCa, type Config } from './config.js';
 import type { EventsWebhookDeps } from './http/eventsWebhookController.js';
 import { isAppError } from './errors.js';
 import type { ComputeRequestsDeps } from './http/computeRequestsController.js';
@@ -236,6 +236,23 @@ export async function getApp(): Promise<App> {
 /** Installs the app every function will use (the offline host in tests); `undefined` goes back to composing from settings. */
 export function setAppForProcess(app: App | undefined): void {
   processApp = app;
+}
+
+let settingsTokens: { readonly tokens: TokenVerifier | undefined } | undefined;
+
+/**
+ * Token validation built from the settings and the CA file alone, without the policy: while the policy file is
+ * invalid no app can be composed, yet `/api/health` must still know an operator to tell them what is wrong with it.
+ * Undefined when the app validates no tokens; throws `ConfigurationError` when the settings themselves are invalid.
+ */
+export function tokensWithoutPolicy(): TokenVerifier | undefined {
+  settingsTokens ??= (() => {
+    const settings = loadSettings();
+    if (settings.auth === undefined) return { tokens: undefined };
+    const http = createHttpClient({ timeoutMs: settings.httpTimeoutMs, ca: loadTlsCa(settings) });
+    return { tokens: new BearerValidator(settings.auth, (url) => http.getJson(url)) };
+  })();
+  return settingsTokens.tokens;
 }
 
 /** The app if something already composed it; never composes (for /api/health, which must not fail because of it). */

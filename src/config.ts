@@ -289,17 +289,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const policySource = resolveFromRoot(appRoot, settings.policyPath);
   const policyText = readSettingFile(policySource, 'AML_WARDEN_POLICY', 'policy file');
   const policy = parsePolicyYaml(policyText, settings.policyPath);
-  const tlsCa =
-    settings.tlsCaFile === undefined
-      ? undefined
-      : readSettingFile(resolveFromRoot(appRoot, settings.tlsCaFile), 'AML_WARDEN_TLS_CA_FILE', 'CA certificate file');
-  if (tlsCa !== undefined && !tlsCa.includes('-----BEGIN CERTIFICATE-----')) {
+  const tlsCa = loadTlsCa(settings, appRoot);
+  return { settings, policy, policySource, tlsCa, appRoot };
+}
+
+/** The PEM of the extra CA to trust (`AML_WARDEN_TLS_CA_FILE`, relative to the app root); undefined when not set. */
+export function loadTlsCa(settings: Settings, appRoot: string = findAppRoot()): string | undefined {
+  if (settings.tlsCaFile === undefined) return undefined;
+  const tlsCa = readSettingFile(resolveFromRoot(appRoot, settings.tlsCaFile), 'AML_WARDEN_TLS_CA_FILE', 'CA certificate file');
+  if (!tlsCa.includes('-----BEGIN CERTIFICATE-----')) {
     throw new AppError('ConfigurationError', 'AML_WARDEN_TLS_CA_FILE: the file holds no PEM certificate', {
       target: 'AML_WARDEN_TLS_CA_FILE',
       module: 'config',
     });
   }
-  return { settings, policy, policySource, tlsCa, appRoot };
+  return tlsCa;
 }
 
 function resolveFromRoot(appRoot: string, path: string): string {

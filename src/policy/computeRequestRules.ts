@@ -70,7 +70,11 @@ export function isValidComputeName(name: string): boolean {
 }
 
 export function computeRequestLimits(workspace: WorkspaceResource, policy: Policy): ComputeRequestLimits {
-  const rules = rulesFor(workspace, policy);
+  return requestLimitsOf(rulesFor(workspace, policy));
+}
+
+/** The limits of one environment's rules: `computeRequests` where it says, else what the cluster rules allow. */
+export function requestLimitsOf(rules: EffectiveRules): ComputeRequestLimits {
   const { clusters } = rules.scaling;
   const requests = rules.computeRequests;
   return {

@@ -70,6 +70,21 @@ export function effectiveRules(policy: Policy, environment: string | undefined):
   };
 }
 
+/** The mode a tag rule acts in: its own, else the environment's (the most specific one wins). */
+export function tagRuleMode(rule: RequiredTagRule, rules: EffectiveRules): Mode {
+  return rule.mode ?? rules.mode;
+}
+
+/** The mode cluster rules act in: `scaling.clusters.mode` (after the override), else the environment's. */
+export function clusterRulesMode(rules: EffectiveRules): Mode {
+  return rules.scaling.clusters.mode ?? rules.mode;
+}
+
+/** The mode compute-instance rules act in: `scaling.instances.mode` (after the override), else the environment's. */
+export function instanceRulesMode(rules: EffectiveRules): Mode {
+  return rules.scaling.instances.mode ?? rules.mode;
+}
+
 /** Tag rules merge by name (case-insensitive): fields given override the base rule; new names are added. */
 function mergeTagRules(
   base: readonly RequiredTagRule[],

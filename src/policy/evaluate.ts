@@ -1,5 +1,5 @@
 import { parseIsoDuration } from './duration.js';
-import { effectiveRules, environmentOf, type EffectiveRules } from './effectiveRules.js';
+import { clusterRulesMode, effectiveRules, environmentOf, instanceRulesMode, tagRuleMode, type EffectiveRules } from './effectiveRules.js';
 import { readExemption } from './exemptions.js';
 import { isEmptyPatch, mergePatches, type Finding, type Patch } from './findings.js';
 import type { Mode, Policy, RequiredTagRule } from './policySchema.js';
@@ -121,7 +121,7 @@ function tagFindings(resource: GovernedResource, rules: EffectiveRules, context:
     const missing = current === undefined || current.trim() === '';
     if (!missing && isAllowedTagValue(rule, current)) continue;
 
-    const mode = rule.mode ?? rules.mode;
+    const mode = tagRuleMode(rule, rules);
     const source = inheritedTagValue(rule, {
       subject,
       workspaceTags: context.workspace?.tags,
@@ -165,7 +165,7 @@ function inheritanceGap(rule: RequiredTagRule, subject: GovernedResource['resour
 
 function clusterFindings(compute: ComputeResource, rules: EffectiveRules, notes: string[]): Finding[] {
   const policy = rules.scaling.clusters;
-  const mode = policy.mode ?? rules.mode;
+  const mode = clusterRulesMode(rules);
   const scale = compute.scaleSettings;
   const findings: Finding[] = [];
 
@@ -293,7 +293,7 @@ function instanceFindings(compute: ComputeResource, rules: EffectiveRules, notes
       fixable: true,
       fix: { idleTimeBeforeShutdown: limit },
       ...(actual === undefined ? { advice: 'no idle shutdown is configured' } : {}),
-      mode: policy.mode ?? rules.mode,
+      mode: instanceRulesMode(rules),
     },
   ];
 }

@@ -86,7 +86,7 @@ export function describeFinding(finding: Finding): string {
   return `[${finding.mode}] ${finding.rule}: ${expectation} — ${remedy}${advice}${disruptive}`;
 }
 
-function describeExpectation(relation: Relation, expected: FindingValue): string {
+export function describeExpectation(relation: Relation, expected: FindingValue): string {
   switch (relation) {
     case 'atMost':
       return `at most ${formatValue(expected)}`;

@@ -1,6 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvocationContext } from '@azure/functions';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig, readAppVersion } from '../../src/config.js';
 import { healthReport } from '../../src/functions/health.js';
 import { repositoryRoot } from '../helpers/repositoryRoot.js';
@@ -74,5 +76,49 @@ describe('health report', () => {
       error: { code: 'ConfigurationError', message: 'AML_WARDEN_ARM_ENDPOINT: must be an https URL', target: 'AML_WARDEN_ARM_ENDPOINT' },
     });
     expect(errors.join('\n')).toContain('AML_WARDEN_ARM_ENDPOINT');
+  });
+});
+
+describe('health report with an invalid policy file', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'aml-warden-health-policy-'));
+  const policyPath = join(folder, 'policy.yaml');
+  // Two mistakes, on lines 1 and 4.
+  writeFileSync(policyPath, ['mode: enforced', 'scaling:', '  clusters:', '    maxNodeCount: 0', ''].join('\n'));
+  const env = { AML_WARDEN_POLICY: policyPath, AML_WARDEN_STATE_CONNECTION_STRING: AZURITE };
+
+  afterAll(() => {
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('tells an operator every problem with its line and column, and logs them all', async () => {
+    const { context: invocation, errors } = context();
+    const response = await healthReport(() => loadConfig(env, { appRoot: repositoryRoot }), invocation, 'operator');
+    expect(response.status).toBe(503);
+    expect(response.jsonBody).toEqual({
+      status: 'error',
+      error: {
+        code: 'PolicyFileError',
+        target: 'AML_WARDEN_POLICY',
+        message: [
+          `${policyPath}: 2 problems`,
+          `${policyPath}:1:7  mode  expected 'audit' or 'enforce'`,
+          `${policyPath}:4:19  scaling.clusters.maxNodeCount  expected a number ≥ 1`,
+        ].join('\n'),
+        problems: [
+          { path: 'mode', line: 1, column: 7, message: "expected 'audit' or 'enforce'" },
+          { path: 'scaling.clusters.maxNodeCount', line: 4, column: 19, message: 'expected a number ≥ 1' },
+        ],
+      },
+    });
+    const logged = errors.join('\n');
+    expect(logged).toContain(`${policyPath}:1:7  mode`);
+    expect(logged).toContain(`${policyPath}:4:19  scaling.clusters.maxNodeCount`);
+  });
+
+  it('tells anyone else only that the setting AML_WARDEN_POLICY is at fault, nothing from the file', async () => {
+    const { context: invocation } = context();
+    const response = await healthReport(() => loadConfig(env, { appRoot: repositoryRoot }), invocation, 'anonymous');
+    expect(response.status).toBe(503);
+    expect(response.jsonBody).toEqual({ status: 'error', error: { code: 'PolicyFileError', target: 'AML_WARDEN_POLICY' } });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { AppError } from '../../src/errors.js';
-import { formatPath, parsePolicy, parsePolicyYaml } from '../../src/policy/document.js';
+import { formatPath, parsePolicy, parsePolicyYaml, PolicyFileError } from '../../src/policy/document.js';
 import { loadPolicyFile } from './policyTestKit.js';
 
 function policyErrorOf(run: () => unknown): AppError {
@@ -118,7 +118,7 @@ describe('schema errors name the path', () => {
     expect(error.target).toBe('scaling.clusters.maxNodeCount');
   });
 
-  test('every problem is listed in details, and the message counts the rest', () => {
+  test('every problem is listed in details, and the message names each on a line of its own', () => {
     const error = policyErrorOf(() =>
       parsePolicy({ mode: 'strict', scaling: { clusters: { maxIdleTimeBeforeScaleDown: '30 minutes', minNodeCount: -1 } } }, 'p.yaml'),
     );
@@ -128,7 +128,13 @@ describe('schema errors name the path', () => {
       'scaling.clusters.maxIdleTimeBeforeScaleDown',
     ]);
     expect(error.details[0]?.message).toBe("expected 'audit' or 'enforce'");
-    expect(error.message).toBe("p.yaml: mode: expected 'audit' or 'enforce' (and 2 more problems)");
+    expect(error.message.split('\n')).toEqual([
+      'p.yaml: 3 problems',
+      "p.yaml: mode: expected 'audit' or 'enforce'",
+      'p.yaml: scaling.clusters.minNodeCount: expected a number ≥ 0',
+      'p.yaml: scaling.clusters.maxIdleTimeBeforeScaleDown: expected an ISO-8601 duration such as PT30M, PT2H or P7D (weeks, days, hours, minutes, seconds)',
+    ]);
+    expect(error.message).not.toContain('more problem');
   });
 
   test('a misspelt key is rejected with the key it probably meant', () => {
@@ -189,12 +195,12 @@ describe('schema errors name the path', () => {
 
   test('an empty document is refused rather than silently defaulted', () => {
     expect(policyErrorOf(() => parsePolicyYaml('# nothing here\n', 'empty.yaml')).message).toBe(
-      'empty.yaml: (document): the policy document is empty',
+      'empty.yaml:1:1  (document)  the policy document is empty',
     );
   });
 
   test('a document that is not a mapping is refused', () => {
-    expect(policyErrorOf(() => parsePolicyYaml('- mode: audit\n', 'list.yaml')).message).toMatch(/^list\.yaml: \(document\): /);
+    expect(policyErrorOf(() => parsePolicyYaml('- mode: audit\n', 'list.yaml')).message).toMatch(/^list\.yaml:1:1  \(document\)  /);
   });
 });
 
@@ -202,19 +208,49 @@ describe('YAML', () => {
   test('a syntax error names the source, line and column', () => {
     const error = policyErrorOf(() => parsePolicyYaml('mode: audit\nscope:\n  subscriptions: [1, 2\nrequiredTags: []\n', 'bad.yaml'));
     expect(error.code).toBe('PolicyFileError');
-    expect(error.message).toMatch(/^bad\.yaml: line 4, column 1: /);
+    expect(error.message).toBe('bad.yaml:4:1  (yaml)  Flow sequence in block collection must be sufficiently indented and end with a ]');
   });
 
   test('a duplicated key is an error, not last-one-wins', () => {
     const error = policyErrorOf(() => parsePolicyYaml('mode: enforce\nmode: audit\n', 'dup.yaml'));
-    expect(error.message).toMatch(/^dup\.yaml: line 2, column 1: Map keys must be unique/);
+    expect(error.message).toBe('dup.yaml:2:1  (yaml)  Map keys must be unique');
   });
 
   test('schema errors in YAML point at the line of the offending value', () => {
     const text = 'mode: audit\nscaling:\n  clusters:\n    maxNodeCount: 0\n';
     const error = policyErrorOf(() => parsePolicyYaml(text, 'lines.yaml'));
-    expect(error.message).toBe('lines.yaml: scaling.clusters.maxNodeCount: expected a number ≥ 1');
+    expect(error.message).toBe('lines.yaml:4:19  scaling.clusters.maxNodeCount  expected a number ≥ 1');
+    expect(error.target).toBe('scaling.clusters.maxNodeCount');
     expect(error.details).toEqual([{ target: 'scaling.clusters.maxNodeCount', message: 'expected a number ≥ 1 (line 4, column 19)' }]);
+  });
+
+  test('a file with several mistakes names every one, each with its line and column, in the order of the file', () => {
+    const text = [
+      'mode: sometimes', // 1
+      'scope:', // 2
+      '  subscriptions: [11111111-1111-1111-1111-111111111111]', // 3
+      'scaling:', // 4
+      '  clusters:', // 5
+      '    maxNodeCont: 4', // 6
+      '    minNodeCount: -1', // 7
+      '',
+    ].join('\n');
+    const error = policyErrorOf(() => parsePolicyYaml(text, 'policy/custom.yaml'));
+    expect(error).toBeInstanceOf(PolicyFileError);
+    expect(error.code).toBe('PolicyFileError');
+    expect(error.status).toBe(500);
+    expect(error.target).toBe('mode');
+    expect(error.message.split('\n')).toEqual([
+      'policy/custom.yaml: 3 problems',
+      "policy/custom.yaml:1:7  mode  expected 'audit' or 'enforce'",
+      "policy/custom.yaml:6:5  scaling.clusters.maxNodeCont  unknown key (did you mean 'maxNodeCount'?)",
+      'policy/custom.yaml:7:19  scaling.clusters.minNodeCount  expected a number ≥ 0',
+    ]);
+    expect((error as PolicyFileError).problems).toEqual([
+      { path: 'mode', line: 1, column: 7, message: "expected 'audit' or 'enforce'" },
+      { path: 'scaling.clusters.maxNodeCont', line: 6, column: 5, message: "unknown key (did you mean 'maxNodeCount'?)" },
+      { path: 'scaling.clusters.minNodeCount', line: 7, column: 19, message: 'expected a number ≥ 0' },
+    ]);
   });
 
   test('YAML 1.2 keeps yes/no and dates as text, so tag values stay what was written', () => {
