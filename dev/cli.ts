@@ -5,14 +5,18 @@
  *                        [--expires-in S] [--not-before S] [--idp URL] [--ca FILE]
  *
  * mints a token on the running emulator's identity provider and prints it alone on stdout, so that
- * `TOKEN=$(npx aml-warden dev token ...)` works. The emulator's certificate is trusted explicitly through its CA file;
- * certificate checks are never turned off.
+ * `TOKEN=$(npx aml-warden dev token ...)` works. Without --idp / --ca it uses the playground `npm start` runs from the
+ * current folder, on whatever ports (its endpoints file, `.aml-warden/dev/endpoints.json`), else the default ports.
+ * The emulator's certificate is trusted explicitly through its CA file; certificate checks are never turned off.
  */
 import { readFile } from 'node:fs/promises';
 import https from 'node:https';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { explainUnreachable } from '../src/cli/endpointHint.js';
+import type { SettingSource, SettingsProvenance } from '../src/cli/localSettings.js';
+import { readPlaygroundStatus, type PlaygroundEndpointsFile, type PlaygroundStatus } from '../src/cli/playgroundEndpoints.js';
 
 export const DEFAULT_IDP_URL = 'https://127.0.0.1:7443/idp';
 export const DEFAULT_CA_FILE = '.aml-warden/dev/emulator-ca.pem';
@@ -39,8 +43,8 @@ const USAGE = `usage: aml-warden dev token --user NAME --role ROLE [--role ROLE2
   --app         an app-only token (no scp) for the application NAME, as a daemon or Event Grid gets; default: a user token
   --expires-in  lifetime from now; a negative value makes a token that has already expired (e.g. -120)
   --not-before  when it becomes valid, from now; positive makes a token not yet valid
-  --idp         the identity provider (default ${DEFAULT_IDP_URL})
-  --ca          CA certificate to trust for it (default ${DEFAULT_CA_FILE}, written by npm start)
+  --idp         the identity provider (default: that of the playground npm start runs from this folder, else ${DEFAULT_IDP_URL})
+  --ca          CA certificate to trust for it (default: that playground's, else ${DEFAULT_CA_FILE}; npm start writes it)
 `;
 
 class UsageError extends Error {}
@@ -71,9 +75,35 @@ export async function runDevCli(argv: readonly string[], io: DevCliIo = defaultI
   }
 }
 
+/** The identity provider and CA to use, each with where it came from: the option, the running playground, the default. */
+function identityProviderOf(options: TokenArgs, playground: PlaygroundStatus, cwd: string): { idp: string; caFile: string; provenance: SettingsProvenance } {
+  const running =
+    playground.state === 'running'
+      ? { endpoints: playground.endpoints, source: { kind: 'playground', file: playground.file, pid: playground.endpoints.pid, inPlaceOfLocalSettings: false } as const }
+      : undefined;
+  const choose = (given: string | undefined, option: string, ofPlayground: (endpoints: PlaygroundEndpointsFile) => string, fallback: string): [string, SettingSource] => {
+    if (given !== undefined) return [given, { kind: 'option', option }];
+    return running === undefined ? [fallback, { kind: 'default' }] : [ofPlayground(running.endpoints), running.source];
+  };
+  const [idp, idpSource] = choose(options.idp, '--idp', (endpoints) => endpoints.emulator.idpUrl, DEFAULT_IDP_URL);
+  const [ca, caSource] = choose(options.ca, '--ca', (endpoints) => endpoints.emulator.caFile, DEFAULT_CA_FILE);
+  const [idpUrl, caFile] = [idp.replace(/\/+$/, ''), path.resolve(cwd, ca)];
+  return {
+    idp: idpUrl,
+    caFile,
+    provenance: {
+      sources: {},
+      endpoints: [{ service: 'identityProvider', url: idpUrl, setting: '--idp', source: idpSource }],
+      caFile: { setting: '--ca', path: caFile, source: caSource },
+      policyFile: undefined,
+      playground,
+    },
+  };
+}
+
 async function mintToken(args: readonly string[], io: DevCliIo): Promise<string> {
   const options = parseTokenArgs(args);
-  const caFile = path.resolve(io.cwd, options.ca ?? DEFAULT_CA_FILE);
+  const { idp, caFile, provenance } = identityProviderOf(options, readPlaygroundStatus(io.cwd), io.cwd);
   let ca: Buffer;
   try {
     ca = await readFile(caFile);
@@ -81,7 +111,7 @@ async function mintToken(args: readonly string[], io: DevCliIo): Promise<string>
     throw new Error(`cannot read the emulator's CA certificate at ${caFile}; start the playground with 'npm start' or pass --ca FILE`);
   }
   const response = await postJson(
-    `${options.idp.replace(/\/+$/, '')}/dev/token`,
+    `${idp}/dev/token`,
     {
       ...(options.app ? { app: options.user } : { user: options.user }),
       roles: options.roles,
@@ -91,6 +121,7 @@ async function mintToken(args: readonly string[], io: DevCliIo): Promise<string>
       ...(options.notBefore === undefined ? {} : { notBeforeSeconds: options.notBefore }),
     },
     ca,
+    provenance,
   );
   if (response.status !== 200) {
     throw new Error(`the identity provider answered ${response.status}: ${describeError(response.body)}`);
@@ -108,7 +139,7 @@ interface TokenArgs {
   readonly audience?: string;
   readonly expiresIn?: number;
   readonly notBefore?: number;
-  readonly idp: string;
+  readonly idp?: string;
   readonly ca?: string;
 }
 
@@ -157,14 +188,13 @@ function parseTokenArgs(args: readonly string[]): TokenArgs {
   if (tokenVersion !== '1' && tokenVersion !== '2') throw new UsageError('--token-version must be 1 or 2');
   const expiresIn = wholeSeconds(values['expires-in'], '--expires-in');
   const notBefore = wholeSeconds(values['not-before'], '--not-before');
-  const idp = values.idp ?? DEFAULT_IDP_URL;
-  if (!/^https:\/\//i.test(idp)) throw new UsageError('--idp must be an https URL');
+  if (values.idp !== undefined && !/^https:\/\//i.test(values.idp)) throw new UsageError('--idp must be an https URL');
   return {
     user: values.user,
     app: values.app === true,
     tokenVersion: tokenVersion === '1' ? 1 : 2,
     roles: values.role ?? [],
-    idp,
+    ...(values.idp === undefined ? {} : { idp: values.idp }),
     ...(values.audience === undefined ? {} : { audience: values.audience }),
     ...(expiresIn === undefined ? {} : { expiresIn }),
     ...(notBefore === undefined ? {} : { notBefore }),
@@ -180,7 +210,7 @@ function parseOrExplain<T>(parse: () => T): T {
   }
 }
 
-function postJson(url: string, body: unknown, ca: Buffer): Promise<{ status: number; body: string }> {
+function postJson(url: string, body: unknown, ca: Buffer, provenance: SettingsProvenance): Promise<{ status: number; body: string }> {
   const payload = Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
     const request = https.request(
@@ -200,7 +230,8 @@ function postJson(url: string, body: unknown, ca: Buffer): Promise<{ status: num
     );
     request.on('timeout', () => request.destroy(new Error(`no answer from ${url} within ${REQUEST_TIMEOUT_MS} ms`)));
     request.on('error', (error: NodeJS.ErrnoException) => {
-      reject(error.code === 'ECONNREFUSED' ? new Error(`cannot reach ${url}; is the playground running ('npm start')?`) : error);
+      const explained = explainUnreachable(error, provenance);
+      reject(explained === undefined ? error : new Error(explained));
     });
     request.end(payload);
   });

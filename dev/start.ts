@@ -3,16 +3,21 @@
  * Azure DevOps, GitHub, webhook sinks, the identity provider and Key Vault — on loopback.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsConstants, copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, isAbsolute, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
+import { isAppError } from '../src/errors.js';
+import { parsePolicyYaml } from '../src/policy/document.js';
+import { settingDefaults } from '../src/settingDefaults.js';
 import { startAzurite, type AzuriteHandle } from './azurite.js';
+import { movedSettings, removeEndpointsFile, runningPlaygroundIn, writeEndpointsFile } from './endpointsFile.js';
 import type { EventSubscription } from './emulator/eventgrid.js';
 import { LOCAL_TENANT_ID, PLAYGROUND_API } from './emulator/idp.js';
 import { startEmulator } from './emulator/server.js';
 import { eventGridWebhookUrl, HOST_KEYS_FILE, readOrCreateHostKeys, type HostKeys } from './host/hostKeys.js';
 import { onEachLine } from './outputLines.js';
+import { DEFAULT_EMULATOR_URL, policyForEmulator } from './playgroundPolicy.js';
 import { DEFAULT_DEV_PORTS, DEV_PORT_SETTINGS, LOOPBACK, ensurePortFree, findFreePort, readDevPorts, waitForListening } from './ports.js';
 
 export type AppRunner = 'func' | 'host';
@@ -40,6 +45,10 @@ export interface Playground {
   readonly appUrl: string;
   readonly emulatorUrl: string;
   readonly caFile: string;
+  /** `.aml-warden/dev/endpoints.json`: where this playground listens, for the CLI and `dev token`; removed by `stop()`. */
+  readonly endpointsFile: string;
+  /** The policy the settings name, and the copy of it the app reads, its CD targets on this emulator. */
+  readonly policy: { readonly source: string; readonly effective: string };
   readonly azurite: Pick<AzuriteHandle, 'tableUrl' | 'port' | 'reused' | 'pid'>;
   readonly runner: AppRunner;
   /** The app host's master and system keys (`.aml-warden/dev/host-keys.json`). */
@@ -80,7 +89,8 @@ export function playgroundEventSubscriptions(appUrl: string, keys: HostKeys): Ev
 const LOCAL_SETTINGS = 'local.settings.json';
 const LOCAL_SETTINGS_SAMPLE = 'local.settings.sample.json';
 const CA_FILE_NAME = 'emulator-ca.pem';
-const DEFAULT_EMULATOR_URL = `https://${LOOPBACK}:${DEFAULT_DEV_PORTS.emulator}`;
+/** The copy of the policy the app reads: the settings' policy with its CD targets on the running emulator. */
+const EFFECTIVE_POLICY_FILE = 'effective-policy.yaml';
 const DEFAULT_AZURITE_TABLE_URL = `http://${LOOPBACK}:${DEFAULT_DEV_PORTS.azurite}/`;
 /** Settings holding file paths, resolved against the project folder so any working directory works. */
 const PATH_SETTINGS = ['AML_WARDEN_POLICY', 'AML_WARDEN_TLS_CA_FILE'] as const;
@@ -173,6 +183,66 @@ export function withShellOverrides(
   return merged;
 }
 
+interface PlaygroundPolicy {
+  /** Absolute. */
+  readonly file: string;
+  readonly text: string;
+}
+
+/**
+ * The policy the settings name (`AML_WARDEN_POLICY`, relative to the project folder; the app's default when unset),
+ * read and validated. An invalid one fails with every problem the policy loader reports, naming the file and the
+ * setting that chose it: the app could not serve with it.
+ */
+function readValidPolicy(cwd: string, values: Readonly<Record<string, string>>, environment: Readonly<Record<string, string | undefined>>): PlaygroundPolicy {
+  const setting = 'AML_WARDEN_POLICY';
+  const fromShell = (environment[setting] ?? '').trim();
+  const fromFile = (values[setting] ?? '').trim();
+  // As for every setting: the shell wins over local.settings.json.
+  const [path, chosenBy] =
+    fromShell !== ''
+      ? [fromShell, `${setting}, exported in the shell`]
+      : fromFile !== ''
+        ? [fromFile, `${setting} in ${LOCAL_SETTINGS}`]
+        : [settingDefaults[setting], `the default of ${setting}`];
+  const file = resolve(cwd, path);
+  const shown = relative(cwd, file) || file;
+  const cannotServe = `The app cannot serve until its policy is fixed: ${shown} (${chosenBy}).`;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`${cannotServe}\n${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'There is no such file.' : 'It cannot be read.'}`);
+  }
+  try {
+    parsePolicyYaml(text, shown);
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    throw new Error([cannotServe, ...everyProblem(error.message, error.details), `Fix ${shown}, then run npm start again.`].join('\n'));
+  }
+  return { file, text };
+}
+
+/** The error's message, and each of its details the message does not already say. */
+function everyProblem(message: string, details: readonly { target: string; message: string }[]): string[] {
+  const said = (detail: { target: string; message: string }): boolean =>
+    message.includes(detail.target) && message.includes(detail.message.replace(/ \(line \d+, column \d+\)$/, ''));
+  return [message, ...details.filter((detail) => !said(detail)).map((detail) => `  ${detail.target}: ${detail.message}`)];
+}
+
+/** Writes the copy of the policy the app reads, its CD targets on the running emulator; returns its path. */
+function writeEffectivePolicy(cwd: string, policy: PlaygroundPolicy, emulatorUrl: string): string {
+  const folder = join(cwd, '.aml-warden', 'dev');
+  mkdirSync(folder, { recursive: true });
+  const file = join(folder, EFFECTIVE_POLICY_FILE);
+  const source = relative(cwd, policy.file) || policy.file;
+  const text = policyForEmulator(policy.text, emulatorUrl);
+  // At the end, so every line stays where it is in the source.
+  const note = `# npm start wrote this copy of ${source} for the emulator at ${emulatorUrl}; edit ${source}, not this file.\n`;
+  writeFileSync(file, `${text}${text.endsWith('\n') ? '' : '\n'}${note}`);
+  return file;
+}
+
 /** Whether an executable named `name` is on PATH. */
 export function findOnPath(name: string, env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
   const extensions = process.platform === 'win32' ? (env['PATHEXT'] ?? '.EXE;.CMD;.BAT').split(';') : [''];
@@ -199,9 +269,19 @@ export async function startPlayground(options: StartPlaygroundOptions = {}): Pro
   const runner: AppRunner = options.runner === undefined || options.runner === 'auto' ? (findOnPath('func') ? 'func' : 'host') : options.runner;
   const timeoutMs = options.startTimeoutMs ?? 60_000;
 
+  const environment = options.environment ?? process.env;
   const { values: fileValues, created } = ensureLocalSettings(cwd);
-  const values = withShellOverrides(fileValues, options.environment ?? process.env);
+  const values = withShellOverrides(fileValues, environment);
   if (created) log(`[start] created ${LOCAL_SETTINGS} from ${LOCAL_SETTINGS_SAMPLE}`);
+  const other = runningPlaygroundIn(cwd);
+  if (other !== undefined) {
+    throw new Error(
+      `A playground already runs from ${cwd} (npm start, pid ${other.pid}; emulator ${other.emulator.url}, app ${other.app.url}). ` +
+        'Stop it first: two would share .aml-warden/dev/ (the CA file, the endpoints file).',
+    );
+  }
+  // Before anything starts: an app whose policy is invalid cannot serve.
+  const policy = readValidPolicy(cwd, values, environment);
   if (runner === 'host') {
     for (const file of [join(distDir, 'dev', 'host', 'main.js'), join(distDir, 'src', 'index.js')]) {
       if (!existsSync(file)) throw new Error(`${file} is missing; run npm run build first`);
@@ -251,17 +331,36 @@ export async function startPlayground(options: StartPlaygroundOptions = {}): Pro
     });
     cleanups.push(() => emulator.close());
     const caFile = emulator.caFile ?? join(cwd, '.aml-warden', 'dev', CA_FILE_NAME);
+    const effectivePolicy = writeEffectivePolicy(cwd, policy, emulator.url);
 
-    const env = playgroundEnvironment(values, {
-      cwd,
-      emulatorUrl: emulator.url,
-      caFile,
-      azuriteConnectionString: azurite.connectionString,
-      azuriteTableUrl: azurite.tableUrl,
-    });
+    const env = {
+      ...playgroundEnvironment(values, {
+        cwd,
+        emulatorUrl: emulator.url,
+        caFile,
+        azuriteConnectionString: azurite.connectionString,
+        azuriteTableUrl: azurite.tableUrl,
+      }),
+      AML_WARDEN_POLICY: effectivePolicy,
+    };
     const app = spawnApp(runner, { cwd, distDir, port: appPort, env, log, keysFile });
     cleanups.push(() => app.stop());
     await waitForListening(appPort, { timeoutMs, label: 'The Functions app', abortReason: app.exitReason });
+
+    // Last, so it names only what listens; removed first when the playground stops.
+    const startedAt = new Date().toISOString();
+    const endpointsFile = writeEndpointsFile(cwd, {
+      version: 1,
+      pid: process.pid,
+      startedAt,
+      folder: cwd,
+      app: { url: appUrl },
+      emulator: { url: emulator.url, idpUrl: `${emulator.url}/idp`, caFile },
+      azurite: { tableUrl: azurite.tableUrl, queueUrl: azurite.queueUrl, connectionString: azurite.connectionString, reused: azurite.reused },
+      policy: { source: policy.file, effective: effectivePolicy },
+      settings: movedSettings(fileValues, values, env),
+    });
+    cleanups.push(async () => removeEndpointsFile(cwd, startedAt));
 
     const pids = [azurite.pid, app.pid].filter((pid): pid is number => pid !== undefined);
     return {
@@ -269,6 +368,8 @@ export async function startPlayground(options: StartPlaygroundOptions = {}): Pro
       keysFile,
       emulatorUrl: emulator.url,
       caFile,
+      endpointsFile,
+      policy: { source: policy.file, effective: effectivePolicy },
       azurite: { tableUrl: azurite.tableUrl, port: azurite.port, reused: azurite.reused, pid: azurite.pid },
       runner,
       pids,
@@ -362,9 +463,12 @@ function superviseChild(child: ChildProcess, name: string, log: (line: string) =
 }
 
 /** What `npm start` prints once everything listens. */
-export function describePlayground(playground: Pick<Playground, 'appUrl' | 'emulatorUrl' | 'caFile' | 'azurite' | 'runner' | 'keysFile'>, cwd: string): string[] {
-  const caFile = relative(cwd, playground.caFile) || playground.caFile;
-  const idpOption = playground.emulatorUrl === DEFAULT_EMULATOR_URL ? '' : ` --idp ${playground.emulatorUrl}/idp`;
+export function describePlayground(
+  playground: Pick<Playground, 'appUrl' | 'emulatorUrl' | 'caFile' | 'azurite' | 'runner' | 'keysFile' | 'endpointsFile' | 'policy'>,
+  cwd: string,
+): string[] {
+  const shown = (file: string): string => relative(cwd, file) || file;
+  const caFile = shown(playground.caFile);
   return [
     '',
     'aml-warden playground is running',
@@ -373,10 +477,12 @@ export function describePlayground(playground: Pick<Playground, 'appUrl' | 'emul
     `  host keys  ${relative(cwd, playground.keysFile) || playground.keysFile}  (the webhook's eventgrid_extension system key, the admin API's master key)`,
     `  emulator   ${playground.emulatorUrl}  (ARM, Azure DevOps, GitHub, sinks, identity provider, Key Vault; CA ${caFile})`,
     `  azurite    ${playground.azurite.tableUrl}${playground.azurite.reused ? '  (already running, reused)' : ''}`,
+    `  policy     ${shown(playground.policy.source)}  (the app reads ${shown(playground.policy.effective)}: its CD targets on ${playground.emulatorUrl})`,
+    `  endpoints  ${shown(playground.endpointsFile)}  (these addresses, for aml-warden and aml-warden dev token)`,
     '',
     'Try:',
     `  curl ${playground.appUrl}/api/health`,
-    `  npx aml-warden dev token --user requester@contoso.com --role ComputeRequester${idpOption}`,
+    '  npx aml-warden dev token --user requester@contoso.com --role ComputeRequester',
     `  curl ${playground.emulatorUrl}/sink/teams --cacert ${caFile}`,
     '',
     'Ctrl-C stops everything.',
@@ -418,7 +524,7 @@ if (isEntry) {
   main().then(
     (code) => process.exit(code),
     (error: unknown) => {
-      process.stderr.write(`[start] ${error instanceof Error ? error.message : String(error)}\n`);
+      for (const line of (error instanceof Error ? error.message : String(error)).split('\n')) process.stderr.write(`[start] ${line}\n`);
       process.exit(1);
     },
   );

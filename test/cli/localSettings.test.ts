@@ -35,7 +35,10 @@ describe('the CLI environment: the process environment plus local.settings.json 
 
   it('is the environment alone when the folder has no local.settings.json', () => {
     const env = { AML_WARDEN_POLICY: 'x.yaml' };
-    expect(cliEnvironment(env, cwd)).toEqual({ env, settingsFile: undefined, fromFile: [] });
+    const result = cliEnvironment(env, cwd);
+    expect(result).toMatchObject({ env, settingsFile: undefined, fromFile: [] });
+    expect(result.provenance.sources).toEqual({ AML_WARDEN_POLICY: { kind: 'environment' } });
+    expect(result.provenance.playground).toEqual({ state: 'none', file: join(cwd, '.aml-warden', 'dev', 'endpoints.json') });
   });
 
   it('refuses malformed JSON naming the file and the line, without quoting its contents', () => {

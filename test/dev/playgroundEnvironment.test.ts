@@ -76,6 +76,8 @@ describe('describePlayground', () => {
     azurite: { tableUrl: 'http://127.0.0.1:10002/devstoreaccount1', port: 10002, reused: true, pid: undefined },
     runner: 'host' as const,
     keysFile: '/p/.aml-warden/dev/host-keys.json',
+    endpointsFile: '/p/.aml-warden/dev/endpoints.json',
+    policy: { source: '/p/policy/playground.yaml', effective: '/p/.aml-warden/dev/effective-policy.yaml' },
   };
 
   it('prints every address, a health curl and how to mint a token', () => {
@@ -90,9 +92,13 @@ describe('describePlayground', () => {
     expect(text).toContain('host keys  .aml-warden/dev/host-keys.json');
   });
 
-  it('tells the token command where the identity provider is when the emulator port is not the default', () => {
+  it('names the policy, the copy the app reads and the endpoints file, and needs no --idp on other ports', () => {
     const text = describePlayground({ ...playground, emulatorUrl: 'https://127.0.0.1:9443' }, '/p').join('\n');
-    expect(text).toContain('--role ComputeRequester --idp https://127.0.0.1:9443/idp');
+    expect(text).toContain('policy     policy/playground.yaml  (the app reads .aml-warden/dev/effective-policy.yaml: its CD targets on https://127.0.0.1:9443)');
+    expect(text).toContain('endpoints  .aml-warden/dev/endpoints.json');
+    // `dev token` finds the identity provider in the endpoints file.
+    expect(text).toContain('npx aml-warden dev token --user requester@contoso.com --role ComputeRequester\n');
+    expect(text).not.toContain('--idp');
   });
 });
 

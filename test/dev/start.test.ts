@@ -1,14 +1,16 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { isListening } from '../../dev/ports.js';
 import { startPlayground, type Playground } from '../../dev/start.js';
+import { playgroundEndpointsSchema } from '../../src/cli/playgroundEndpoints.js';
 import { createPlaygroundCopy, type PlaygroundCopy } from '../helpers/playgroundCopy.js';
 import { repositoryRoot } from '../helpers/repositoryRoot.js';
 
@@ -77,6 +79,32 @@ describe('npm start (the local playground)', () => {
     }
   });
 
+  it('refuses to start with an invalid policy, naming the file, the setting that chose it and every problem, and starts nothing', async () => {
+    const broken = (await readFile(join(folder, 'policy', 'playground.yaml'), 'utf8'))
+      .replace('mode: enforce', 'mode: enforced')
+      .replace('maxNodeCount: 4', 'maxNodeCount: -4');
+    await writeFile(join(folder, 'policy', 'broken.yaml'), broken);
+    const started: string[] = [];
+    const failure = startPlayground({
+      cwd: folder,
+      distDir,
+      appPort: 0,
+      emulatorPort: 0,
+      azuritePort: 0,
+      runner: 'host',
+      environment: { AML_WARDEN_POLICY: 'policy/broken.yaml' },
+      log: (line) => started.push(line),
+    });
+    await expect(failure).rejects.toThrow('The app cannot serve until its policy is fixed: policy/broken.yaml (AML_WARDEN_POLICY, exported in the shell).');
+    const message = await failure.catch((error: unknown) => (error instanceof Error ? error.message : ''));
+    expect(message).toContain('mode');
+    expect(message).toContain('scaling.clusters.maxNodeCount');
+    expect(message).toContain('Fix policy/broken.yaml, then run npm start again.');
+    expect(message).not.toContain('is running');
+    expect(started.filter((line) => !line.startsWith('[start] created'))).toEqual([]);
+    expect(existsSync(join(folder, '.aml-warden', 'dev', 'endpoints.json'))).toBe(false);
+  });
+
   it('starts Azurite, the emulator and the app on the offline host, and /api/health answers 200', async () => {
     playground = await startPlayground({
       cwd: folder,
@@ -101,24 +129,58 @@ describe('npm start (the local playground)', () => {
     expect(lines.some((line) => line.startsWith('[app] '))).toBe(true);
   });
 
-  it('mints a user token through the aml-warden command against the running identity provider', async () => {
+  it('writes the ports it actually uses to .aml-warden/dev/endpoints.json', async () => {
     if (playground === undefined) throw new Error('the playground did not start');
-    // Asynchronously: the emulator answering the command runs in this process.
+    expect(playground.endpointsFile).toBe(join(folder, '.aml-warden', 'dev', 'endpoints.json'));
+    const endpoints = playgroundEndpointsSchema.parse(JSON.parse(await readFile(playground.endpointsFile, 'utf8')));
+    expect(endpoints).toMatchObject({
+      pid: process.pid,
+      folder,
+      app: { url: playground.appUrl },
+      emulator: { url: playground.emulatorUrl, idpUrl: `${playground.emulatorUrl}/idp`, caFile: playground.caFile },
+      azurite: { tableUrl: `http://127.0.0.1:${playground.azurite.port}/devstoreaccount1`, reused: false },
+      policy: { source: join(folder, 'policy', 'playground.yaml'), effective: join(folder, '.aml-warden', 'dev', 'effective-policy.yaml') },
+    });
+    expect(endpoints.azurite.connectionString).toContain(`TableEndpoint=http://127.0.0.1:${playground.azurite.port}/devstoreaccount1`);
+    // The settings the app runs with instead of local.settings.json's defaults: the ports in use.
+    expect(endpoints.settings['AML_WARDEN_ARM_ENDPOINT']?.value).toBe(playground.emulatorUrl);
+    expect(endpoints.settings['AML_WARDEN_POLICY']?.value).toBe(endpoints.policy.effective);
+    expect(endpoints.settings['AML_WARDEN_STATE_CONNECTION_STRING']?.value).toBe(endpoints.azurite.connectionString);
+  });
+
+  it("points the app's CD targets at the emulator actually running, leaving policy/playground.yaml as written", async () => {
+    if (playground === undefined) throw new Error('the playground did not start');
+    const source = await readFile(join(folder, 'policy', 'playground.yaml'), 'utf8');
+    const effective = await readFile(playground.policy.effective, 'utf8');
+    const targets = (parse(effective) as { cd: { targets: Record<string, { organizationUrl: string }> } }).cd.targets;
+    expect(targets['model-cd']?.organizationUrl).toBe(`${playground.emulatorUrl}/ado/contoso`);
+    expect(targets['retrain']?.organizationUrl).toBe(`${playground.emulatorUrl}/ado/contoso`);
+    expect(source).toContain('organizationUrl: https://127.0.0.1:7443/ado/contoso');
+    // Line for line the source, so a problem the app reports is on the same line of policy/playground.yaml.
+    const sourceLines = source.split('\n').slice(0, -1);
+    const emulatorUrl = playground.emulatorUrl;
+    expect(effective.split('\n').slice(0, sourceLines.length)).toEqual(
+      sourceLines.map((line) => (line.trimStart().startsWith('organizationUrl:') ? line.replace('https://127.0.0.1:7443', emulatorUrl) : line)),
+    );
+    expect(effective).toContain(`# npm start wrote this copy of policy/playground.yaml for the emulator at ${emulatorUrl}; edit policy/playground.yaml, not this file.`);
+    // The app reads that copy.
+    const health = await fetch(`${playground.appUrl}/api/health`);
+    expect(health.status).toBe(200);
+  });
+
+  it('refuses a second playground in the same folder while one runs', async () => {
+    if (playground === undefined) throw new Error('the playground did not start');
+    await expect(startPlayground({ cwd: folder, distDir, appPort: 0, emulatorPort: 0, azuritePort: 0, runner: 'host', log: () => {} })).rejects.toThrow(
+      `A playground already runs from ${folder} (npm start, pid ${process.pid}; emulator ${playground.emulatorUrl}, app ${playground.appUrl})`,
+    );
+  });
+
+  it('mints a user token through the aml-warden command against the running identity provider, found through the endpoints file', async () => {
+    if (playground === undefined) throw new Error('the playground did not start');
+    // Asynchronously: the emulator answering the command runs in this process. No --idp, no --ca: on these ports too.
     const result = await promisify(execFile)(
       process.execPath,
-      [
-        join(folder, 'bin', 'aml-warden.js'),
-        'dev',
-        'token',
-        '--user',
-        'requester@contoso.com',
-        '--role',
-        'ComputeRequester',
-        '--idp',
-        `${playground.emulatorUrl}/idp`,
-        '--ca',
-        playground.caFile,
-      ],
+      [join(folder, 'bin', 'aml-warden.js'), 'dev', 'token', '--user', 'requester@contoso.com', '--role', 'ComputeRequester'],
       { cwd: folder, encoding: 'utf8', timeout: 30_000 },
     );
     expect(result.stderr).toBe('');
@@ -163,6 +225,7 @@ describe('npm start (the local playground)', () => {
     expect(await isListening(appPort)).toBe(false);
     expect(await isListening(emulatorPort)).toBe(false);
     expect(await isListening(stopped.azurite.port)).toBe(false);
+    expect(existsSync(stopped.endpointsFile)).toBe(false);
   });
 });
 

@@ -1,8 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { joinNegativeValues, runDevCli } from '../../../dev/cli.js';
+import { createEmulatorCertificate } from '../../../dev/emulator/tls.js';
+import { findFreePort } from '../../../dev/ports.js';
 
 let directory: string;
 
@@ -61,6 +63,19 @@ describe('aml-warden dev', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(path.join(directory, '.aml-warden', 'dev', 'emulator-ca.pem'));
     expect(result.stdout).toBe('');
+  });
+
+  it('names the identity provider, its address and the option it came from when nothing listens there', async () => {
+    // Free now, and nothing here listens on it: the connection is refused.
+    const port = await findFreePort();
+    const ca = path.join(directory, 'some-ca.pem');
+    await writeFile(ca, createEmulatorCertificate().cert);
+    const result = await run(['token', '--user', 'a@contoso.com', '--idp', `https://127.0.0.1:${port}/idp`, '--ca', ca]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(`Cannot reach the emulator's identity provider at https://127.0.0.1:${port}/idp: the connection was refused`);
+    expect(result.stderr).toContain('--idp comes from the option --idp.');
+    expect(result.stderr).toContain(`No playground is running from ${directory}: start it with \`npm start\``);
   });
 
   it('prints help with exit code 0', async () => {
