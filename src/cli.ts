@@ -1,20 +1,20 @@
 /**
- * The `aml-warden` command (`npx aml-warden [--verbose] COMMAND ...`), run with the app's settings: the environment,
- * and — as Azure Functions Core Tools does — `local.settings.json` `Values` from the current folder for whatever the
- * environment leaves unset. `--verbose` says where the settings came from.
+ * The `aml-warden` command (`npx aml-warden [--verbose] COMMAND ...`), built on commander: subcommands with
+ * `--help`, `--version`, suggestions for typos, and the exit codes of `cli/exitCodes.ts`. It runs with the app's
+ * settings: the environment and — as Azure Functions Core Tools does — `local.settings.json` `Values` from the
+ * current folder for whatever the environment leaves unset, with the running playground's endpoints where `npm
+ * start` moved them (`cli/localSettings.ts`). `--verbose` says where the settings came from.
  *
- *   replay <event-file> [--dry-run]   runs the events in a file (an Event Grid or CloudEvents delivery: one event
- *                                     or an array) through the same use cases as the functions, with the
- *                                     configured policy; --dry-run prints each decision and acts on nothing.
- *
- * Each command is one entry of `commands`; its handler gets the remaining arguments and returns the exit code.
+ * Each command's work is in its own module under `cli/`; this file only declares the commands and maps what
+ * they throw to an exit code and one message, never a stack trace (unless `--verbose`).
  */
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { Command, CommanderError, Option } from 'commander';
 import type { App } from './composition.js';
-import type { DomainEventKind } from './events/domainEvent.js';
-import { AppError, ensureError } from './errors.js';
+import { AppError, ensureError, isAppError } from './errors.js';
+import { EXIT, EnvironmentError, UsageError } from './cli/exitCodes.js';
+import type { SettingsProvenance } from './cli/localSettings.js';
+import { REPORT_FORMATS, type ReportFormat } from './cli/reportOutput.js';
+import type { FailOn } from './sweep/sweepReport.js';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -28,11 +28,8 @@ export interface CliOptions {
   readonly app?: App;
   /** The environment the settings are read from first; default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
-}
-
-/** What a command gets besides its arguments: the app, composed on first use (so usage errors come first). */
-interface CommandContext {
-  loadApp(): Promise<App>;
+  /** Following a planned sweep (tests shorten these). */
+  readonly sweep?: import('./cli/sweepCommand.js').SweepCommandOptions;
 }
 
 const defaultIo: CliIo = {
@@ -41,142 +38,286 @@ const defaultIo: CliIo = {
   cwd: process.cwd(),
 };
 
-class UsageError extends Error {}
+const VERBOSE_FLAGS = new Set(['--verbose', '-v']);
 
-type Command = (args: readonly string[], io: CliIo, context: CommandContext) => Promise<number>;
-
-const commands: Readonly<Record<string, { readonly usage: string; readonly run: Command }>> = {
-  replay: { usage: 'replay <event-file> [--dry-run]   run an event file through the use cases; --dry-run acts on nothing', run: replay },
-  sweep: { usage: 'sweep [--subscription ID ...] [--mode audit|enforce] [--format table|json]   the compliance sweep', run: async (args, io, context) => (await import('./cli/sweepCommand.js')).runSweepCommand(args, io, context) },
-  'what-if': { usage: 'what-if [--subscription ID ...] [--format table|json]   what enforce mode would change; writes nothing', run: async (args, io, context) => (await import('./cli/sweepCommand.js')).runWhatIfCommand(args, io, context) },
-};
-
-const USAGE = `usage: aml-warden [--verbose] <command> [options]
-
-commands:
-${Object.values(commands)
-  .map((command) => `  ${command.usage}`)
-  .join('\n')}
-  dev ...                            the local playground (see \`aml-warden dev help\`)
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  nothing to fail on
+  1  findings (sweep/what-if, see --fail-on), policy problems (policy validate), failed events (replay)
+  2  usage error
+  3  environment or Azure error: settings, a service out of reach, a subscription or workspace not swept
 
 Settings come from the environment and, for those it does not set, from local.settings.json (Values) in the
-current folder. --verbose (anywhere on the line) says which file was used.
+current folder, with the ports of a running \`npm start\`. --verbose (anywhere on the line) says which.
 `;
 
-const VERBOSE_FLAGS = new Set(['--verbose', '-v']);
+/** What the commands share: the app, composed once on first use (so usage errors come first), and where its settings came from. */
+class Session {
+  #app: Promise<App> | undefined;
+  provenance: SettingsProvenance | undefined;
+
+  constructor(
+    private readonly options: CliOptions,
+    private readonly io: CliIo,
+    readonly verbose: boolean,
+  ) {}
+
+  loadApp(): Promise<App> {
+    return (this.#app ??= this.#compose());
+  }
+
+  async #compose(): Promise<App> {
+    if (this.options.app !== undefined) return this.options.app;
+    const [{ cliEnvironment, describeEndpoints }, { loadConfig }, { composeApp }, { findRefusedLocalEndpoint }] = await Promise.all([
+      import('./cli/localSettings.js'),
+      import('./config.js'),
+      import('./composition.js'),
+      import('./cli/localEndpointProbe.js'),
+    ]);
+    const { env, settingsFile, fromFile, provenance } = cliEnvironment(this.options.env ?? process.env, this.io.cwd);
+    this.provenance = provenance;
+    if (this.verbose) {
+      this.io.stderr(
+        settingsFile === undefined
+          ? `settings: the environment (no local.settings.json in ${this.io.cwd})\n`
+          : `settings: the environment, and ${settingsFile} for ${fromFile.length} setting(s) it does not set\n`,
+      );
+      for (const line of describeEndpoints(provenance)) this.io.stderr(`  ${line}\n`);
+    }
+    let app: App;
+    try {
+      app = composeApp(loadConfig(env));
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'ConfigurationError' && settingsFile === undefined) {
+        throw new AppError('ConfigurationError', `${error.message} (the CLI reads settings from the environment and from local.settings.json in the current folder; ${this.io.cwd} has none)`, {
+          ...(error.target === undefined ? {} : { target: error.target }),
+          module: 'cli',
+          details: error.details,
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    // A playground that is not running fails at once, naming the service and where its address came from,
+    // rather than after the SDKs' retries.
+    const refused = await findRefusedLocalEndpoint(provenance);
+    if (refused !== undefined) throw new EnvironmentError(refused);
+    return app;
+  }
+}
+
+function collectSubscriptions(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((id) => id.trim()).filter((id) => id !== '')];
+}
+
+const subscriptionOption = () => new Option('--subscription <id>', 'a subscription to sweep (repeatable, or comma-separated); default: the policy\'s scope').argParser(collectSubscriptions);
+const failOnOption = () =>
+  new Option('--fail-on <what>', 'exit 1 on any non-compliant resource, only on findings enforce mode could fix, or never').choices(['violations', 'fixable', 'none']).default('violations');
+const outputOption = (formats: readonly string[], fallback: string) => new Option('-o, --output <format>', 'output format').choices(formats).default(fallback);
+// `--format` was the flag before `-o/--output`; still read, no longer shown.
+const legacyFormatOption = () => new Option('--format <format>').choices(['table', 'json']).hideHelp();
+
+function isFailOn(value: unknown): value is FailOn {
+  return value === 'violations' || value === 'fixable' || value === 'none';
+}
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], flag: string): T {
+  const found = allowed.find((candidate) => candidate === value);
+  if (found === undefined) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}`);
+  return found;
+}
+
+function subscriptionsOf(value: unknown): string[] | undefined {
+  return Array.isArray(value) && value.every((item): item is string => typeof item === 'string') && value.length > 0 ? value : undefined;
+}
+
+function buildProgram(io: CliIo, session: Session, options: CliOptions, done: (code: number) => void, version: string): Command {
+  const program = new Command('aml-warden')
+    .description('Governs Azure Machine Learning workspaces: compliance sweeps, what-if, policy checks, stored reports.')
+    .version(version, '-V, --version')
+    .option('-v, --verbose', 'say where the settings came from; show stack traces of unexpected errors')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (text, write) => write(text) })
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText('after', EXIT_CODES_HELP);
+
+  program
+    .command('sweep')
+    .description('run the compliance sweep through the app\'s queues and print its report (notifies and stores nothing unless asked)')
+    .addOption(subscriptionOption())
+    .addOption(new Option('--mode <mode>', 'override every rule\'s mode: audit writes nothing, enforce fixes what it can').choices(['audit', 'enforce']))
+    .addOption(outputOption(['table', 'json', 'markdown'], 'table'))
+    .addOption(legacyFormatOption())
+    .addOption(failOnOption())
+    .option('--notify', 'send the summary to the violations channel')
+    .option('--no-notify', 'do not notify (the default)')
+    .option('--store', 'store the report with the scheduled ones (`report list`)')
+    .option('--no-store', 'do not store the report (the default)')
+    .action(async (values: Record<string, unknown>) => {
+      const { runSweep } = await import('./cli/sweepCommand.js');
+      const mode = values['mode'] === undefined ? undefined : oneOf(values['mode'], ['audit', 'enforce'] as const, '--mode');
+      done(
+        await runSweep(
+          await session.loadApp(),
+          {
+            subscriptions: subscriptionsOf(values['subscription']),
+            mode,
+            output: oneOf(values['format'] ?? values['output'], ['table', 'json', 'markdown'] as const, '--output'),
+            failOn: isFailOn(values['failOn']) ? values['failOn'] : 'violations',
+            notify: values['notify'] === true,
+            store: values['store'] === true,
+          },
+          io,
+          options.sweep,
+        ),
+      );
+    });
+
+  program
+    .command('what-if')
+    .description('what enforce mode would change, worked out here; writes nothing')
+    .addOption(subscriptionOption())
+    .addOption(outputOption(['table', 'json', 'markdown'], 'table'))
+    .addOption(legacyFormatOption())
+    .addOption(failOnOption())
+    .action(async (values: Record<string, unknown>) => {
+      const { runWhatIf } = await import('./cli/sweepCommand.js');
+      done(
+        await runWhatIf(
+          await session.loadApp(),
+          {
+            subscriptions: subscriptionsOf(values['subscription']),
+            output: oneOf(values['format'] ?? values['output'], ['table', 'json', 'markdown'] as const, '--output'),
+            failOn: isFailOn(values['failOn']) ? values['failOn'] : 'violations',
+          },
+          io,
+        ),
+      );
+    });
+
+  program
+    .command('replay')
+    .description('run the events of an Event Grid or CloudEvents file through the use cases')
+    .argument('<event-file>', 'one event or an array, as Event Grid delivers them')
+    .option('--dry-run', 'print each decision and act on nothing')
+    .action(async (file: string, values: Record<string, unknown>) => {
+      const { replay } = await import('./cli/replayCommand.js');
+      done(await replay(file, values['dryRun'] === true, io, () => session.loadApp()));
+    });
+
+  const policy = program.command('policy').description('check and explain a policy file');
+  policy
+    .command('validate')
+    .description('list every problem of a policy file with its line and column')
+    .argument('<file>', 'the policy file (YAML)')
+    .addOption(outputOption(['table', 'json'], 'table'))
+    .action(async (file: string, values: Record<string, unknown>) => {
+      const { policyValidate } = await import('./cli/policyCommands.js');
+      done(await policyValidate(file, io, oneOf(values['output'], ['table', 'json'] as const, '--output')));
+    });
+  policy
+    .command('explain')
+    .description('print the rules in effect for each environment of a policy file')
+    .argument('<file>', 'the policy file (YAML)')
+    .addOption(outputOption(['table', 'json', 'markdown'], 'table'))
+    .action(async (file: string, values: Record<string, unknown>) => {
+      const { policyExplain } = await import('./cli/policyCommands.js');
+      done(await policyExplain(file, io, oneOf(values['output'], ['table', 'json', 'markdown'] as const, '--output')));
+    });
+
+  const report = program.command('report').description('read back stored sweep reports');
+  report
+    .command('list')
+    .description('the stored sweep reports, newest first')
+    .addOption(new Option('--limit <n>', 'how many').argParser((value) => {
+      const limit = Number(value);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be a whole number from 1 to 1000');
+      return limit;
+    }).default(20))
+    .addOption(outputOption(['table', 'json'], 'table'))
+    .action(async (values: Record<string, unknown>) => {
+      const { listReports } = await import('./cli/reportCommands.js');
+      const limit = typeof values['limit'] === 'number' ? values['limit'] : 20;
+      done(await listReports(await session.loadApp(), { limit, output: oneOf(values['output'], ['table', 'json'] as const, '--output') }, io));
+    });
+  report
+    .command('show')
+    .description('one sweep report; -o html writes a page that opens with no network')
+    .argument('<run>', "the run id (`report list`), or 'latest'")
+    .addOption(outputOption(REPORT_FORMATS, 'table'))
+    .action(async (run: string, values: Record<string, unknown>) => {
+      const { showReport } = await import('./cli/reportCommands.js');
+      done(await showReport(await session.loadApp(), run, oneOf<ReportFormat>(values['output'], REPORT_FORMATS, '--output'), io));
+    });
+
+  program
+    .command('dev')
+    .description('the local playground: tokens and more (`aml-warden dev help`)')
+    .allowUnknownOption()
+    .argument('[args...]')
+    .action(() => {
+      io.stderr('aml-warden dev: runs from a checkout of aml-warden (`npx aml-warden dev help` there)\n');
+      done(EXIT.usage);
+    });
+
+  return program;
+}
+
+/** Commander's own errors are usage errors, except asking for help or the version. */
+function commanderExit(error: CommanderError): number {
+  if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  return EXIT.usage;
+}
+
+/** One message for what a command threw, and its exit code. */
+async function reportFailure(error: unknown, command: string, io: CliIo, session: Session): Promise<number> {
+  const prefix = `aml-warden${command === '' ? '' : ` ${command}`}`;
+  if (error instanceof UsageError) {
+    io.stderr(`${prefix}: ${error.message}\n(add --help for usage)\n`);
+    return EXIT.usage;
+  }
+  if (session.provenance !== undefined) {
+    const { explainUnreachable } = await import('./cli/endpointHint.js');
+    const explained = explainUnreachable(error, session.provenance);
+    if (explained !== undefined) {
+      io.stderr(`${prefix}: ${explained}\n`);
+      return EXIT.environment;
+    }
+  }
+  const failure = ensureError(error);
+  io.stderr(`${prefix}: ${failure.message}\n`);
+  // An expected failure (settings, Azure's answer) is its message; anything else is a bug worth its stack on request.
+  if (session.verbose && !(error instanceof EnvironmentError) && !isAppError(error) && failure.stack !== undefined) io.stderr(`${failure.stack}\n`);
+  return EXIT.environment;
+}
+
+/** `sweep`, `policy validate`: the command a line runs, for its messages. */
+function commandName(args: readonly string[]): string {
+  const [first, second] = args.filter((arg) => !arg.startsWith('-'));
+  return first === 'policy' || first === 'report' ? [first, second].filter((part) => part !== undefined).join(' ') : (first ?? '');
+}
 
 /** Runs one command line (without the program name); returns the process exit code. */
 export async function runCli(argv: readonly string[], io: CliIo = defaultIo, options: CliOptions = {}): Promise<number> {
   const end = argv.indexOf('--');
   const flags = end === -1 ? argv : argv.slice(0, end);
   const verbose = flags.some((arg) => VERBOSE_FLAGS.has(arg));
-  const [name, ...rest] = [...flags.filter((arg) => !VERBOSE_FLAGS.has(arg)), ...(end === -1 ? [] : argv.slice(end))];
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    io.stdout(USAGE);
-    return name === undefined ? 1 : 0;
+  const args = [...flags.filter((arg) => !VERBOSE_FLAGS.has(arg)), ...(end === -1 ? [] : argv.slice(end))];
+  const session = new Session(options, io, verbose);
+  const { readAppVersion } = await import('./config.js');
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, session, options, (result) => (code = result), readAppVersion());
+  if (args.length === 0) {
+    io.stderr(program.helpInformation());
+    return EXIT.usage;
   }
-  const command = commands[name];
-  if (command === undefined) {
-    io.stderr(`aml-warden: unknown command '${name}'\n${USAGE}`);
-    return 2;
-  }
-  let built: Promise<App> | undefined;
-  const context: CommandContext = { loadApp: () => (built ??= appFor(options, io, verbose)) };
+  const command = commandName(args);
   try {
-    return await command.run(rest, io, context);
+    await program.parseAsync(args, { from: 'user' });
+    return code;
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr(`aml-warden ${name}: ${error.message}\nusage: aml-warden ${command.usage}\n`);
-      return 2;
-    }
-    io.stderr(`aml-warden ${name}: ${ensureError(error).message}\n`);
-    return 1;
+    if (error instanceof CommanderError) return commanderExit(error);
+    return reportFailure(error, command, io, session);
   }
-}
-
-/** The given app, or the app composed from the environment plus `<cwd>/local.settings.json`. */
-async function appFor(options: CliOptions, io: CliIo, verbose: boolean): Promise<App> {
-  if (options.app !== undefined) return options.app;
-  const [{ cliEnvironment }, { loadConfig }, { composeApp }] = await Promise.all([
-    import('./cli/localSettings.js'),
-    import('./config.js'),
-    import('./composition.js'),
-  ]);
-  const { env, settingsFile, fromFile } = cliEnvironment(options.env ?? process.env, io.cwd);
-  if (verbose) {
-    io.stderr(
-      settingsFile === undefined
-        ? `settings: the environment (no local.settings.json in ${io.cwd})\n`
-        : `settings: the environment, and ${settingsFile} for ${fromFile.length} setting(s) it does not set\n`,
-    );
-  }
-  try {
-    return composeApp(loadConfig(env));
-  } catch (error) {
-    if (error instanceof AppError && error.code === 'ConfigurationError' && settingsFile === undefined) {
-      throw new AppError('ConfigurationError', `${error.message} (the CLI reads settings from the environment and from local.settings.json in the current folder; ${io.cwd} has none)`, {
-        ...(error.target === undefined ? {} : { target: error.target }),
-        module: 'cli',
-        details: error.details,
-        cause: error,
-      });
-    }
-    throw error;
-  }
-}
-
-/** The kinds whose use cases honour a dry run (or act on nothing); any other kind is reported, not run, in a dry run. */
-const DRY_RUN_KINDS: ReadonlySet<DomainEventKind> = new Set([
-  'ModelRegistered',
-  'RunStatusChanged',
-  'RunCompleted',
-  'ModelDeployed',
-  'DatasetDriftDetected',
-  'ResourceWriteSuccess',
-  'SubscriptionValidation',
-  'Unknown',
-]);
-
-async function replay(args: readonly string[], io: CliIo, context: CommandContext): Promise<number> {
-  const { values, positionals } = parseArgs({ args: [...args], options: { 'dry-run': { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
-  const [file, ...extra] = positionals;
-  if (file === undefined) throw new UsageError('an event file is required');
-  if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0] ?? ''}'`);
-  const dryRun = values['dry-run'] === true;
-
-  const path = resolve(io.cwd, file);
-  let body: unknown;
-  try {
-    body = JSON.parse(await readFile(path, 'utf8'));
-  } catch (error) {
-    throw new Error(`cannot read events from ${path}: ${ensureError(error).message}`);
-  }
-  const [{ parseDelivery }, { routeEvent }, { escapeUnsafe, forLog, plainLog }] = await Promise.all([import('./events/parseDelivery.js'), import('./eventIntake/routeEvent.js'), import('./shared/log.js')]);
-  const events = parseDelivery(body);
-  const app = await context.loadApp();
-  const log = plainLog(quietLog(io));
-  let failures = 0;
-  for (const event of events) {
-    // The file's strings go to a terminal: escaped, so a control sequence in a subject cannot rewrite the screen.
-    const label = `${forLog(event.id)} ${event.kind} ${forLog(event.subject)}`;
-    if (dryRun && !DRY_RUN_KINDS.has(event.kind)) {
-      io.stdout(`${label}: not replayed in a dry run (its use case has no dry run)\n`);
-      continue;
-    }
-    try {
-      const outcome = await routeEvent(event, async () => app, log, { dryRun });
-      io.stdout(`${label}: ${escapeUnsafe(outcome.reason)}\n`);
-    } catch (error) {
-      failures += 1;
-      io.stdout(`${label}: failed: ${escapeUnsafe(ensureError(error).message)}\n`);
-    }
-  }
-  await app.telemetry.flush();
-  return failures === 0 ? 0 : 1;
-}
-
-/** Use cases log as they go; the command prints one line per decision, so only warnings and errors are shown. */
-function quietLog(io: CliIo): { info(...args: unknown[]): void; warn(...args: unknown[]): void; error(...args: unknown[]): void } {
-  const write = (level: string, args: unknown[]) => io.stderr(`${level}: ${String(args[0])}\n`);
-  return { info: () => {}, warn: (...args) => write('warning', args), error: (...args) => write('error', args) };
 }

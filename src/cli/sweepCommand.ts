@@ -1,17 +1,18 @@
 /**
- * `aml-warden sweep [--subscription ID ...] [--mode audit|enforce] [--format table|json]` — the compliance
- * sweep, planned from a terminal with the app's settings and run by the app through its queues (as the timer's
- * is); the command follows it, subscription by subscription, and prints the report when the run completes.
- * `aml-warden what-if [--subscription ID ...] [--format table|json]` — exactly what enforce mode would change,
- * worked out in this process, writing nothing.
- * Progress goes to stderr; the report (a table, or JSON) to stdout.
+ * `aml-warden sweep` — the compliance sweep, planned from a terminal with the app's settings and run by the app
+ * through its queues (as the timer's is); the command follows it, subscription by subscription, and prints the
+ * report when the run completes. By default it neither notifies the team's channel nor stores the report.
+ * `aml-warden what-if` — exactly what enforce mode would change, worked out in this process, writing nothing.
+ * Progress goes to stderr; the report (table, JSON or markdown) to stdout. The exit code says what CI needs:
+ * 0 nothing to fail on, 1 findings (`--fail-on`), 3 a subscription or workspace could not be swept.
  */
-import { parseArgs } from 'node:util';
 import type { App } from '../composition.js';
-import type { SweepRun, SweepSlice } from '../sweep/ports.js';
-import type { SweepProgress } from '../sweep/previewSweep.js';
-import type { SweepReport } from '../sweep/sweepReport.js';
 import { queueNames } from '../queueNames.js';
+import type { SweepProgress } from '../sweep/previewSweep.js';
+import type { SweepRun, SweepSlice } from '../sweep/ports.js';
+import type { FailOn, SweepReport } from '../sweep/sweepReport.js';
+import { EXIT, EnvironmentError } from './exitCodes.js';
+import { formatReport, type ReportFormat } from './reportOutput.js';
 
 export interface SweepCommandIo {
   readonly stdout: (text: string) => void;
@@ -21,9 +22,6 @@ export interface SweepCommandIo {
 }
 
 export interface SweepCommandOptions {
-  readonly app?: App;
-  /** Composes the app when `app` is not given; default: the process's (`getApp()`). */
-  readonly loadApp?: () => Promise<App>;
   /** How often a followed sweep is looked at (default 1 s). */
   readonly pollMs?: number;
   /** Give up following a sweep after this long (default 2 hours). */
@@ -32,26 +30,16 @@ export interface SweepCommandOptions {
   readonly quietHintMs?: number;
 }
 
-export class SweepUsageError extends Error {}
+export interface SweepArguments {
+  readonly subscriptions: readonly string[] | undefined;
+  readonly output: Exclude<ReportFormat, 'html'>;
+  readonly failOn: FailOn;
+}
 
-function parse(args: readonly string[], allowMode: boolean) {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    options: {
-      subscription: { type: 'string', multiple: true },
-      mode: { type: 'string' },
-      format: { type: 'string', default: 'table' },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (positionals.length > 0) throw new SweepUsageError(`unexpected argument '${positionals[0] ?? ''}'`);
-  if (values.mode !== undefined && (!allowMode || (values.mode !== 'audit' && values.mode !== 'enforce'))) {
-    throw new SweepUsageError(allowMode ? "--mode must be 'audit' or 'enforce'" : '--mode is not an option of what-if');
-  }
-  if (values.format !== 'table' && values.format !== 'json') throw new SweepUsageError("--format must be 'table' or 'json'");
-  const subscriptions = values.subscription?.flatMap((value) => value.split(',')).map((value) => value.trim()).filter((value) => value !== '');
-  return { subscriptions, mode: values.mode as 'audit' | 'enforce' | undefined, format: values.format };
+export interface PlannedSweepArguments extends SweepArguments {
+  readonly mode: 'audit' | 'enforce' | undefined;
+  readonly notify: boolean;
+  readonly store: boolean;
 }
 
 /** `[########----------] 12/40 workspaces, 130 resources` on one rewritten line. */
@@ -62,20 +50,33 @@ export function progressLine(progress: SweepProgress, width = 24): string {
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} workspaces, ${resources} resources`;
 }
 
-async function run(args: readonly string[], io: SweepCommandIo, options: SweepCommandOptions, whatIf: boolean): Promise<number> {
-  const parsed = parse(args, !whatIf);
-  const [{ getApp }, { formatSweepTable, formatWhatIf }] = await Promise.all([import('../composition.js'), import('../sweep/sweepReport.js')]);
-  const app = options.app ?? (options.loadApp === undefined ? await getApp() : await options.loadApp());
-  const subscriptions = parsed.subscriptions ?? app.policy.scope.subscriptions;
-  if (subscriptions.length === 0) {
-    io.stderr('No subscriptions to sweep: list them in the policy (scope.subscriptions) or pass --subscription.\n');
-    return 2;
-  }
-  const report = whatIf ? await preview(app, subscriptions, io) : await planAndFollow(app, subscriptions, parsed.mode, io, options);
-  if (report === undefined) return 3;
+function subscriptionsOf(app: App, given: readonly string[] | undefined): readonly string[] {
+  const subscriptions = given ?? app.policy.scope.subscriptions;
+  if (subscriptions.length === 0) throw new EnvironmentError('no subscriptions to sweep: list them in the policy (scope.subscriptions) or pass --subscription');
+  return subscriptions;
+}
+
+/** Prints the report and says what the exit code means; a problem outranks findings. */
+async function finish(app: App, report: SweepReport, args: SweepArguments, io: SweepCommandIo, whatIf: boolean): Promise<number> {
   await app.telemetry.flush();
-  io.stdout(parsed.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : whatIf ? formatWhatIf(report) : formatSweepTable(report));
-  return report.problems.length > 0 || report.totals.failed > 0 ? 1 : 0;
+  io.stdout(await formatReport(report, args.output, { whatIf, studioUrl: app.config.settings.studioUrl }));
+  if (report.problems.length > 0) {
+    const [first] = report.problems;
+    io.stderr(`${report.problems.length} workspace(s) or subscription(s) could not be swept${first === undefined ? '' : `, e.g. ${first.error}`}\n`);
+    return EXIT.environment;
+  }
+  const { failsOn } = await import('../sweep/sweepReport.js');
+  return failsOn(report, args.failOn) ? EXIT.findings : EXIT.ok;
+}
+
+export async function runSweep(app: App, args: PlannedSweepArguments, io: SweepCommandIo, options: SweepCommandOptions = {}): Promise<number> {
+  const report = await planAndFollow(app, subscriptionsOf(app, args.subscriptions), args, io, options);
+  return finish(app, report, args, io, false);
+}
+
+export async function runWhatIf(app: App, args: SweepArguments, io: SweepCommandIo): Promise<number> {
+  const report = await preview(app, subscriptionsOf(app, args.subscriptions), io);
+  return finish(app, report, args, io, true);
 }
 
 async function preview(app: App, subscriptions: readonly string[], io: SweepCommandIo): Promise<SweepReport> {
@@ -98,18 +99,18 @@ async function preview(app: App, subscriptions: readonly string[], io: SweepComm
   return report;
 }
 
-/** One line per subscription whose slice moved: `11111111-…: slice 2, 200 workspace(s) done`. */
+/** One line per subscription whose slice moved: `11111111-…: slice 2, 200/300 workspace(s) swept`. */
 function sliceLine(slice: SweepSlice): string {
   const state = slice.status === 'Done' ? 'done' : slice.failing.length > 0 ? `slice ${slice.seq}, ${slice.failing.length} workspace(s) failing, tried again` : `slice ${slice.seq}`;
   return `  ${slice.subscriptionId}: ${state}, ${slice.workspacesDone}/${slice.workspacesPlanned} workspace(s) swept\n`;
 }
 
-/** Plans the sweep (or joins the same one already running) and follows it until its report is stored. */
-async function planAndFollow(app: App, subscriptions: readonly string[], mode: 'audit' | 'enforce' | undefined, io: SweepCommandIo, options: SweepCommandOptions): Promise<SweepReport | undefined> {
-  const { planSweep } = await import('../sweep/planSweep.js');
+/** Plans the sweep (or joins the same one already running) and follows it until the last slice closes it. */
+async function planAndFollow(app: App, subscriptions: readonly string[], args: PlannedSweepArguments, io: SweepCommandIo, options: SweepCommandOptions): Promise<SweepReport> {
+  const [{ planSweep }, { reportOfRun }] = await Promise.all([import('../sweep/planSweep.js'), import('../sweep/closeRun.js')]);
   const log = { info: (...args: unknown[]) => io.stderr(`${String(args[0])}\n`), warn: (...args: unknown[]) => io.stderr(`${String(args[0])}\n`), error: (...args: unknown[]) => io.stderr(`${String(args[0])}\n`) };
-  const outcome = await planSweep(app.sweep, log, { subscriptions, modeOverride: mode });
-  if (outcome.kind === 'notConfigured') return undefined;
+  const outcome = await planSweep(app.sweep, log, { subscriptions, modeOverride: args.mode, notify: args.notify, store: args.store });
+  if (outcome.kind === 'notConfigured') throw new EnvironmentError('no subscriptions to sweep');
   const run: SweepRun = outcome.run;
   const pollMs = options.pollMs ?? 1000;
   const started = Date.now();
@@ -125,26 +126,14 @@ async function planAndFollow(app: App, subscriptions: readonly string[], mode: '
       lastMove = Date.now();
       io.stderr(line);
     }
-    if (current?.status === 'Completed') {
-      const report = await app.sweep.reports.find(run.runId, run.startedAt);
-      if (report !== undefined) return report;
-    }
+    if (current?.status === 'Completed') return reportOfRun(app.sweep, current, new Date(current.finishedAt ?? Date.now()));
     if (!hinted && Date.now() - lastMove > (options.quietHintMs ?? 30_000)) {
       hinted = true;
       io.stderr(`The sweep has not moved for ${Math.round((Date.now() - lastMove) / 1000)} s. It runs in the app, from queue '${queueNames.sweepSlices}': is the app running (\`npm start\` locally)?\n`);
     }
     if (Date.now() - started > (options.timeoutMs ?? 2 * 3_600_000)) {
-      io.stderr(`Gave up following sweep ${run.runId}; it goes on in the app, and its report will be stored when it completes.\n`);
-      return undefined;
+      throw new EnvironmentError(`gave up following sweep ${run.runId}; it goes on in the app (\`aml-warden report show ${run.runId}\` once it completes)`);
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
-}
-
-export function runSweepCommand(args: readonly string[], io: SweepCommandIo, options: SweepCommandOptions = {}): Promise<number> {
-  return run(args, io, options, false);
-}
-
-export function runWhatIfCommand(args: readonly string[], io: SweepCommandIo, options: SweepCommandOptions = {}): Promise<number> {
-  return run(args, io, options, true);
 }

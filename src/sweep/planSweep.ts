@@ -10,7 +10,7 @@
 import type { Mode } from '../policy/policySchema.js';
 import type { WorkspaceResource } from '../policy/resources.js';
 import type { Log } from '../shared/log.js';
-import { closeRunIfDone, sweepRunKey } from './closeRun.js';
+import { closeRunIfDone, subscriptionProblem, sweepRunKey } from './closeRun.js';
 import type { SweepDeps } from './deps.js';
 import type { SweepRun } from './ports.js';
 
@@ -24,6 +24,8 @@ export interface PlanOptions {
   readonly modeOverride?: Mode | undefined;
   /** Send the summary to the violations channel when the run completes (default true). */
   readonly notify?: boolean;
+  /** Store the report with the others when the run completes (default true). */
+  readonly store?: boolean;
 }
 
 export type PlanOutcome =
@@ -58,11 +60,23 @@ export async function planSweep(deps: SweepDeps, log: Log, options: PlanOptions 
     log.warn(`Compliance sweep ${open.runId} had not moved since ${new Date(lastMove).toISOString()}; ${unfinished.length} subscription(s) sent again`);
     return { kind: 'resumed', run: open, slices: unfinished.length };
   }
-  const workspaces = await listBySubscription(deps, log, subscriptions);
-  const run = await deps.ledger.startRun({ runKey, mode, subscriptions, notify: options.notify ?? true }, workspaces, now);
-  for (const subscriptionId of run.subscriptions) await deps.slices.send({ runId: run.runId, startedAt: run.startedAt, subscriptionId, seq: 0 });
+  // Resource Graph leaves out what it cannot see: a subscription that is unknown or out of reach is a problem.
+  const unreadable = await deps.inventory.unreadableSubscriptions(subscriptions);
+  const isUnreadable = (id: string) => unreadable.some((problem) => problem.subscriptionId.toLowerCase() === id.toLowerCase());
+  const readable = subscriptions.filter((id) => !isUnreadable(id));
+  const workspaces = readable.length === 0 ? new Map<string, WorkspaceResource[]>() : await listBySubscription(deps, log, readable);
+  const run = await deps.ledger.startRun({ runKey, mode, subscriptions, notify: options.notify ?? true, store: options.store ?? true }, workspaces, now);
+  if (unreadable.length > 0) {
+    await deps.ledger.record(run, unreadable.map((problem) => subscriptionProblem(problem.subscriptionId, 'unreadable', problem.problem)), now);
+    for (const problem of unreadable) {
+      await deps.ledger.moveSlice(run, problem.subscriptionId, 0, { seq: 1, status: 'Done', failing: [], workspacesDone: 0 }, now);
+      log.warn(`Compliance sweep ${run.runId}: ${problem.problem}; it is reported as not swept`);
+    }
+  }
+  for (const subscriptionId of run.subscriptions.filter((id) => !isUnreadable(id))) await deps.slices.send({ runId: run.runId, startedAt: run.startedAt, subscriptionId, seq: 0 });
+  if (readable.length === 0) await closeRunIfDone(deps, log, run);
   const total = [...workspaces.values()].reduce((sum, list) => sum + list.length, 0);
-  log.info(`Compliance sweep ${run.runId} planned (mode ${mode}): ${total} workspace(s) in ${run.subscriptions.length} subscription(s), one chain of slices each`);
+  log.info(`Compliance sweep ${run.runId} planned (mode ${mode}): ${total} workspace(s) in ${readable.length} subscription(s), one chain of slices each`);
   return { kind: 'planned', run };
 }
 

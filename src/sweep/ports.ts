@@ -13,9 +13,17 @@ export interface WorkspacePage {
   readonly unreadable: readonly { readonly id: string; readonly problem: string }[];
 }
 
+/** A subscription that cannot be swept, and why (not found, no access, disabled). */
+export interface SubscriptionProblem {
+  readonly subscriptionId: string;
+  readonly problem: string;
+}
+
 export interface WorkspaceInventory {
   /** Every workspace in the subscriptions, page by page. */
   list(subscriptions: readonly string[]): AsyncIterable<WorkspacePage>;
+  /** The subscriptions that cannot be swept: Resource Graph would leave them out without a word. */
+  unreadableSubscriptions(subscriptions: readonly string[]): Promise<readonly SubscriptionProblem[]>;
 }
 
 /** A planned sweep: what it covers and how it runs. */
@@ -30,6 +38,10 @@ export interface SweepRun {
   readonly subscriptions: readonly string[];
   /** Send the summary to the violations channel when the run completes. */
   readonly notify: boolean;
+  /** Store the report with the others (`aml-warden report list`) when the run completes. */
+  readonly store: boolean;
+  /** When the last slice closed the run. */
+  readonly finishedAt?: string | undefined;
 }
 
 /** A workspace whose last attempt in a slice failed transiently: reported as failed if the slice ends in the poison queue. */
@@ -66,10 +78,12 @@ export interface SweepLedger {
    * slices read their work from the ledger rather than query Resource Graph again, and one slice per
    * subscription at `seq` 0.
    */
-  startRun(plan: Pick<SweepRun, 'runKey' | 'mode' | 'subscriptions' | 'notify'>, workspaces: ReadonlyMap<string, readonly WorkspaceResource[]>, now: Date): Promise<SweepRun>;
+  startRun(plan: Pick<SweepRun, 'runKey' | 'mode' | 'subscriptions' | 'notify' | 'store'>, workspaces: ReadonlyMap<string, readonly WorkspaceResource[]>, now: Date): Promise<SweepRun>;
   /** The workspaces planned for one subscription of the run. */
   plannedWorkspaces(run: SweepRun, subscriptionId: string): Promise<readonly WorkspaceResource[]>;
   run(runId: string, startedAt: string): Promise<SweepRun | undefined>;
+  /** The run with this id, wherever it is in the ledger (a query, where `run` is a point read). */
+  findRun(runId: string): Promise<SweepRun | undefined>;
   slices(run: SweepRun): Promise<readonly SweepSlice[]>;
   /**
    * Moves a slice on from `fromSeq` to `next`, conditionally: `false` when the slice is no longer at `fromSeq`
@@ -81,7 +95,7 @@ export interface SweepLedger {
   /** Records finished (or finally failed) workspaces of one subscription, so no later message sweeps them again. */
   record(run: SweepRun, results: readonly WorkspaceSweepResult[], now: Date): Promise<void>;
   /** Closes the run; `false` when it was closed already (by another slice finishing at the same time). */
-  complete(run: SweepRun): Promise<boolean>;
+  complete(run: SweepRun, finishedAt: Date): Promise<boolean>;
 }
 
 /** Where a slice's next message is sent. */
@@ -103,6 +117,13 @@ export interface SweepReportStore {
   latest(): Promise<SweepReport | undefined>;
   /** The report of one run. */
   find(runId: string, startedAt: string): Promise<SweepReport | undefined>;
+  /** The report of the run with this id (a query, where `find` is a point read). */
+  findById(runId: string): Promise<SweepReport | undefined>;
+  /** The newest reports, newest first, without their lines. */
+  list(limit: number): Promise<readonly StoredReportSummary[]>;
 }
+
+/** What `aml-warden report list` shows of a stored report. */
+export type StoredReportSummary = Omit<SweepReport, 'lines' | 'problems' | 'violationsByRule' | 'violationsByOwner'> & { readonly problems: number };
 
 export type { OutcomeCounts, ReportLine, SweepReport, WorkspaceSweepResult } from './sweepReport.js';

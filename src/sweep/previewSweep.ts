@@ -6,6 +6,7 @@
 import pLimit from 'p-limit';
 import type { GovernOptions } from '../governance/governResource.js';
 import type { Log } from '../shared/log.js';
+import { subscriptionProblem } from './closeRun.js';
 import type { SweepDeps } from './deps.js';
 import { buildSweepReport, type SweepReport, type WorkspaceSweepResult } from './sweepReport.js';
 import { sweepWorkspace, withResourceGroupCache } from './sweepWorkspace.js';
@@ -37,7 +38,11 @@ export async function previewSweep(sweepDeps: Pick<SweepDeps, 'inventory' | 'gov
   let listingDone = false;
   const report = () => options.onProgress?.({ workspacesDone: results.length, workspacesTotal: listingDone ? total : undefined, resources });
 
-  for await (const page of sweepDeps.inventory.list(options.subscriptions)) {
+  // As a planned sweep does: a subscription Resource Graph cannot see is reported, not silently left out.
+  const unreadable = await sweepDeps.inventory.unreadableSubscriptions(options.subscriptions);
+  for (const problem of unreadable) results.push(subscriptionProblem(problem.subscriptionId, 'unreadable', problem.problem));
+  const readable = options.subscriptions.filter((id) => !unreadable.some((problem) => problem.subscriptionId.toLowerCase() === id.toLowerCase()));
+  for await (const page of readable.length === 0 ? [] : sweepDeps.inventory.list(readable)) {
     for (const problem of page.unreadable) log.warn(`Compliance sweep: Resource Graph row ${problem.id} skipped: ${problem.problem}`);
     for (const workspace of page.workspaces) {
       total += 1;

@@ -1,7 +1,7 @@
 /**
- * The compliance sweep's report: per-workspace results folded into totals (compliance rate, violations by
- * rule and by owner), rendered as a table for people, as a what-if list of patches, and as a notification.
- * Stored by `sweepReportStore`.
+ * The compliance sweep's report: per-workspace results folded into totals (compliance rate over what was
+ * evaluated, violations by rule and by owner), its one-line headline and its summary for the violations channel.
+ * Rendered for terminals by `reportText.ts`; stored by `sweepReportStore`.
  */
 import type { Notification } from '../notifications/ports.js';
 import type { FindingValue, Relation, Severity } from '../policy/findings.js';
@@ -79,8 +79,13 @@ export interface SweepReport extends ReportMeta {
   readonly workspaces: number;
   readonly problems: readonly { readonly workspaceId: string; readonly status: string; readonly error: string }[];
   readonly totals: OutcomeCounts;
-  /** Resources without findings (exempt included) over resources evaluated in scope; 1 when none. */
-  readonly complianceRate: number;
+  /**
+   * Resources without findings (exempt included) over the resources evaluated: in scope and not failed. `null`
+   * when nothing was evaluated — an empty or out-of-scope sweep is not "100% compliant".
+   */
+  readonly complianceRate: number | null;
+  /** Resources judged against the policy; out-of-scope and failed resources and unreadable workspaces are not. */
+  readonly evaluated: number;
   readonly violationsByRule: Readonly<Record<string, number>>;
   /** Non-compliant resources per owner (`(no owner)` when untagged). */
   readonly violationsByOwner: Readonly<Record<string, number>>;
@@ -110,92 +115,89 @@ export function buildSweepReport(meta: ReportMeta, results: readonly WorkspaceSw
     }
     if (result.status !== 'done') problems.push({ workspaceId: result.workspaceId, status: result.status, error: result.error ?? result.status });
   }
-  const evaluated = totals.resources - totals.outOfScope;
-  const clean = totals.compliant + totals.exempt;
   lines.sort((a, b) => a.resourceId.localeCompare(b.resourceId));
   return {
     ...meta,
     workspaces: results.length,
     problems,
     totals,
-    complianceRate: evaluated === 0 ? 1 : clean / evaluated,
+    ...complianceOf(totals),
     violationsByRule: sortedByCount(byRule),
     violationsByOwner: sortedByCount(byOwner),
     lines,
   };
 }
 
+/** The compliance rate over what was evaluated (in scope, not failed), and how much that was. */
+export function complianceOf(totals: OutcomeCounts): { readonly complianceRate: number | null; readonly evaluated: number } {
+  const evaluated = totals.resources - totals.outOfScope - totals.failed;
+  const clean = totals.compliant + totals.exempt;
+  return { complianceRate: evaluated <= 0 ? null : clean / evaluated, evaluated: Math.max(0, evaluated) };
+}
+
 function sortedByCount(counts: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(counts).sort(([a, x], [b, y]) => y - x || a.localeCompare(b)));
 }
 
-/** Resources in scope with findings (neither compliant nor exempt). */
-function nonCompliant(totals: OutcomeCounts): number {
-  return totals.resources - totals.outOfScope - totals.compliant - totals.exempt;
+/** Resources evaluated with findings (neither compliant nor exempt), remediated ones included. */
+export function nonCompliant(totals: OutcomeCounts): number {
+  return totals.resources - totals.outOfScope - totals.failed - totals.compliant - totals.exempt;
 }
 
-function percent(rate: number): string {
-  return `${(rate * 100).toFixed(1)}%`;
+/** `57.1%`, or `n/a` when nothing was evaluated. */
+export function percent(rate: number | null): string {
+  return rate === null ? 'n/a' : `${(rate * 100).toFixed(1)}%`;
 }
 
-/** Columns padded to their widest cell. */
-export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
-  return [line(headers), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
+/** What a sweep's findings should fail a pipeline on: any non-compliant resource, one enforce mode could fix, or nothing. */
+export type FailOn = 'violations' | 'fixable' | 'none';
+
+/** Outcomes whose findings are still open (a remediated resource's fixable findings were fixed). */
+const OPEN_OUTCOMES: ReadonlySet<string> = new Set(['violations', 'wouldChange', 'deferred', 'ineffective']);
+
+/** Whether the report holds findings that `failOn` fails on. */
+export function failsOn(report: SweepReport, failOn: FailOn): boolean {
+  switch (failOn) {
+    case 'none':
+      return false;
+    case 'violations':
+      return nonCompliant(report.totals) > 0;
+    case 'fixable':
+      // Lines stored before findings were kept say whether a patch was found.
+      return report.lines.some((line) => OPEN_OUTCOMES.has(line.outcome) && (line.findings?.some((finding) => finding.fixable) ?? line.change !== undefined));
+  }
 }
 
-function headline(report: SweepReport): string {
+/** How a report names its mode: `audit`, `enforce`, or each rule's own. */
+function modeWords(report: SweepReport): string {
+  if (report.whatIf) return 'what-if';
+  return report.mode === 'policy' ? "each rule's own mode" : `${report.mode} mode`;
+}
+
+/** `Compliance sweep sweep-… (audit mode, Completed)`. */
+export function reportTitle(report: SweepReport): string {
+  return `Compliance sweep ${report.runId} (${modeWords(report)}, ${report.status})`;
+}
+
+/** What was swept, how compliant it is, and what was not evaluated: `3 workspace(s), …`. */
+export function reportSummaryParts(report: SweepReport): string[] {
   const t = report.totals;
-  const parts = [
-    `${report.workspaces} workspace(s), ${t.resources} resource(s)`,
-    `compliance ${percent(report.complianceRate)}`,
-    `${nonCompliant(t)} non-compliant`,
-  ];
+  const parts = [`${report.workspaces} workspace(s), ${t.resources} resource(s)`];
+  parts.push(report.complianceRate === null ? 'compliance n/a: nothing was evaluated' : `compliance ${percent(report.complianceRate)} of ${report.evaluated} evaluated`);
+  parts.push(`${nonCompliant(t)} non-compliant`);
   if (t.remediated > 0) parts.push(`${t.remediated} remediated`);
   if (t.wouldChange > 0) parts.push(`${t.wouldChange} would change`);
   if (t.deferred > 0) parts.push(`${t.deferred} deferred`);
   if (t.exempt > 0) parts.push(`${t.exempt} exempt`);
-  if (t.failed > 0) parts.push(`${t.failed} failed`);
-  if (report.problems.length > 0) parts.push(`${report.problems.length} workspace(s) unreadable`);
-  return `Compliance sweep ${report.runId} (${report.whatIf ? 'what-if' : `mode ${report.mode}`}, ${report.status}): ${parts.join(', ')}`;
+  if (t.outOfScope > 0) parts.push(`${t.outOfScope} out of scope (not evaluated)`);
+  if (t.failed > 0) parts.push(`${t.failed} failed (not evaluated)`);
+  if (report.problems.length > 0) parts.push(`${report.problems.length} workspace(s) or subscription(s) not swept`);
+  return parts;
 }
 
-/** The violations table people read at the end of `aml-warden sweep`. */
-export function formatSweepTable(report: SweepReport): string {
-  const sections = [headline(report)];
-  if (report.lines.length > 0) {
-    sections.push(
-      renderTable(
-        ['WORKSPACE', 'RESOURCE', 'TYPE', 'OWNER', 'OUTCOME', 'RULES'],
-        report.lines.map((line) => [line.workspaceName, line.name, line.resourceType, line.owner ?? NO_OWNER, line.outcome, line.rules.join(', ')]),
-      ),
-    );
-  } else {
-    sections.push('No violations.');
-  }
-  const rules = Object.entries(report.violationsByRule);
-  if (rules.length > 0) sections.push(renderTable(['RULE', 'FINDINGS'], rules.map(([rule, count]) => [rule, String(count)])));
-  if (report.problems.length > 0) {
-    sections.push(renderTable(['UNREADABLE WORKSPACE', 'PROBLEM'], report.problems.map((problem) => [problem.workspaceId, problem.error])));
-  }
-  return `${sections.join('\n\n')}\n`;
-}
-
-/** `what-if`: exactly the patches enforce mode would write, one resource per line. */
-export function formatWhatIf(report: SweepReport): string {
-  const changes = report.lines.filter((line) => line.change !== undefined);
-  const held = report.lines.filter((line) => line.outcome === 'deferred');
-  const sections = [headline(report)];
-  sections.push(
-    changes.length === 0
-      ? 'Enforce mode would change nothing.'
-      : renderTable(['RESOURCE', 'PATCH'], changes.map((line) => [line.resourceId, line.change ?? ''])),
-  );
-  if (held.length > 0) sections.push(renderTable(['HELD BACK', 'WHY'], held.map((line) => [line.resourceId, line.note ?? ''])));
-  const manual = report.lines.filter((line) => line.change === undefined && line.outcome === 'violations');
-  if (manual.length > 0) sections.push(`${manual.length} resource(s) have findings that cannot be fixed in place (see \`aml-warden sweep --mode audit\`).`);
-  return `${sections.join('\n\n')}\n`;
+/** One line: the title and the summary. */
+export function reportHeadline(report: SweepReport): string {
+  return `${reportTitle(report)}: ${reportSummaryParts(report).join(', ')}`;
 }
 
 /** The summary for the violations channel. */
@@ -205,17 +207,18 @@ export function sweepNotification(report: SweepReport, maxRules = 5): Notificati
   const topRules = Object.entries(report.violationsByRule).slice(0, maxRules);
   const topOwners = Object.entries(report.violationsByOwner).slice(0, maxRules);
   return {
-    title: `Compliance sweep: ${percent(report.complianceRate)} compliant`,
-    text: headline(report),
-    severity: violating > 0 || report.problems.length > 0 ? 'warning' : 'info',
+    title: report.complianceRate === null ? 'Compliance sweep: nothing evaluated' : `Compliance sweep: ${percent(report.complianceRate)} compliant`,
+    text: reportHeadline(report),
+    severity: violating > 0 || report.problems.length > 0 || report.complianceRate === null ? 'warning' : 'info',
     facts: [
       { name: 'Workspaces', value: String(report.workspaces) },
-      { name: 'Resources', value: String(t.resources) },
+      { name: 'Resources evaluated', value: `${report.evaluated} of ${t.resources}` },
       { name: 'Non-compliant', value: String(violating) },
       { name: 'Remediated', value: String(t.remediated) },
+      ...(t.outOfScope > 0 ? [{ name: 'Out of scope', value: String(t.outOfScope) }] : []),
       ...(topRules.length > 0 ? [{ name: 'Top rules', value: topRules.map(([rule, count]) => `${rule} (${count})`).join(', ') }] : []),
       ...(topOwners.length > 0 ? [{ name: 'Top owners', value: topOwners.map(([owner, count]) => `${owner} (${count})`).join(', ') }] : []),
-      ...(report.problems.length > 0 ? [{ name: 'Unreadable workspaces', value: String(report.problems.length) }] : []),
+      ...(report.problems.length > 0 ? [{ name: 'Unreadable', value: String(report.problems.length) }] : []),
     ],
     eventId: report.runId,
   };

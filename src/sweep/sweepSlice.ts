@@ -14,7 +14,7 @@ import pLimit from 'p-limit';
 import { AppError } from '../errors.js';
 import type { GovernOptions } from '../governance/governResource.js';
 import type { Log } from '../shared/log.js';
-import { closeRunIfDone } from './closeRun.js';
+import { closeRunIfDone, subscriptionProblem } from './closeRun.js';
 import type { SliceLimits, SweepDeps } from './deps.js';
 import type { FailingWorkspace, SweepRun, SweepSlice, SweepSliceMessage, WorkspaceSweepResult } from './ports.js';
 import { emptyCounts } from './sweepReport.js';
@@ -138,7 +138,7 @@ export async function settlePoisonedSlice(deps: SweepDeps, log: Log, message: Sw
   if (slice.failing.length === 0) {
     // Nothing to blame but the slice itself (the ledger could not be read or written): the subscription is the problem.
     const error = 'the subscription could not be swept: its slice failed on every try (see the function log)';
-    await deps.ledger.record(run, [failed({ workspaceId: `/subscriptions/${slice.subscriptionId}`, workspaceName: `(subscription ${slice.subscriptionId})`, error })], now);
+    await deps.ledger.record(run, [subscriptionProblem(slice.subscriptionId, 'failed', error)], now);
     if (!(await deps.ledger.moveSlice(run, slice.subscriptionId, slice.seq, { seq: next, status: 'Done', failing: [], workspacesDone: slice.workspacesDone }, now))) {
       return { kind: 'stale', why: 'another message moved the slice first' };
     }

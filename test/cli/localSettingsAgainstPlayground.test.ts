@@ -12,6 +12,7 @@ import { composeApp, productionAdapters, setAppForProcess } from '../../src/comp
 import { loadConfig } from '../../src/config.js';
 import { startGovernanceKit, type GovernanceKit } from '../helpers/governanceKit.js';
 import { localAzureSettings } from '../../dev/localAzureSettings.js';
+import { policyForEmulator } from '../../dev/playgroundPolicy.js';
 import { repositoryRoot } from '../helpers/repositoryRoot.js';
 
 let kit: GovernanceKit;
@@ -21,7 +22,7 @@ let host: FunctionsHost | undefined;
 beforeAll(async () => {
   kit = await startGovernanceKit();
   cwd = mkdtempSync(join(tmpdir(), 'aml-warden-cli-cwd-'));
-  const policy = readFileSync(join(repositoryRoot, 'policy', 'playground.yaml'), 'utf8').replaceAll('https://127.0.0.1:7443', kit.emulator.url);
+  const policy = policyForEmulator(readFileSync(join(repositoryRoot, 'policy', 'playground.yaml'), 'utf8'), kit.emulator.url);
   writeFileSync(join(cwd, 'policy.yaml'), policy);
   writeFileSync(join(cwd, 'emulator-ca.pem'), kit.emulator.caPem);
 });
@@ -65,10 +66,10 @@ describe('aml-warden reads local.settings.json from the current folder', () => {
       log: () => {},
     });
     // The environment wins: the table prefix comes from it, not from the file.
-    const result = await cli(['sweep', '--mode', 'audit', '--verbose'], { AML_WARDEN_TABLE_PREFIX: 'fromenv' });
+    const result = await cli(['sweep', '--mode', 'audit', '--verbose', '--fail-on', 'none'], { AML_WARDEN_TABLE_PREFIX: 'fromenv' });
     expect(result.stderr).toContain(`settings: the environment, and ${join(cwd, 'local.settings.json')} for`);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/mlw-demo\s+gpu-cluster\s+compute/);
+    expect(result.stdout).toMatch(/mlw-demo\s+gpu-cluster\s+scaling\./);
     const { TableServiceClient } = await import('@azure/data-tables');
     const tables: string[] = [];
     for await (const table of TableServiceClient.fromConnectionString(kit.azurite.connectionString, { allowInsecureConnection: true }).listTables()) tables.push(table.name ?? '');
@@ -79,7 +80,7 @@ describe('aml-warden reads local.settings.json from the current folder', () => {
   it('names the file when local.settings.json is malformed', async () => {
     writeFileSync(join(cwd, 'local.settings.json'), '{ "Values": { "AML_WARDEN_POLICY": "policy.yaml", } ');
     const result = await cli(['what-if'], {});
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(3);
     expect(result.stderr).toContain(`aml-warden what-if: ${join(cwd, 'local.settings.json')} is not valid JSON`);
     expect(result.stdout).toBe('');
   });
@@ -87,7 +88,7 @@ describe('aml-warden reads local.settings.json from the current folder', () => {
   it('says where settings are looked for when neither the environment nor a file provides them', async () => {
     rmSync(join(cwd, 'local.settings.json'), { force: true });
     const result = await cli(['sweep', '--verbose'], {});
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(3);
     expect(result.stderr).toContain(`settings: the environment (no local.settings.json in ${cwd})`);
     expect(result.stderr).toMatch(/ConfigurationError|AML_WARDEN_/);
     expect(result.stderr).toContain(`${cwd} has none`);

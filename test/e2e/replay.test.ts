@@ -70,13 +70,15 @@ describe('aml-warden replay <event-file> [--dry-run]', () => {
     expect(afterRun.out.join('')).toContain("would start nothing for model replay-a:4 on 'model-cd': already started");
   });
 
-  it('answers usage errors with exit code 2 and an unreadable file with 1', async () => {
+  it('answers usage errors with exit code 2 and an unreadable file with 3', async () => {
     const io = capture();
     expect(await runCli(['replay'], io, { app: bed.app })).toBe(2);
-    expect(io.err.join('')).toContain('an event file is required');
-    expect(await runCli(['replay', 'missing.json'], io, { app: bed.app })).toBe(1);
+    expect(io.err.join('')).toContain("missing required argument 'event-file'");
+    expect(await runCli(['replay', 'missing.json'], io, { app: bed.app })).toBe(3);
     expect(io.err.join('')).toContain('cannot read events from');
     expect(await runCli(['frobnicate'], io)).toBe(2);
     expect(io.err.join('')).toContain("unknown command 'frobnicate'");
+    expect(await runCli(['replya', 'events.json'], io)).toBe(2);
+    expect(io.err.join('')).toContain('(Did you mean replay?)');
   });
 });

@@ -13,7 +13,8 @@ import { queueNames } from '../../src/queueNames.js';
 import { planSweep } from '../../src/sweep/planSweep.js';
 import type { SweepRun } from '../../src/sweep/ports.js';
 import { previewSweep } from '../../src/sweep/previewSweep.js';
-import { formatSweepTable, formatWhatIf, type SweepReport } from '../../src/sweep/sweepReport.js';
+import { formatSweepTable, formatWhatIf } from '../../src/sweep/reportText.js';
+import type { SweepReport } from '../../src/sweep/sweepReport.js';
 import { SUB, computeIdOf, quietLog, startGovernanceKit, type GovernanceKit } from '../helpers/governanceKit.js';
 import { repositoryRoot } from '../helpers/repositoryRoot.js';
 
@@ -93,7 +94,12 @@ describe('compliance sweep over the playground, through the queues', () => {
     expect(kit.emulator.sinks.deliveries('teams')).toHaveLength(1);
     expect(services.telemetry.snapshot().metrics['ComplianceRate']?.sum).toBeCloseTo((2 / 3) * 100);
     expect(services.telemetry.snapshot().metrics['PolicyViolations']?.count).toBeGreaterThan(3);
-    expect(formatSweepTable(report)).toMatch(/gpu-cluster\s+compute\s+mlops-team@contoso.com\s+violations/);
+    const table = formatSweepTable(report);
+    expect(table).toMatch(/^mlw-demo\s+gpu-cluster\s+scaling\.vmSize\s+one of Standard_D…\s+Standard_NC\S*\s+by hand\s+violations$/m);
+    expect(table).toMatch(/^scaling\.vmSize\s+a cluster's VM size cannot change: create a cluster with an allowed size, move its\s*\n\s+workloads, then delete this one$/m);
+    expect(table).toMatch(/^mlops-team@contoso\.com\s+1$/m);
+    // Each finding keeps what the policy expects and what Azure has.
+    expect(report.lines[0]?.findings).toContainEqual(expect.objectContaining({ rule: 'scaling.minNodeCount', expected: 0, relation: 'equals', fixable: true }));
     // The host ran the slice from the queue, and said so.
     expect(hostLog.join('\n')).toMatch(new RegExp(`Executing 'Functions.sweepSlice' \\(Reason='New queue message detected on '${queueNames.sweepSlices}'[\\s\\S]*subscription ${SUB} slice 0: 1 workspace\\(s\\) swept, 1 in all; subscription done`));
   });
@@ -120,7 +126,7 @@ describe('compliance sweep over the playground, through the queues', () => {
     expect(armWrites()).toHaveLength(0);
     expect(report.whatIf).toBe(true);
     const text = formatWhatIf(report);
-    expect(text).toContain(computeIdOf('gpu-cluster'));
+    expect(text).toMatch(/^mlw-demo\s+gpu-cluster\s+scaleSettings\.\S+ → \S+$/m);
     expect(text).toContain('scaleSettings.minNodeCount → 0');
     expect(text).not.toContain('tag owner');
     expect(await services.sweep.reports.latest()).toBeUndefined();
@@ -199,25 +205,29 @@ describe('aml-warden sweep / what-if', () => {
 
   it('`sweep --mode audit` runs through the queues, shows each subscription\'s slices, prints the violations table and writes nothing, even with an enforcing policy', async () => {
     const result = await cli(['sweep', '--mode', 'audit'], serve(kit.app()));
-    expect(result.code).toBe(0);
+    // gpu-cluster breaks the policy: findings fail the command by default.
+    expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/Compliance sweep sweep-\S+ planned \(mode audit\): 1 workspace\(s\) in 1 subscription\(s\)/);
     expect(result.stderr).toContain(`${SUB}: done, 1/1 workspace(s) swept`);
-    expect(result.stdout).toMatch(/WORKSPACE\s+RESOURCE\s+TYPE\s+OWNER\s+OUTCOME\s+RULES/);
-    expect(result.stdout).toMatch(/mlw-demo\s+gpu-cluster\s+compute/);
+    expect(result.stdout).toMatch(/WORKSPACE\s+RESOURCE\s+RULE\s+EXPECTED\s+ACTUAL\s+FIX\s+OUTCOME/);
+    expect(result.stdout).toMatch(/mlw-demo\s+gpu-cluster\s+scaling\.\S+/);
+    // Readable at 120 columns.
+    expect(Math.max(...result.stdout.split('\n').map((line) => line.length))).toBeLessThanOrEqual(120);
     expect(armWrites()).toHaveLength(0);
   });
 
-  it('`what-if --format json` lists the patch for the non-compliant cluster', async () => {
-    const result = await cli(['what-if', '--format', 'json'], kit.app());
+  it('`what-if -o json` lists the patch for the non-compliant cluster', async () => {
+    const result = await cli(['what-if', '-o', 'json', '--fail-on', 'none'], kit.app());
+    expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as { whatIf: boolean; lines: { name: string; change?: string }[] };
     expect(report.whatIf).toBe(true);
     expect(report.lines.find((line) => line.name === 'gpu-cluster')?.change).toContain('scaleSettings.nodeIdleTimeBeforeScaleDown → PT30M');
     expect(armWrites()).toHaveLength(0);
   });
 
-  it('refuses an unknown mode', async () => {
+  it('refuses an unknown mode as a usage error, naming the choices', async () => {
     const result = await cli(['sweep', '--mode', 'fix-everything'], kit.app());
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toContain("--mode must be 'audit' or 'enforce'");
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("argument 'fix-everything' is invalid. Allowed choices are audit, enforce.");
   });
 });

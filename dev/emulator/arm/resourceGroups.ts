@@ -6,9 +6,36 @@ import { callerClaims, operationNameOf, resourceEvent } from './resourceEvents.j
 
 const GROUP = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}';
 
-/** Resource groups: enough to hold workspaces (GET, PUT, list). A PUT in an unknown subscription creates it. */
+/**
+ * Subscriptions - Get and resource groups: enough to hold workspaces (GET, PUT, list). A PUT in an unknown
+ * subscription creates it.
+ */
 export function mount(router: Router, services: ArmServices): void {
   const { state, context } = services;
+
+  // Subscriptions - Get (azure-rest-api-specs, resources/resource-manager/Microsoft.Resources/stable/2022-12-01/
+  // subscriptions.json): `{ id, subscriptionId, displayName, state, subscriptionPolicies }`; an id ARM does not know
+  // is 404 SubscriptionNotFound ("The subscription '…' could not be found.", Microsoft Learn, "Resolve errors for
+  // resource not found").
+  router.add(
+    'GET',
+    '/subscriptions/{subscriptionId}',
+    armHandler((request) => {
+      const subscriptionId = request.params['subscriptionId'] ?? '';
+      if (!state.hasSubscription(subscriptionId)) return refuse(404, 'SubscriptionNotFound', `The subscription '${subscriptionId}' could not be found.`);
+      const stored = state.subscriptions().find((candidate) => candidate.toLowerCase() === subscriptionId.toLowerCase()) ?? subscriptionId;
+      return {
+        status: 200,
+        body: {
+          id: `/subscriptions/${stored}`,
+          subscriptionId: stored,
+          displayName: `Subscription ${stored.slice(0, 8)}`,
+          state: 'Enabled',
+          subscriptionPolicies: { locationPlacementId: 'Public_2014-09-01', quotaId: 'PayAsYouGo_2014-09-01', spendingLimit: 'Off' },
+        },
+      };
+    }),
+  );
 
   router.add(
     'GET',

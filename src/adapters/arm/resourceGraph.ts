@@ -5,7 +5,8 @@
  * `x-ms-user-quota-resets-after`; a 429 waits its Retry-After (`ArmRequester`).
  */
 import { parseWorkspace, type WorkspaceResource } from '../../policy/resources.js';
-import type { WorkspaceInventory, WorkspacePage } from '../../sweep/ports.js';
+import { isAppError } from '../../errors.js';
+import type { SubscriptionProblem, WorkspaceInventory, WorkspacePage } from '../../sweep/ports.js';
 import { armUrl, sleep as defaultSleep, type ArmRequester } from './armRequest.js';
 
 export const RESOURCE_GRAPH_API_VERSION = '2021-03-01';
@@ -80,7 +81,38 @@ function parseRows(rows: readonly unknown[]): WorkspacePage {
   return { workspaces, unreadable };
 }
 
-/** The workspaces of a sweep's subscriptions, from Resource Graph. */
+/**
+ * Subscriptions - Get (`GET /subscriptions/{id}`, Microsoft.Resources 2022-12-01): Resource Graph leaves out a
+ * subscription it cannot see without saying so, so each one is read first. ARM answers 404 SubscriptionNotFound
+ * for an unknown id (Microsoft Learn, "Resolve errors for resource not found") and 403 where the identity holds
+ * no role on it; a subscription whose `state` is Disabled or Deleted has nothing to sweep either.
+ */
+export const SUBSCRIPTIONS_API_VERSION = '2022-12-01';
+
+async function unreadableSubscriptions(subscriptions: readonly string[], options: ResourceGraphOptions): Promise<SubscriptionProblem[]> {
+  const problems: SubscriptionProblem[] = [];
+  for (const subscriptionId of subscriptions) {
+    try {
+      const answer = await options.requester.send({
+        subscriptionId,
+        method: 'GET',
+        url: armUrl(options.armEndpoint, `/subscriptions/${encodeURIComponent(subscriptionId)}`, SUBSCRIPTIONS_API_VERSION),
+        what: `Reading subscription ${subscriptionId}`,
+      });
+      const state = typeof answer.body === 'object' && answer.body !== null && 'state' in answer.body && typeof answer.body.state === 'string' ? answer.body.state : undefined;
+      if (state === 'Disabled' || state === 'Deleted') problems.push({ subscriptionId, problem: `subscription ${subscriptionId} is ${state}` });
+    } catch (error) {
+      if (!isAppError(error) || (error.code !== 'NotFound' && error.code !== 'Forbidden')) throw error;
+      problems.push({
+        subscriptionId,
+        problem: error.code === 'NotFound' ? `subscription ${subscriptionId} was not found (${error.message})` : `subscription ${subscriptionId} cannot be read by the app's identity (${error.message})`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** The workspaces of a sweep's subscriptions, from Resource Graph, and which subscriptions cannot be swept. */
 export function createWorkspaceInventory(options: ResourceGraphOptions): WorkspaceInventory {
-  return { list: (subscriptions) => listWorkspaces(subscriptions, options) };
+  return { list: (subscriptions) => listWorkspaces(subscriptions, options), unreadableSubscriptions: (subscriptions) => unreadableSubscriptions(subscriptions, options) };
 }

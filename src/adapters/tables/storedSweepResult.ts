@@ -23,7 +23,7 @@ export function resultProperties(result: WorkspaceSweepResult): Record<string, s
 }
 
 const findingValue = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]);
-const counts = z.object({
+export const countsSchema = z.object({
   resources: z.number(),
   compliant: z.number(),
   exempt: z.number(),
@@ -36,7 +36,7 @@ const counts = z.object({
   wouldChange: z.number().default(0),
   failed: z.number().default(0),
 });
-const line = z.object({
+export const reportLineSchema = z.object({
   resourceId: z.string(),
   resourceType: z.enum(['workspace', 'compute']),
   name: z.string(),
@@ -69,24 +69,28 @@ const resultSchema = z.object({
   subscriptionId: z.string(),
   status: z.enum(['done', 'unreadable', 'failed']),
   error: z.string().optional(),
-  counts,
+  counts: countsSchema,
   byRule: z.record(z.string(), z.number()),
-  lines: z.array(line),
+  lines: z.array(reportLineSchema),
 });
 
-/** The result stored in `entity`'s parts; an error naming the row when it is not one. */
-export function parseStoredResult(entity: Readonly<Record<string, unknown>>, where: string): WorkspaceSweepResult {
-  const json = fromParts(entity, 'resultJson', RESULT_PARTS);
+/** `json` read as `schema`; an Internal error naming `where` when it is not. */
+export function parseStoredJson<T>(json: string, schema: z.ZodType<T>, where: string): T {
   let value: unknown;
   try {
     value = JSON.parse(json);
   } catch (error) {
-    throw new AppError('Internal', `${where}: the stored result is not JSON (${error instanceof Error ? error.message : String(error)})`, { module: 'sweepLedger', cause: error });
+    throw new AppError('Internal', `${where}: not JSON (${error instanceof Error ? error.message : String(error)})`, { module: 'sweepLedger', cause: error });
   }
-  const parsed = resultSchema.safeParse(value);
+  const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new AppError('Internal', `${where}: the stored result does not read as a sweep result (${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'})`, { module: 'sweepLedger' });
+    throw new AppError('Internal', `${where}: not as stored (${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'})`, { module: 'sweepLedger' });
   }
   return parsed.data;
+}
+
+/** The result stored in `entity`'s parts; an error naming the row when it is not one. */
+export function parseStoredResult(entity: Readonly<Record<string, unknown>>, where: string): WorkspaceSweepResult {
+  return parseStoredJson(fromParts(entity, 'resultJson', RESULT_PARTS), resultSchema, `${where}: the stored result`);
 }

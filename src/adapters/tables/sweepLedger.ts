@@ -28,6 +28,8 @@ const runSchema = z.object({
   mode: z.enum(['policy', 'audit', 'enforce']).default('policy'),
   subscriptionsJson: z.string().default('[]'),
   notify: z.boolean().default(true),
+  store: z.boolean().default(true),
+  finishedAt: z.string().optional(),
 });
 const sliceSchema = z.object({
   subscriptionId: z.string(),
@@ -82,6 +84,8 @@ function toRun(entity: RunEntity): SweepRun {
     mode: entity.mode,
     subscriptions: stringsSchema.parse(JSON.parse(entity.subscriptionsJson)),
     notify: entity.notify,
+    store: entity.store,
+    finishedAt: entity.finishedAt,
   };
 }
 
@@ -128,7 +132,7 @@ class TableSweepLedger implements SweepLedger {
     return undefined;
   }
 
-  async startRun(plan: Pick<SweepRun, 'runKey' | 'mode' | 'subscriptions' | 'notify'>, workspaces: ReadonlyMap<string, readonly WorkspaceResource[]>, now: Date): Promise<SweepRun> {
+  async startRun(plan: Pick<SweepRun, 'runKey' | 'mode' | 'subscriptions' | 'notify' | 'store'>, workspaces: ReadonlyMap<string, readonly WorkspaceResource[]>, now: Date): Promise<SweepRun> {
     const startedAt = now.toISOString();
     const runId = `sweep-${startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
     const subscriptions = [...new Map(plan.subscriptions.map((id) => [id.toLowerCase(), id])).values()];
@@ -151,7 +155,7 @@ class TableSweepLedger implements SweepLedger {
         updatedAt: startedAt,
       });
     }
-    const entity: RunEntity = { runId, status: 'Running', runKey: plan.runKey, startedAt, mode: plan.mode, subscriptionsJson: JSON.stringify(subscriptions), notify: plan.notify };
+    const entity: RunEntity = { runId, status: 'Running', runKey: plan.runKey, startedAt, mode: plan.mode, subscriptionsJson: JSON.stringify(subscriptions), notify: plan.notify, store: plan.store };
     await this.#runs.upsert({ partitionKey: RUN_PARTITION, rowKey: sweepRunRowKey(startedAt, runId), ...entity });
     return toRun(entity);
   }
@@ -159,6 +163,15 @@ class TableSweepLedger implements SweepLedger {
   async run(runId: string, startedAt: string): Promise<SweepRun | undefined> {
     const stored = await this.#runs.get(RUN_PARTITION, sweepRunRowKey(startedAt, runId));
     return stored === undefined || stored.entity.runId !== runId ? undefined : toRun(stored.entity);
+  }
+
+  async findRun(runId: string): Promise<SweepRun | undefined> {
+    const rows = this.#runs.query([
+      { property: 'partitionKey', op: 'eq', value: RUN_PARTITION },
+      { property: 'runId', op: 'eq', value: runId },
+    ]);
+    for await (const { entity } of rows) return toRun(entity);
+    return undefined;
   }
 
   async plannedWorkspaces(run: SweepRun, subscriptionId: string): Promise<readonly WorkspaceResource[]> {
@@ -223,14 +236,14 @@ class TableSweepLedger implements SweepLedger {
     );
   }
 
-  complete(run: SweepRun): Promise<boolean> {
+  complete(run: SweepRun, finishedAt: Date): Promise<boolean> {
     const keys = { partitionKey: RUN_PARTITION, rowKey: sweepRunRowKey(run.startedAt, run.runId) };
     return updateRecord<RunEntity, boolean>(
       this.#runs,
       keys,
       (current) => {
         if (current === undefined || current.entity.status === 'Completed') return { answer: false };
-        return { write: { ...current.entity, ...keys, status: 'Completed' }, result: () => true };
+        return { write: { ...current.entity, ...keys, status: 'Completed', finishedAt: finishedAt.toISOString() }, result: () => true };
       },
       { rounds: 5, exhausted: () => false },
     );

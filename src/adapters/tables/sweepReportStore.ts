@@ -2,7 +2,8 @@
 import * as z from 'zod';
 import { fitsInParts, fromParts, toParts } from './jsonParts.js';
 import { toKey, type StateStore, type StateTable } from './tableState.js';
-import type { OutcomeCounts, ReportLine, SweepReport, SweepReportStore } from '../../sweep/ports.js';
+import type { OutcomeCounts, ReportLine, StoredReportSummary, SweepReport, SweepReportStore } from '../../sweep/ports.js';
+import { countsSchema, parseStoredJson, reportLineSchema } from './storedSweepResult.js';
 
 const MAX_PROPERTY_CHARS = 30_000;
 /** The report's lines in up to 20 parts (600 KB of the entity's 1 MiB); the rest are in the audit trail. */
@@ -19,7 +20,10 @@ const reportEntitySchema = z.looseObject({
   subscriptions: z.string(),
   workspaces: z.number(),
   resources: z.number(),
-  complianceRate: z.number(),
+  // Left out when nothing was evaluated (Table Storage has no null).
+  complianceRate: z.number().optional(),
+  // Rows written before it was kept lack it.
+  evaluated: z.number().optional(),
   totalsJson: z.string(),
   byRuleJson: z.string(),
   byOwnerJson: z.string(),
@@ -76,7 +80,8 @@ export function createSweepReportStore(state: StateStore): SweepReportStore {
         subscriptions: report.subscriptions.join(','),
         workspaces: report.workspaces,
         resources: report.totals.resources,
-        complianceRate: report.complianceRate,
+        complianceRate: report.complianceRate ?? undefined,
+        evaluated: report.evaluated,
         totalsJson: JSON.stringify(report.totals),
         byRuleJson: fitCounts(report.violationsByRule),
         byOwnerJson: fitCounts(report.violationsByOwner),
@@ -94,24 +99,67 @@ export function createSweepReportStore(state: StateStore): SweepReportStore {
       const stored = await table.get(PARTITION, sweepRunRowKey(startedAt, runId));
       return stored === undefined || stored.entity.runId !== runId ? undefined : toReport(stored.entity);
     },
+    async findById(runId) {
+      for await (const { entity } of table.query([{ property: 'partitionKey', op: 'eq', value: PARTITION }, { property: 'runId', op: 'eq', value: runId }])) return toReport(entity);
+      return undefined;
+    },
+    async list(limit) {
+      const summaries: StoredReportSummary[] = [];
+      // Newest first: the row key is the inverted start time.
+      for await (const { entity } of table.query([{ property: 'partitionKey', op: 'eq', value: PARTITION }])) {
+        summaries.push(toSummary(entity));
+        if (summaries.length >= limit) break;
+      }
+      return summaries;
+    },
   };
 }
 
-function toReport(entity: ReportEntity): SweepReport {
+/** Rows written before `evaluated` was kept said 100% for nothing evaluated: the rate is null there too. */
+function compliance(entity: ReportEntity, totals: OutcomeCounts): Pick<SweepReport, 'complianceRate' | 'evaluated'> {
+  const evaluated = entity.evaluated ?? Math.max(0, totals.resources - totals.outOfScope - totals.failed);
+  return { complianceRate: evaluated === 0 ? null : (entity.complianceRate ?? null), evaluated };
+}
+
+function toSummary(entity: ReportEntity): StoredReportSummary {
+  const totals = parseStoredJson(entity.totalsJson, countsSchema, `sweep report ${entity.runId}: totals`);
   return {
     runId: entity.runId,
-    mode: entity.mode === 'audit' || entity.mode === 'enforce' ? entity.mode : 'policy',
+    mode: modeOf(entity.mode),
     whatIf: entity.whatIf,
     status: entity.status === 'Completed' ? 'Completed' : 'Partial',
     startedAt: entity.startedAt,
     finishedAt: entity.finishedAt,
     subscriptions: entity.subscriptions === '' ? [] : entity.subscriptions.split(','),
     workspaces: entity.workspaces,
-    problems: JSON.parse(entity.problemsJson) as SweepReport['problems'],
-    totals: JSON.parse(entity.totalsJson) as OutcomeCounts,
-    complianceRate: entity.complianceRate,
-    violationsByRule: JSON.parse(entity.byRuleJson) as Record<string, number>,
-    violationsByOwner: JSON.parse(entity.byOwnerJson) as Record<string, number>,
-    lines: JSON.parse(fromParts(entity, 'linesJson', LINE_PARTS)) as ReportLine[],
+    totals,
+    ...compliance(entity, totals),
+    problems: parseStoredJson(entity.problemsJson, problemsSchema, `sweep report ${entity.runId}: problems`).length,
+  };
+}
+
+const modeOf = (mode: string): SweepReport['mode'] => (mode === 'audit' || mode === 'enforce' ? mode : 'policy');
+
+const problemsSchema = z.array(z.object({ workspaceId: z.string(), status: z.string(), error: z.string() }));
+const countsByNameSchema = z.record(z.string(), z.number());
+
+function toReport(entity: ReportEntity): SweepReport {
+  const where = `sweep report ${entity.runId}`;
+  const totals = parseStoredJson(entity.totalsJson, countsSchema, `${where}: totals`);
+  return {
+    runId: entity.runId,
+    mode: modeOf(entity.mode),
+    whatIf: entity.whatIf,
+    status: entity.status === 'Completed' ? 'Completed' : 'Partial',
+    startedAt: entity.startedAt,
+    finishedAt: entity.finishedAt,
+    subscriptions: entity.subscriptions === '' ? [] : entity.subscriptions.split(','),
+    workspaces: entity.workspaces,
+    problems: parseStoredJson(entity.problemsJson, problemsSchema, `${where}: problems`),
+    totals,
+    ...compliance(entity, totals),
+    violationsByRule: parseStoredJson(entity.byRuleJson, countsByNameSchema, `${where}: violations by rule`),
+    violationsByOwner: parseStoredJson(entity.byOwnerJson, countsByNameSchema, `${where}: violations by owner`),
+    lines: parseStoredJson(fromParts(entity, 'linesJson', LINE_PARTS), z.array(reportLineSchema), `${where}: lines`),
   };
 }
