@@ -225,7 +225,7 @@ describe('identity provider', () => {
       });
       expect(code).toBe(1);
       expect(out).toEqual([]);
-      expect(err.join('')).toContain('cannot reach');
+      expect(err.join('')).toContain('Cannot reach');
     } finally {
       await rm(directory, { recursive: true, force: true });
     }

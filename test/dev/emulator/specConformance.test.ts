@@ -23,6 +23,7 @@ const NOT_IN_THE_VENDORED_SPEC: readonly { readonly pattern: RegExp; readonly sp
   { pattern: /\/workspaces\/[^/]+\/models\/[^/]+\/versions\/[^/?]+\?/i, specifiedIn: 'mfe.json (ModelVersions_Get, ModelVersions_CreateOrUpdate)' },
   { pattern: /\/providers\/Microsoft\.Resources\/tags\/default\?/i, specifiedIn: 'Microsoft.Resources tags.json (Tags_GetAtScope, Tags_UpdateAtScope)' },
   { pattern: /^POST \/providers\/Microsoft\.ResourceGraph\/resources\?/i, specifiedIn: 'Microsoft.ResourceGraph resourcegraph.json (Resources)' },
+  { pattern: /^GET \/subscriptions\/[^/?]+\?/i, specifiedIn: 'Microsoft.Resources subscriptions.json (Subscriptions_Get)' },
   { pattern: /\/providers\/Microsoft\.MachineLearningServices\/locations\/[^/]+\/computeOperations(Status|Result)\//i, specifiedIn: 'none: the Azure-AsyncOperation and Location URLs a long-running operation names' },
   { pattern: /^POST [^?]+\/computes\/[^/]+\/updateIdleShutdownSetting\?/i, specifiedIn: 'preview specs (Compute_UpdateIdleShutdownSetting) and stable 2025-12-01 examples' },
 ];
