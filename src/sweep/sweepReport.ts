@@ -4,20 +4,14 @@
  * Rendered for terminals by `reportText.ts`; stored by `sweepReportStore`.
  */
 import type { Notification } from '../notifications/ports.js';
-import type { FindingValue, Relation, Severity } from '../policy/findings.js';
+import type { Finding } from '../policy/findings.js';
 import type { Mode } from '../policy/policySchema.js';
 
 /** One rule a resource breaks, as people act on it: what the policy expects, what Azure has, and what to do. */
-export interface ReportFinding {
-  readonly rule: string;
-  readonly severity: Severity;
-  readonly expected: FindingValue;
-  readonly actual: FindingValue;
-  readonly relation: Relation;
-  /** Whether enforce mode can fix it in place (a patch); otherwise a person must act on the advice. */
-  readonly fixable: boolean;
+export type ReportFinding = Pick<Finding, 'rule' | 'severity' | 'expected' | 'actual' | 'relation' | 'fixable'> & {
+  /** What enforce mode does, or what a person must do when it cannot be fixed in place. */
   readonly advice: string | undefined;
-}
+};
 
 /** One resource that needs (or needed) attention. */
 export interface ReportLine {

@@ -121,21 +121,27 @@ function compliance(entity: ReportEntity, totals: OutcomeCounts): Pick<SweepRepo
   return { complianceRate: evaluated === 0 ? null : (entity.complianceRate ?? null), evaluated };
 }
 
-function toSummary(entity: ReportEntity): StoredReportSummary {
+/** What a summary and a full report share: the run, its totals and its compliance. */
+function headOf(entity: ReportEntity) {
   const totals = parseStoredJson(entity.totalsJson, countsSchema, `sweep report ${entity.runId}: totals`);
   return {
     runId: entity.runId,
     mode: modeOf(entity.mode),
     whatIf: entity.whatIf,
-    status: entity.status === 'Completed' ? 'Completed' : 'Partial',
+    status: entity.status === 'Completed' ? ('Completed' as const) : ('Partial' as const),
     startedAt: entity.startedAt,
     finishedAt: entity.finishedAt,
     subscriptions: entity.subscriptions === '' ? [] : entity.subscriptions.split(','),
     workspaces: entity.workspaces,
     totals,
     ...compliance(entity, totals),
-    problems: parseStoredJson(entity.problemsJson, problemsSchema, `sweep report ${entity.runId}: problems`).length,
   };
+}
+
+const problemsOf = (entity: ReportEntity) => parseStoredJson(entity.problemsJson, problemsSchema, `sweep report ${entity.runId}: problems`);
+
+function toSummary(entity: ReportEntity): StoredReportSummary {
+  return { ...headOf(entity), problems: problemsOf(entity).length };
 }
 
 const modeOf = (mode: string): SweepReport['mode'] => (mode === 'audit' || mode === 'enforce' ? mode : 'policy');
@@ -145,19 +151,9 @@ const countsByNameSchema = z.record(z.string(), z.number());
 
 function toReport(entity: ReportEntity): SweepReport {
   const where = `sweep report ${entity.runId}`;
-  const totals = parseStoredJson(entity.totalsJson, countsSchema, `${where}: totals`);
   return {
-    runId: entity.runId,
-    mode: modeOf(entity.mode),
-    whatIf: entity.whatIf,
-    status: entity.status === 'Completed' ? 'Completed' : 'Partial',
-    startedAt: entity.startedAt,
-    finishedAt: entity.finishedAt,
-    subscriptions: entity.subscriptions === '' ? [] : entity.subscriptions.split(','),
-    workspaces: entity.workspaces,
-    problems: parseStoredJson(entity.problemsJson, problemsSchema, `${where}: problems`),
-    totals,
-    ...compliance(entity, totals),
+    ...headOf(entity),
+    problems: problemsOf(entity),
     violationsByRule: parseStoredJson(entity.byRuleJson, countsByNameSchema, `${where}: violations by rule`),
     violationsByOwner: parseStoredJson(entity.byOwnerJson, countsByNameSchema, `${where}: violations by owner`),
     lines: parseStoredJson(fromParts(entity, 'linesJson', LINE_PARTS), z.array(reportLineSchema), `${where}: lines`),
