@@ -56,6 +56,23 @@ export function timestamped(message: string, now: Date = new Date()): string {
   return `[${now.toISOString()}] ${message}`;
 }
 
+/**
+ * What the host shows of a failed invocation's error: its stack, which starts with its name and message. The Node.js
+ * worker hands the host `error.message` and `error.stack` (Azure/azure-functions-nodejs-worker
+ * `src/setupEventStream.ts`); the host wraps them in an `RpcException` whose message is
+ * "Result: Failure\nException: {message}\nStack: {stack}" (Azure/azure-functions-host
+ * `src/WebJobs.Script/Workers/Rpc/RpcException.cs`), and Core Tools prints it flattened under the
+ * "Executed … (Failed …)" line as "Exception while executing function: Functions.NAME. Result: Failure …"
+ * (Azure/azure-functions-core-tools `src/Cli/func/Diagnostics/ColoredConsoleLogger.cs`, `Utility.FlattenException`).
+ * The offline host prints the stack alone on the line that names the function — the same content without the
+ * message said twice — so an error with frames shows them all, and one without (the app's expected transient
+ * failures, `src/functions/transientFailure.ts`) takes one line.
+ */
+function exceptionDetail(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.stack ?? `${error.name}: ${error.message}`;
+}
+
 function readOnly(name: string): never {
   throw new TypeError(`Cannot assign to read only property '${name}'`);
 }
@@ -112,8 +129,7 @@ export class FunctionInvoker {
       return { invocationId, response };
     } catch (error) {
       this.#log(timestamped(`Executed 'Functions.${fn.name}' (Failed, Id=${invocationId}, Duration=${Math.round(performance.now() - started)}ms)`));
-      const detail = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
-      this.#log(timestamped(`Exception while executing function: Functions.${fn.name}. ${detail}`));
+      this.#log(timestamped(`Exception while executing function: Functions.${fn.name}. ${exceptionDetail(error)}`));
       throw new FunctionInvocationError(fn.name, invocationId, error);
     }
   }

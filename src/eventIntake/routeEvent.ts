@@ -16,6 +16,7 @@ import { onLifecycleEvent } from '../runNotifications/onLifecycleEvent.js';
 import { onRunFailed } from '../runNotifications/onRunFailed.js';
 import { forLog, type Log } from '../shared/log.js';
 import type { RunContext } from '../shared/useCaseContext.js';
+import { eventLog } from './eventLabel.js';
 
 /** The capabilities events are routed to. */
 export interface EventHandlers {
@@ -38,8 +39,8 @@ type Route<K extends DomainEventKind> = (event: EventOfKind[K], handlers: () => 
 function outOfScope(event: DomainEvent, policy: Policy, log: Log): EventOutcome | undefined {
   const scope = event.workspace === null ? { inScope: false, reason: 'the event names no workspace' } : scopeOf(event.workspace, policy);
   if (scope.inScope) return undefined;
-  const where = event.workspace === null ? '' : ` for workspace ${forLog(event.workspace.workspaceName)}`;
-  log.info(`${event.type}${where} ignored: out of scope (${scope.reason})`, { eventId: event.id });
+  const where = event.workspace === null ? '' : `workspace ${forLog(event.workspace.workspaceName)} `;
+  log.info(`${where}ignored: out of scope (${scope.reason})`);
   return { handled: false, reason: `out of scope: ${scope.reason}` };
 }
 
@@ -79,10 +80,13 @@ function dispatch<K extends DomainEventKind>(kind: K, event: EventOfKind[K], han
 }
 
 /**
- * Hands a domain event to the use case for its kind. Every event is logged by type and subject, so an accepted
- * delivery is always visible even when nothing acts on it.
+ * Hands a domain event to the use case for its kind. The use case logs its decision as one line starting with the
+ * event's label (`eventLog`); when it has nothing to say (an acknowledged or ignored event), the outcome is that
+ * line, so every accepted event is visible, once, with its id.
  */
 export async function routeEvent(event: DomainEvent, handlers: () => Promise<EventHandlers>, log: Log, options: RouteOptions = {}): Promise<EventOutcome> {
-  log.info(`${forLog(event.type)} ${forLog(event.subject)}`, { eventId: event.id, kind: event.kind, schema: event.schema });
-  return dispatch(event.kind, event, handlers, { log, dryRun: options.dryRun === true });
+  const about = eventLog(log, event);
+  const outcome = await dispatch(event.kind, event, handlers, { log: about, dryRun: options.dryRun === true });
+  if (about.lines === 0) about.info(outcome.reason);
+  return outcome;
 }

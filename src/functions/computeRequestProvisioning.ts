@@ -5,6 +5,7 @@
  */
 import { app, type InvocationContext } from '@azure/functions';
 import { QUEUE_CONNECTION, queueNames } from '../queueNames.js';
+import { retriedByQueue } from './transientFailure.js';
 
 export async function computeRequestProvisioningHandler(message: unknown, context: InvocationContext): Promise<void> {
   const [{ getApp }, { provisionComputeRequest }, { provisioningMessage }] = await Promise.all([
@@ -13,8 +14,10 @@ export async function computeRequestProvisioningHandler(message: unknown, contex
     import('../computeRequests/provisioningMessage.js'),
   ]);
   const { requestId } = provisioningMessage(message);
-  const step = await provisionComputeRequest((await getApp()).computeRequests, requestId);
-  context.log(`Compute request ${requestId}: ${step === 'following' ? 'Azure is still creating the cluster; looked at again shortly' : 'provisioning step done'}`);
+  await retriedByQueue(context, `Compute request ${requestId}: provisioning`, async () => {
+    const step = await provisionComputeRequest((await getApp()).computeRequests, requestId);
+    context.log(`Compute request ${requestId}: ${step === 'following' ? 'Azure is still creating the cluster; looked at again shortly' : 'provisioning step done'}`);
+  });
 }
 
 app.storageQueue('computeRequestProvisioning', { queueName: queueNames.provisioning, connection: QUEUE_CONNECTION, handler: computeRequestProvisioningHandler });

@@ -5,6 +5,7 @@
  */
 import { app, type InvocationContext } from '@azure/functions';
 import { QUEUE_CONNECTION, queueNames } from '../queueNames.js';
+import { retriedByQueue } from './transientFailure.js';
 
 export async function notificationFlushHandler(message: unknown, context: InvocationContext): Promise<void> {
   const [{ getApp }, { flushDueWindows }, { plainLog }] = await Promise.all([
@@ -14,8 +15,10 @@ export async function notificationFlushHandler(message: unknown, context: Invoca
   ]);
   const due: unknown = typeof message === 'object' && message !== null ? Reflect.get(message, 'due') : undefined;
   const dueAt = typeof due === 'string' && !Number.isNaN(Date.parse(due)) ? new Date(due) : undefined;
-  const outcome = await flushDueWindows((await getApp()).runNotifications, plainLog(context), dueAt);
-  if (outcome.sent + outcome.failed > 0) context.log(`Burst summaries: ${outcome.sent} sent, ${outcome.failed} not sent`);
+  await retriedByQueue(context, 'Burst summaries', async () => {
+    const outcome = await flushDueWindows((await getApp()).runNotifications, plainLog(context), dueAt);
+    if (outcome.sent + outcome.failed > 0) context.log(`Burst summaries: ${outcome.sent} sent, ${outcome.failed} not sent`);
+  });
 }
 
 app.storageQueue('notificationFlush', { queueName: queueNames.burstFlush, connection: QUEUE_CONNECTION, handler: notificationFlushHandler });

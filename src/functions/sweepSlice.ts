@@ -5,6 +5,7 @@
  */
 import { app, type InvocationContext } from '@azure/functions';
 import { QUEUE_CONNECTION, queueNames } from '../queueNames.js';
+import { retriedByQueue } from './transientFailure.js';
 
 export async function sweepSliceHandler(message: unknown, context: InvocationContext): Promise<void> {
   const [{ getApp }, { sweepSlice }, { parseSliceMessage }, { plainLog }] = await Promise.all([
@@ -16,7 +17,8 @@ export async function sweepSliceHandler(message: unknown, context: InvocationCon
   const parsed = parseSliceMessage(message);
   // Retrying a malformed message cannot mend it: it is logged and dropped.
   if ('problem' in parsed) return context.error(`Compliance sweep: slice message dropped: ${parsed.problem}`);
-  await sweepSlice((await getApp()).sweep, plainLog(context), parsed.message);
+  const { message: slice } = parsed;
+  await retriedByQueue(context, `Compliance sweep: slice of subscription ${slice.subscriptionId}`, async () => sweepSlice((await getApp()).sweep, plainLog(context), slice));
 }
 
 app.storageQueue('sweepSlice', { queueName: queueNames.sweepSlices, connection: QUEUE_CONNECTION, handler: sweepSliceHandler });

@@ -4,6 +4,7 @@
  */
 import { app, type InvocationContext } from '@azure/functions';
 import { QUEUE_CONNECTION, queueNames } from '../queueNames.js';
+import { retriedByQueue } from './transientFailure.js';
 
 export async function sweepSlicePoisonHandler(message: unknown, context: InvocationContext): Promise<void> {
   const [{ getApp }, { settlePoisonedSlice }, { parseSliceMessage }, { plainLog }] = await Promise.all([
@@ -15,7 +16,8 @@ export async function sweepSlicePoisonHandler(message: unknown, context: Invocat
   const parsed = parseSliceMessage(message);
   // Retrying a malformed message cannot mend it: it is logged and dropped.
   if ('problem' in parsed) return context.error(`Compliance sweep: slice message dropped: ${parsed.problem}`);
-  await settlePoisonedSlice((await getApp()).sweep, plainLog(context), parsed.message);
+  const { message: slice } = parsed;
+  await retriedByQueue(context, `Compliance sweep: poisoned slice of subscription ${slice.subscriptionId}`, async () => settlePoisonedSlice((await getApp()).sweep, plainLog(context), slice));
 }
 
 app.storageQueue('sweepSlicePoison', { queueName: queueNames.sweepSlicesPoison, connection: QUEUE_CONNECTION, handler: sweepSlicePoisonHandler });

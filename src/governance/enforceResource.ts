@@ -56,7 +56,7 @@ export async function enforceResource(governance: GovernanceDeps, event: Resourc
 
   const read = await reread(governance.arm, reference.workspace, reference.computeName);
   if ('gone' in read) {
-    log.warn(`Policy: ${resourceId} cannot be read any more; nothing to govern (${read.gone})`);
+    log.warn(`Policy: cannot be read any more, nothing to govern (${read.gone})`);
     return { handled: false, reason: `resource unreadable: ${read.gone}` };
   }
   const result = await governResource(read.resource, read.resource.resourceType === 'compute' ? read.workspace : undefined, governance, {
@@ -66,7 +66,7 @@ export async function enforceResource(governance: GovernanceDeps, event: Resourc
   });
   const summary = describeResult(result);
   if (result.outcome === 'failed') log.warn(`Policy: ${summary}`);
-  else log.info(`Policy: ${summary}`, { eventId: event.id, outcome: result.outcome });
+  else log.info(`Policy: ${summary}`);
   return { handled: true, reason: summary };
 }
 

@@ -29,7 +29,7 @@ export async function onDriftDetected(deps: ModelCdDeps, event: DatasetDriftDete
   const what = `drift '${data.dataDriftName || data.dataDriftId}' (run ${data.runId || data.endTime})`;
   const skip = (reason: string): EventOutcome => {
     if (!context.dryRun) deps.telemetry.trackEvent(CD_SKIPPED, { eventId: event.id, workspaceId: event.workspace?.id, subject: what, reason });
-    log.info(`Retraining skipped for ${what}: ${reason}`, { eventId: event.id });
+    log.info(`Retraining skipped: ${reason}`);
     return { handled: true, reason: `${context.dryRun ? 'would skip' : 'skipped'} retraining for ${what}: ${reason}` };
   };
 
@@ -80,7 +80,7 @@ export async function onDriftDetected(deps: ModelCdDeps, event: DatasetDriftDete
       });
     } catch (error) {
       // The run is started and recorded; a lost notice is not worth starting it twice.
-      log.warn(`Could not notify channel '${channel}' that retraining started: ${ensureError(error).message}`, { eventId: event.id });
+      log.warn(`Could not notify channel '${channel}' that retraining started: ${ensureError(error).message}`);
     }
   }
   return { handled: true, reason: `started retraining run ${outcome.runId ?? '(no id)'}` };

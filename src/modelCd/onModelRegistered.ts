@@ -39,7 +39,7 @@ export async function onModelRegistered(deps: ModelCdDeps, event: ModelRegistere
     if (!context.dryRun) {
       deps.telemetry.trackEvent(CD_SKIPPED, { eventId: event.id, workspaceId: event.workspace?.id, modelName, modelVersion, reason });
     }
-    log.info(`CD skipped for ${what}: ${reason}`, { eventId: event.id });
+    log.info(`CD skipped: ${reason}`);
     return { handled: true, reason: `${context.dryRun ? 'would skip' : 'skipped'} ${what}: ${reason}` };
   };
 

@@ -89,27 +89,26 @@ export async function startCdRunOnce(deps: ModelCdDeps, context: RunContext, pla
       run = await adapter.startRun({ eventId: plan.eventId, parameters: plan.parameters, idempotencyKey });
     }
   } catch (error) {
-    const failure = isAppError(error) ? error : new AppError('Internal', ensureError(error).message, { module: 'cd' });
+    const failure = isAppError(error) ? error : new AppError('Internal', ensureError(error).message, { module: 'cd', cause: error });
     if (failure.transient || failure.code === 'Internal') {
       await ledger.release(claim, failure.message);
       telemetry.trackEvent(CD_FAILED, { ...base, reason: failure.message, retry: true, attempt: claim.attempt });
-      log.warn(`CD for ${plan.what} on '${plan.targetName}' failed and will be retried: ${failure.message}`, { eventId: plan.eventId });
+      // The event intake logs the failure once, with what retries it.
       throw failure;
     }
     return recordPermanentFailure(deps, context, plan, claim, adapter.description, failure, base);
   }
 
   const recorded = await ledger.complete(claim, runResult(run));
-  if (!recorded) log.warn(`CD run for ${plan.what} started after its claim went stale; another attempt may have started one too`, { eventId: plan.eventId });
+  if (!recorded) log.warn(`CD run on '${plan.targetName}' started after its claim went stale; another attempt may have started one too`);
   telemetry.trackEvent(CD_TRIGGERED, { ...base, runId: run.runId, link: run.link, attempt: claim.attempt, recovered });
-  const where = `${adapter.description}${run.runId === undefined ? '' : ` run ${run.runId}`}${run.link === undefined ? '' : ` (${run.link})`}`;
-  if (recovered) log.info(`CD for ${plan.what}: an earlier attempt had started ${where}; recorded it and started nothing`, { eventId: plan.eventId });
-  else log.info(`CD started for ${plan.what}: ${where}`, { eventId: plan.eventId });
+  // The line names the target and the run; the event's label (`eventLog`) names the event and what it is about.
+  const onTarget = `on '${plan.targetName}'${run.runId === undefined ? '' : ` (run ${run.runId})`}: ${adapter.description}${run.link === undefined ? '' : ` ${run.link}`}`;
+  if (recovered) log.info(`CD already started by an earlier attempt ${onTarget}; recorded it and started nothing`);
+  else log.info(`CD started ${onTarget}`);
   if (run.notFindable !== undefined) {
     telemetry.trackEvent(CD_RUN_NOT_FINDABLE, { ...base, runId: run.runId, reason: run.notFindable });
-    log.warn(`CD run ${run.runId ?? ''} for ${plan.what} on '${plan.targetName}' cannot be found again by its key, so after a lost answer a second run cannot be ruled out: ${run.notFindable}`, {
-      eventId: plan.eventId,
-    });
+    log.warn(`CD run ${run.runId ?? ''} on '${plan.targetName}' cannot be found again by its key, so after a lost answer a second run cannot be ruled out: ${run.notFindable}`);
   }
   return { kind: 'started', runId: run.runId, link: run.link, attempt: claim.attempt };
 }
@@ -121,7 +120,7 @@ const EARLIER_ATTEMPTS_WITHIN_MS = 25 * 60 * 60_000;
 export function reportSettledRun(deps: Pick<ModelCdDeps, 'telemetry'>, context: RunContext, plan: CdRunPlan, state: OnceSettled): CdRunOutcome {
   const reason = `${plan.what} on target '${plan.targetName}': ${describePrevious(state)}`;
   deps.telemetry.trackEvent(CD_SKIPPED, { ...baseDimensions(plan), reason });
-  context.log.info(`CD skipped: ${reason}`, { eventId: plan.eventId });
+  context.log.info(`CD skipped on '${plan.targetName}': ${describePrevious(state)}`);
   return { kind: 'skipped', reason };
 }
 
@@ -164,12 +163,12 @@ async function recordPermanentFailure(
         await ledger.release(claim, failure.message);
         throw error;
       }
-      log.error(`Could not notify channel '${channel}' about the failed CD run: ${ensureError(error).message}`, { eventId: plan.eventId });
+      log.error(`Could not notify channel '${channel}' about the failed CD run: ${ensureError(error).message}`);
     }
   }
   await ledger.fail(claim, failure.message);
   deps.telemetry.trackEvent(CD_FAILED, { ...base, reason: failure.message, retry: false, attempt: claim.attempt, code: failure.code });
-  log.error(`CD for ${plan.what} on '${plan.targetName}' failed permanently: ${failure.message}`, { eventId: plan.eventId });
+  log.error(`CD on '${plan.targetName}' failed for good and is not retried: ${failure.message}`);
   return { kind: 'failed', reason: failure.message };
 }
 

@@ -17,5 +17,5 @@ export async function sendNotification(deps: NotificationDeps, log: Log, channel
   const notifier = deps.notifiers.forChannel(channel);
   await notifier.send(notification);
   deps.telemetry.trackEvent(NOTIFICATION_SENT, { eventId: notification.eventId, channel, channelKind: notifier.kind, topic, title: notification.title });
-  log.info(`Notification '${notification.title}' sent to channel '${channel}'`, { eventId: notification.eventId });
+  log.info(`Notification '${notification.title}' sent to channel '${channel}'${notification.eventId === undefined ? '' : ` (event ${notification.eventId})`}`);
 }

@@ -30,8 +30,8 @@ export async function onLifecycleEvent(deps: RunNotificationDeps, event: Lifecyc
     await sendNotification(deps, log, channel, event.kind, await notificationFor(deps, event));
     await dedup.complete(claim, { channel });
   } catch (error) {
+    // The event intake logs the failure, and whether the event is delivered again.
     await dedup.release(claim, ensureError(error).message);
-    log.warn(`Notification of ${event.kind} ${event.subject} failed: ${ensureError(error).message}`, { eventId: event.id });
     throw error;
   }
   return { handled: true, reason: `notified channel '${channel}'` };

@@ -5,7 +5,7 @@
  * a burst are summarised once its window closes (`flushBurstWindows`).
  */
 import type { EventOutcome, RunStatusChangedEvent, WorkspaceReference } from '../events/domainEvent.js';
-import { ensureError, isAppError } from '../errors.js';
+import { ensureError } from '../errors.js';
 import type { NotificationFact } from '../notifications/ports.js';
 import { sendNotification } from '../notifications/sendNotification.js';
 import { parseIsoDuration } from '../policy/duration.js';
@@ -25,7 +25,7 @@ export async function onRunFailed(deps: RunNotificationDeps, event: RunStatusCha
   const { log } = context;
   const { runId } = event.data;
   const ignore = (reason: string): EventOutcome => {
-    log.info(`No failed-run notification for run ${runId}: ${reason}`, { eventId: event.id });
+    log.info(`No failed-run notification: ${reason}`);
     return { handled: false, reason };
   };
 
@@ -60,7 +60,7 @@ export async function onRunFailed(deps: RunNotificationDeps, event: RunStatusCha
     if (!decision.send) {
       await dedup.complete(claim, { folded: String(decision.count) });
       deps.telemetry.trackEvent(NOTIFICATION_FOLDED, { eventId: event.id, channel, experimentName, count: decision.count });
-      log.info(`Failure of run ${runId} folded into the open window of experiment '${experimentName ?? ''}' (${decision.count} so far)`, { eventId: event.id });
+      log.info(`Failure folded into the open burst window of experiment '${experimentName ?? ''}' (${decision.count} so far)`);
       return { handled: true, reason: `folded into an open burst window (${decision.count} failures)` };
     }
     // The window this message opens is summed up when it closes, if failures fold into it meanwhile.
@@ -78,9 +78,8 @@ export async function onRunFailed(deps: RunNotificationDeps, event: RunStatusCha
     await dedup.complete(claim, { channel });
     return { handled: true, reason: `notified channel '${channel}'` };
   } catch (error) {
-    // Nothing was sent (or it failed): the next delivery of this event tries again.
+    // Nothing was sent (or it failed): the next delivery of this event tries again. The event intake logs the failure.
     await dedup.release(claim, ensureError(error).message);
-    if (!isAppError(error) || !error.transient) log.error(`Failed-run notification for run ${runId} failed: ${ensureError(error).message}`, { eventId: event.id });
     throw error;
   }
 }

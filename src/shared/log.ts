@@ -2,6 +2,10 @@
  * Where use cases report, and how strings from callers and events are made safe for a plain log line: control
  * characters (a newline could forge a second log line), line and paragraph separators, zero-width characters and
  * bidirectional overrides are shown as escapes. An `InvocationContext` is a `Log`.
+ *
+ * A line is one sentence of text: ids, names and outcomes are written into it, and recorded as telemetry
+ * properties where they are worth querying. Objects are not passed along: the Functions worker formats every
+ * argument with `util.format`, which prints an object of a few fields over several lines.
  */
 
 export interface Log {
@@ -36,6 +40,45 @@ export function plainLog(log: Log): Log {
     warn: (...args) => log.warn(...escapeAll(args)),
     error: (...args) => log.error(...escapeAll(args)),
   };
+}
+
+/** A log that knows how many lines went through it. */
+export interface CountingLog extends Log {
+  readonly lines: number;
+}
+
+/**
+ * A log that starts every line with `prefix` (what the lines are about, e.g. an event's label) and counts them, so
+ * its owner can tell whether anything was said. It writes the line's text only: properties passed after it (an
+ * `{eventId}` a shared use case adds) are left out, since the prefix names what they would and telemetry records them.
+ */
+export function prefixedLog(log: Log, prefix: string): CountingLog {
+  let lines = 0;
+  const prefixed =
+    (write: (line: string) => void) =>
+    (text?: unknown): void => {
+      lines += 1;
+      write(`${prefix}${typeof text === 'string' ? text : String(text)}`);
+    };
+  return {
+    info: prefixed((line) => log.info(line)),
+    warn: prefixed((line) => log.warn(line)),
+    error: prefixed((line) => log.error(line)),
+    get lines() {
+      return lines;
+    },
+  };
+}
+
+/**
+ * The frames of an error's stack (its `at …` lines), each escaped: where an unexpected error came from, for the
+ * log. The message is left out (the caller's line carries it, escaped); an error without frames gives none.
+ */
+export function stackFrames(error: Error): string[] {
+  return (error.stack ?? '')
+    .split('\n')
+    .filter((line) => /^\s+at /.test(line))
+    .map((line) => escapeUnsafe(line));
 }
 
 /** A log that drops everything (what-if runs, tests that only look at outcomes). */

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHost, type FunctionsHost } from '../../dev/host/host.js';
+import { kindOfEventType } from '../../src/events/parseDelivery.js';
 import { startEventsTestbed, type EventsTestbed } from '../helpers/eventsTestbed.js';
 import { request } from '../helpers/emulatorServices.js';
 import { publishedFixtureUrl } from '../helpers/publishedFixtures.js';
@@ -64,7 +65,7 @@ describe('event intake on the real app', () => {
   });
 
   for (const { name, functionName } of deliveries) {
-    it(`accepts ${name} on ${functionName} and logs each event by type and subject`, async () => {
+    it(`accepts ${name} on ${functionName} and logs each event's decision on one line with its kind and id`, async () => {
       const contentType = name.startsWith('cloudevents-') ? 'application/cloudevents-batch+json; charset=utf-8' : 'application/json';
       const logStart = hostLog.length;
       const response = await post(host.eventGridUrl(functionName), fixtureText(name), {
@@ -75,11 +76,13 @@ describe('event intake on the real app', () => {
       // The host answers once every invocation has finished, so this delivery's lines are all in.
       const logged = appLines(logStart);
       for (const event of eventsIn(name)) {
-        const message = `${String(event['eventType'] ?? event['type'])} ${String(event['subject'])} {`;
-        expect(logged.some((line) => line.startsWith(message) && line.includes(`eventId: '${String(event['id'])}'`))).toBe(true);
+        const label = `${kindOfEventType(String(event['eventType'] ?? event['type']))} ${String(event['id'])} `;
+        expect(logged.filter((line) => line.startsWith(label) && line.includes(' → ')).length).toBeGreaterThan(0);
       }
+      // Every entry is one line: no object spread over several, no stack trace.
+      expect(logged.filter((line) => line.includes('\n'))).toEqual([]);
       // A trigger answers 200 for an event it drops as malformed too; none of the samples may be.
-      expect(logged.filter((line) => line.startsWith('Dropped event'))).toEqual([]);
+      expect(logged.filter((line) => line.includes('→ dropped'))).toEqual([]);
     });
   }
 
@@ -115,9 +118,9 @@ describe('event intake on the real app', () => {
     expect((await bed.adoRuns(2)).length).toBe(runsBefore);
   });
 
-  it('logs an event whose subject holds a line break on one line, on the webhook and on the trigger', async () => {
+  it('logs an event whose id and subject hold a line break on one line, on the webhook and on the trigger', async () => {
     const [event] = eventsIn('eventgrid-ModelRegistered.json');
-    const forged = (id: string) => JSON.stringify([{ ...event, id, subject: 'models/sklearn_regression_model:20\nFORGED Compute request approved' }]);
+    const forged = (id: string) => JSON.stringify([{ ...event, id: `${id}\nFORGED Compute request approved`, subject: 'models/sklearn_regression_model:20\nFORGED Compute request approved' }]);
     const logStart = hostLog.length;
     expect((await post('/api/events', forged('forged-webhook'), { 'x-aml-warden-key': WEBHOOK_KEY })).status).toBe(200);
     expect((await post(host.eventGridUrl('amlEvents'), forged('forged-trigger'), { 'aeg-event-type': 'Notification' })).status).toBe(200);

@@ -61,8 +61,8 @@ describe('event intake from a trigger', () => {
     expect(warning?.text).toContain('event.data.modelName');
   });
 
-  it('rethrows a transient failure so Event Grid redelivers', async () => {
-    const { context } = recordingContext();
+  it('rethrows a transient failure so Event Grid redelivers, saying so in one warning line with the event id', async () => {
+    const { context, lines } = recordingContext();
     const dropped: DroppedEvent[] = [];
     const failure = new AppError('UpstreamTransient', 'ARM answered 503');
     await expect(
@@ -74,12 +74,19 @@ describe('event intake from a trigger', () => {
       }),
     ).rejects.toBe(failure);
     expect(dropped).toEqual([]);
+    expect(lines).toEqual([
+      {
+        level: 'warning',
+        text: 'RunStatusChanged 831e1650-001e-001b-66ab-eeb76e069631 run=AutoML_ad912b2d-6467-4f32-a616-dbe4af6dd8fc_5 → not done, will be retried by Event Grid redelivery: ARM answered 503',
+      },
+    ]);
   });
 
-  it('drops a permanent failure with its code, and an unexpected error as Internal', async () => {
-    const { context } = recordingContext();
+  it('drops a permanent failure with its code in one warning line, and an unexpected error as Internal with its stack', async () => {
+    const { context, lines } = recordingContext();
     const dropped: DroppedEvent[] = [];
-    for (const failure of [new AppError('NotFound', 'workspace not found'), new TypeError('boom')]) {
+    const bug = new TypeError("Cannot read properties of undefined (reading 'runId')");
+    for (const failure of [new AppError('NotFound', 'workspace not found'), bug]) {
       await receiveEvent(firstEventOf('eventgrid-RunStatusChanged.json'), context, {
         route: async () => {
           throw failure;
@@ -88,6 +95,15 @@ describe('event intake from a trigger', () => {
       });
     }
     expect(dropped.map((event) => event.reason)).toEqual(['NotFound', 'Internal']);
+    const label = 'RunStatusChanged 831e1650-001e-001b-66ab-eeb76e069631 run=AutoML_ad912b2d-6467-4f32-a616-dbe4af6dd8fc_5';
+    expect(lines[0]).toEqual({ level: 'warning', text: `${label} → dropped (NotFound): workspace not found` });
+    const [first, ...frames] = (lines[1]?.text ?? '').split('\n');
+    expect(lines[1]?.level).toBe('error');
+    expect(first).toBe(`${label} → dropped (Internal): Cannot read properties of undefined (reading 'runId')`);
+    // The frames are the bug's own, starting where it was thrown: this test.
+    expect(frames.length).toBeGreaterThan(0);
+    expect(frames.every((frame) => /^\s+at /.test(frame))).toBe(true);
+    expect(frames[0]).toContain('intake.test.ts');
   });
 
   it('still succeeds when counting the drop fails', async () => {

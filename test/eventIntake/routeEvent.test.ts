@@ -2,6 +2,7 @@ import { InvocationContext } from '@azure/functions';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { resourceEvent } from '../../dev/emulator/arm/resourceEvents.js';
+import { eventLabel } from '../../src/eventIntake/eventLabel.js';
 import { routeEvent, type EventHandlers } from '../../src/eventIntake/routeEvent.js';
 import type { DomainEvent } from '../../src/events/domainEvent.js';
 import { parseDelivery } from '../../src/events/parseDelivery.js';
@@ -54,14 +55,12 @@ const eventsNeedingNoServices: readonly { readonly name: string; readonly event:
 
 describe('routeEvent', () => {
   for (const { name, event: make } of eventsNeedingNoServices) {
-    it(`logs ${name} by type and subject, with its id, kind and schema`, async () => {
+    it(`logs ${name} as one line: its kind, id, what it is about and the outcome`, async () => {
       const { context, lines } = recordingContext();
       const event = make();
-      await routeEvent(event, noHandlers, context);
-      expect(lines).toContainEqual({
-        level: 'information',
-        args: [`${event.type} ${event.subject}`, { eventId: event.id, kind: event.kind, schema: event.schema }],
-      });
+      const outcome = await routeEvent(event, noHandlers, context);
+      expect(lines).toEqual([{ level: 'information', args: [`${eventLabel(event)} → ${outcome.reason}`] }]);
+      expect(lines[0]?.args[0]).toMatch(new RegExp(`^${event.kind} ${event.id} \\w+=\\S+ → `));
     });
   }
 

@@ -80,11 +80,11 @@ describe.each([
   it('returns normally for a malformed event even where telemetry cannot be reached', async () => {
     const { context, lines } = recordingContext(functionName);
     await expect(handler({ id: 'x-1', eventType: 'Microsoft.MachineLearningServices.ModelRegistered' }, context)).resolves.toBeUndefined();
-    expect(lines.some((line) => line.level === 'warning' && line.text.includes('Dropped event x-1'))).toBe(true);
+    expect(lines.some((line) => line.level === 'warning' && line.text.startsWith('Microsoft.MachineLearningServices.ModelRegistered x-1 → dropped (malformed): '))).toBe(true);
   });
 
-  it('fails the invocation on a transient error so Event Grid retries', async () => {
-    const { context } = recordingContext(functionName);
+  it('fails the invocation on a transient error so Event Grid retries, with one warning and an error without frames for the host', async () => {
+    const { context, lines } = recordingContext(functionName);
     const [event] = eventsOf('eventgrid-RunStatusChanged.json');
     const failing = create(async () => ({
       route: async () => {
@@ -92,6 +92,22 @@ describe.each([
       },
       countDropped: () => undefined,
     }));
-    await expect(failing(event, context)).rejects.toMatchObject({ code: 'UpstreamTransient' });
+    const failure: unknown = await failing(event, context).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toMatchObject({ code: 'UpstreamTransient', stack: 'AppError: ARM answered 503' });
+    expect(lines).toEqual([{ level: 'warning', text: expect.stringMatching(/^RunStatusChanged 831e1650-001e-001b-66ab-eeb76e069631 run=\S+ → not done, will be retried by Event Grid redelivery: ARM answered 503$/) }]);
+  });
+
+  it('hands the host an error it does not expect as it is, with its stack', async () => {
+    const { context } = recordingContext(functionName);
+    const [event] = eventsOf('eventgrid-RunStatusChanged.json');
+    const bug = new TypeError('the composition broke');
+    const failing = create(async () => {
+      throw bug;
+    });
+    await expect(failing(event, context)).rejects.toBe(bug);
+    expect(bug.stack?.split('\n').filter((line) => /^\s+at /.test(line)).length).toBeGreaterThan(0);
   });
 });

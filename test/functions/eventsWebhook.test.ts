@@ -362,6 +362,6 @@ describe('eventsWebhook: deliveries', () => {
     expect((await handler(post(forged, withKey), context)).status).toBe(200);
     expect(lines.length).toBeGreaterThanOrEqual(2);
     expect(lines.filter((line) => line.includes('\n'))).toEqual([]);
-    expect(lines.some((line) => line.includes('Dropped event evt-1\\u000aFORGED id'))).toBe(true);
+    expect(lines.some((line) => line.startsWith('RunStatusChanged evt-1\\u000aFORGED id run=') && line.includes(' → dropped (NotFound): model churn\\u000aFORGED not found'))).toBe(true);
   });
 });

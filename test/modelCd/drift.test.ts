@@ -109,7 +109,7 @@ describe('events the app must not act on', () => {
     const hostile = { ...event, data: { ...(event['data'] as Record<string, unknown>), ...change } };
     expect(await bed.deliver([hostile])).toBe(200);
     expect((await bed.adoRuns(2)).filter((run) => run.templateParameters['driftRunId'] === `run-${id}`)).toEqual([]);
-    expect(bed.hostLog.some((line) => line.includes(`Dropped event ${id} `))).toBe(true);
+    expect(bed.hostLog.some((line) => line.includes(` ${id} → dropped (`))).toBe(true);
   });
 });
 

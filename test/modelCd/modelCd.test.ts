@@ -168,7 +168,7 @@ describe('ModelRegistered → model CD through amlEvents', () => {
     const skip = bed.telemetryEvents('CdSkipped').find((item) => item.properties['eventId'] === 'mr-churn-c-1');
     expect(skip?.properties['reason']).toContain("experiment 'notebook-exploration' matches none of retrain*");
     expect(skip?.properties['reason']).toContain('model tag retrained is absent');
-    expect(bed.hostLog.some((line) => line.includes('CD skipped for model churn-c:1') && line.includes('notebook-exploration'))).toBe(true);
+    expect(bed.hostLog.some((line) => line.includes('ModelRegistered mr-churn-c-1 model=churn-c:1 → CD skipped: ') && line.includes('notebook-exploration'))).toBe(true);
   });
 
   it('a version tagged retrained=true in ARM starts a run whatever its experiment', async () => {

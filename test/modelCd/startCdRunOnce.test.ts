@@ -61,7 +61,7 @@ describe('startCdRunOnce', () => {
     expect(redelivered).toMatchObject({ kind: 'started', runId: '1', attempt: 2 });
     expect(world.cdTargets.runs).toHaveLength(1);
     expect(world.cdTargets.calls.map((call) => call.call)).toEqual(['startRun', 'findRun']);
-    expect(world.log.text()).toContain('an earlier attempt had started');
+    expect(world.log.text()).toContain("CD already started by an earlier attempt on 'model-cd' (run 1)");
     expect(world.events('CdTriggered')[0]).toMatchObject({ recovered: 'true', attempt: '2' });
   });
 

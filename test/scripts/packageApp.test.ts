@@ -36,6 +36,6 @@ describe('the packaged app', () => {
 
     const runs = (await bed.adoRuns(1)).filter((run) => run.templateParameters['modelName'] === 'bundled-model');
     expect(runs.map((run) => run.templateParameters)).toEqual([{ modelName: 'bundled-model', modelVersion: '1', workspaceId: WORKSPACE_ID, idempotencyKey: expect.stringMatching(/^amlw-[0-9a-f]{32}$/) }]);
-    expect(bed.hostLog.join('\n')).not.toContain('Dropped event');
+    expect(bed.hostLog.join('\n')).not.toContain('→ dropped');
   });
 });
