@@ -8,6 +8,7 @@ export const appFunctionNames = [
   'sweepSlicePoison',
   'computeRequests',
   'computeRequestById',
+  'computeRequestAllowances',
   'computeRequestApprove',
   'computeRequestReject',
   'computeRequestProvisioning',

@@ -172,7 +172,7 @@ export async function startHost(options: StartHostOptions): Promise<FunctionsHos
 
   const routes = new HttpRouteTable<HostedFunction>();
   for (const fn of functions) {
-    if (fn.kind === 'http' && fn.error === undefined && fn.route !== undefined) routes.add(fn.route, fn.methods, fn);
+    if (fn.kind === 'http' && fn.error === undefined && fn.route !== undefined) routes.add(fn.name, fn.route, fn.methods, fn);
   }
   const findFunction = (name: string): HostedFunction | undefined => functions.find((fn) => fn.name.toLowerCase() === name.toLowerCase());
 

@@ -1,7 +1,8 @@
 /**
  * HTTP trigger route templates, with the ASP.NET Core syntax the Functions host accepts:
  * `compute-requests/{id}/approve`, optional `{id?}`, defaults `{page=1}`, constraints `{id:int}`,
- * catch-all `{*path}`, and complex segments such as `{name}.{ext}`. Literals match case-insensitively.
+ * catch-all `{*path}`, and complex segments such as `{name}.{ext}`. Literals match case-insensitively. Which of several
+ * matching routes serves a request is the route table's business (`httpRouteTable.ts`: the host's order, not precedence).
  */
 
 interface LiteralPart {
@@ -32,8 +33,6 @@ export class RouteTemplateError extends Error {
 export class RouteTemplate {
   readonly template: string;
   readonly #segments: readonly Segment[];
-  /** Per segment, lower is more specific: literal 1, complex 2, constrained 3, parameter 4, catch-all 5. */
-  readonly precedence: readonly number[];
 
   constructor(template: string) {
     this.template = template;
@@ -44,7 +43,6 @@ export class RouteTemplate {
       if (catchAll && index !== segments.length - 1) throw new RouteTemplateError(`A catch-all parameter must be the last segment of '${template}'`);
     });
     this.#segments = segments;
-    this.precedence = segments.map(segmentPrecedence);
   }
 
   get parameterNames(): string[] {
@@ -95,20 +93,6 @@ export class RouteTemplate {
     }
     return requestSegments.length > this.#segments.length ? undefined : values;
   }
-}
-
-/** Orders templates from most to least specific, like ASP.NET Core's inbound route precedence. */
-export function compareRoutePrecedence(a: RouteTemplate, b: RouteTemplate): number {
-  const length = Math.max(a.precedence.length, b.precedence.length);
-  for (let index = 0; index < length; index += 1) {
-    const left = a.precedence[index];
-    const right = b.precedence[index];
-    if (left === right) continue;
-    if (left === undefined) return -1;
-    if (right === undefined) return 1;
-    return left - right;
-  }
-  return a.template.localeCompare(b.template);
 }
 
 function decodeSegment(text: string): string | undefined {
@@ -201,14 +185,6 @@ function splitConstraints(text: string): string[] {
   }
   pieces.push(current);
   return pieces;
-}
-
-function segmentPrecedence(segment: Segment): number {
-  const sole = segment.parts.length === 1 ? segment.parts[0] : undefined;
-  if (sole === undefined) return 2;
-  if (sole.kind === 'literal') return 1;
-  if (sole.catchAll) return 5;
-  return sole.constraints.length > 0 ? 3 : 4;
 }
 
 const GUID = /^[{(]?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}[})]?$/i;

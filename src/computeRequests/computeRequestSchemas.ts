@@ -64,6 +64,9 @@ export const listComputeRequestsQuery = z.strictObject({
   requestedBy: trimmedText('a user name', 256).optional().meta({ description: 'The requester\'s sign-in name.' }),
 });
 
+/** `GET /api/compute-requests/options?workspaceId=`: the workspace whose request form to describe. */
+export const computeRequestOptionsQuery = z.strictObject({ workspaceId });
+
 export const historyEntrySchema = z
   .object({
     status: computeRequestStatus,
@@ -102,6 +105,50 @@ export const computeRequestViewSchema = z
 export const computeRequestListSchema = z
   .object({ value: z.array(computeRequestViewSchema), count: z.number().int() });
 
+/**
+ * What the policy lets a compute request for one workspace ask for, and what the cluster will be given: the form a
+ * console shows. Every value comes from the rules `POST /api/compute-requests` is checked against.
+ */
+export const computeRequestOptionsSchema = z
+  .object({
+    workspace: z.object({
+      id: z.string(),
+      name: z.string(),
+      subscriptionId: z.string(),
+      resourceGroup: z.string(),
+      location: z.string().nullable(),
+      environment: z.string().nullable().meta({ description: "The workspace's environment tag (the policy's scope.environmentTag); null: untagged." }),
+    }),
+    environmentOverride: z
+      .string()
+      .nullable()
+      .meta({ description: 'The scope.overrides entry whose rules apply, as the policy names it; null: the base rules.' }),
+    vmSize: z.object({
+      allowed: z.array(z.string()).nullable().meta({ description: 'The VM sizes a request may ask for (compared case-insensitively); null: any size.' }),
+    }),
+    maxNodeCount: z.object({ minimum: z.number().int(), maximum: z.number().int() }).meta({ description: 'The range maxNodeCount may take.' }),
+    minNodeCount: z.object({ value: z.number().int() }).meta({ description: 'The one value minNodeCount may take (or leave it out); 0: the cluster scales to zero.' }),
+    vmPriority: z.object({
+      allowed: z.array(z.enum(vmPriorities)),
+      default: z.enum(vmPriorities).meta({ description: 'What a request that names no vmPriority gets.' }),
+    }),
+    idleTimeBeforeScaleDown: z.string().meta({ description: 'How long idle nodes are kept before the cluster scales down (ISO-8601), set by the policy.' }),
+    remoteLoginPortPublicAccess: z.string().meta({ description: 'Public SSH to the nodes, set by the app.' }),
+    requiredTags: z
+      .array(
+        z.object({
+          name: z.string(),
+          allowedValues: z.array(z.string()).nullable().meta({ description: 'null: any non-empty value.' }),
+          value: z
+            .string()
+            .nullable()
+            .meta({ description: "What the cluster will be tagged with, from the workspace or the policy's default; null: nothing supplies it, so the cluster will be reported for it." }),
+        }),
+      )
+      .meta({ description: 'The tags the policy requires on computes in this workspace.' }),
+    expiresAfter: z.string().meta({ description: 'How long a request waits for an approver before it expires (ISO-8601).' }),
+  });
+
 export const errorBodySchema = z
   .object({
     error: z.object({
@@ -114,6 +161,8 @@ export const errorBodySchema = z
 
 export type CreateComputeRequestInput = z.output<typeof createComputeRequestBody>;
 export type ListComputeRequestsFilter = z.output<typeof listComputeRequestsQuery>;
+export type ComputeRequestOptionsQuery = z.output<typeof computeRequestOptionsQuery>;
+export type ComputeRequestOptions = z.output<typeof computeRequestOptionsSchema>;
 
 /** Whether the input holds anything at `path` (a missing field reads "is required", not "expected a string"). */
 function isPresent(value: unknown, path: readonly PropertyKey[]): boolean {

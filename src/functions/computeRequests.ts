@@ -1,6 +1,6 @@
 /**
- * computeRequests, computeRequestById, computeRequestApprove, computeRequestReject — the compute-on-approval API
- * under `/api/compute-requests`, served by `http/computeRequestsController.ts`.
+ * computeRequests, computeRequestById, computeRequestAllowances, computeRequestApprove, computeRequestReject — the
+ * compute-on-approval API under `/api/compute-requests`, served by `http/computeRequestsController.ts`.
  */
 import { app } from '@azure/functions';
 import { createComputeRequestsHandlers } from '../http/computeRequestsController.js';
@@ -18,6 +18,15 @@ app.http('computeRequestById', {
   methods: ['GET'],
   authLevel: 'anonymous',
   handler: computeRequestsHandlers.byId,
+});
+// `compute-requests/{id}` matches `compute-requests/options` too, and the Functions host tries routes in the order of
+// their functions' names, first match wins (see dev/host/httpRouteTable.ts for its source): this name must sort before
+// `computeRequestById`, case aside, or Azure would read `options` as a request id.
+app.http('computeRequestAllowances', {
+  route: 'compute-requests/options',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: computeRequestsHandlers.options,
 });
 app.http('computeRequestApprove', {
   route: 'compute-requests/{id}/approve',

@@ -71,6 +71,8 @@ export interface ComputeRequestsHandlers {
   readonly collection: AppHttpHandler;
   /** `GET /api/compute-requests/{id}` (requester or approver). */
   readonly byId: AppHttpHandler;
+  /** `GET /api/compute-requests/options?workspaceId=` (requester): what a request for that workspace may ask for. */
+  readonly options: AppHttpHandler;
   /** `POST /api/compute-requests/{id}/approve` (approver). */
   readonly approve: AppHttpHandler;
   /** `POST /api/compute-requests/{id}/reject` (approver). */
@@ -114,6 +116,14 @@ export function createComputeRequestsHandlers(loadDeps: () => Promise<ComputeReq
       async (request, caller, deps) => {
         const { read } = await schemasAndUseCases();
         return { status: 200, jsonBody: await read.getComputeRequest(await deps.useCases(), caller, requestId(request)), headers: noStore };
+      },
+    ),
+    options: guarded(
+      () => appRoles.computeRequester,
+      async (request, _caller, deps) => {
+        const [schemas, useCase] = await Promise.all([import('../computeRequests/computeRequestSchemas.js'), import('../computeRequests/computeRequestOptions.js')]);
+        const query = schemas.parseInput(schemas.computeRequestOptionsQuery, Object.fromEntries(request.query.entries()), 'query');
+        return { status: 200, jsonBody: await useCase.computeRequestOptions(await deps.useCases(), query.workspaceId), headers: noStore };
       },
     ),
     approve: guarded(

@@ -7,6 +7,8 @@ import { z } from 'zod';
 import {
   approveComputeRequestBody,
   computeRequestListSchema,
+  computeRequestOptionsQuery,
+  computeRequestOptionsSchema,
   computeRequestStatus,
   computeRequestViewSchema,
   createComputeRequestBody,
@@ -23,6 +25,7 @@ export const apiSchemas = {
   RejectComputeRequest: { schema: rejectComputeRequestBody, io: 'input' },
   ComputeRequest: { schema: computeRequestViewSchema, io: 'output' },
   ComputeRequestList: { schema: computeRequestListSchema, io: 'output' },
+  ComputeRequestOptions: { schema: computeRequestOptionsSchema, io: 'output' },
   Error: { schema: errorBodySchema, io: 'output' },
 } as const satisfies Record<string, { schema: z.ZodType; io: 'input' | 'output' }>;
 
@@ -33,6 +36,8 @@ interface ApiParameter {
   readonly in: 'path' | 'query';
   readonly description: string;
   readonly schema: z.ZodType;
+  /** Path parameters always are; a query parameter when it says so. */
+  readonly required?: boolean;
 }
 
 export interface ApiOperation {
@@ -96,6 +101,25 @@ export const apiOperations: readonly ApiOperation[] = [
     roles: [appRoles.computeRequester, appRoles.computeApprover],
     parameters: [idParameter],
     responses: { 200: 'ComputeRequest', ...bearerFailures, 404: 'Error' },
+  },
+  {
+    functionName: 'computeRequestAllowances',
+    method: 'GET',
+    operationId: 'getComputeRequestOptions',
+    route: 'compute-requests/options',
+    summary:
+      'What a compute request for a workspace may ask for under the policy (VM sizes, node counts, priorities) and what the cluster will be given (idle scale-down, tags): the rules POST /compute-requests is held to.',
+    roles: [appRoles.computeRequester],
+    parameters: [
+      {
+        name: 'workspaceId',
+        in: 'query',
+        description: "The workspace's ARM resource id.",
+        schema: computeRequestOptionsQuery.shape.workspaceId,
+        required: true,
+      },
+    ],
+    responses: { 200: 'ComputeRequestOptions', 400: 'Error', ...bearerFailures, 404: 'Error', 422: 'Error' },
   },
   {
     functionName: 'computeRequestApprove',
@@ -215,7 +239,7 @@ function operationObject(operation: ApiOperation): Record<string, unknown> {
       : {
           parameters: operation.parameters.map((parameter) => {
             const { $schema: _d, ...schema } = z.toJSONSchema(parameter.schema) as Record<string, unknown>;
-            return { name: parameter.name, in: parameter.in, required: parameter.in === 'path', description: parameter.description, schema };
+            return { name: parameter.name, in: parameter.in, required: parameter.in === 'path' || parameter.required === true, description: parameter.description, schema };
           }),
         }),
     ...(requestBody === undefined ? {} : { requestBody }),

@@ -30,6 +30,7 @@ const expectedTriggers: Record<string, Record<string, unknown>> = {
   openapi: { type: 'httpTrigger', route: 'openapi.json', methods: ['GET'], authLevel: 'anonymous' },
   computeRequests: { type: 'httpTrigger', route: 'compute-requests', authLevel: 'anonymous' },
   computeRequestById: { type: 'httpTrigger', route: 'compute-requests/{id}', methods: ['GET'], authLevel: 'anonymous' },
+  computeRequestAllowances: { type: 'httpTrigger', route: 'compute-requests/options', methods: ['GET'], authLevel: 'anonymous' },
   computeRequestApprove: { type: 'httpTrigger', route: 'compute-requests/{id}/approve', methods: ['POST'], authLevel: 'anonymous' },
   computeRequestReject: { type: 'httpTrigger', route: 'compute-requests/{id}/reject', methods: ['POST'], authLevel: 'anonymous' },
 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createComputeRequestBody } from '../../src/computeRequests/computeRequestSchemas.js';
+import { computeRequestOptionsSchema, createComputeRequestBody } from '../../src/computeRequests/computeRequestSchemas.js';
 import { apiOperations, apiSchemas, openApiDocument } from '../../src/http/openapi.js';
 
 describe('the OpenAPI document', () => {
@@ -27,6 +27,22 @@ describe('the OpenAPI document', () => {
     const { $schema: _dialect, ...generated } = z.toJSONSchema(createComputeRequestBody, { io: 'input' }) as Record<string, unknown>;
     expect(document.components.schemas['CreateComputeRequest']).toEqual(generated);
     expect(Object.keys(document.components.schemas).sort()).toEqual(Object.keys(apiSchemas).sort());
+  });
+
+  it("the compute-request options take a required workspaceId query parameter and answer the options schema's JSON Schema", () => {
+    const operation = (document.paths['/compute-requests/options']?.['get'] ?? {}) as unknown as {
+      parameters: { name: string; in: string; required: boolean }[];
+      security: unknown[];
+      'x-app-roles': string[];
+    };
+    expect(operation.parameters).toEqual([expect.objectContaining({ name: 'workspaceId', in: 'query', required: true })]);
+    expect(operation.security).toEqual([{ bearer: [] }]);
+    expect(operation['x-app-roles']).toEqual(['ComputeRequester']);
+    // The optional list filters stay optional.
+    const list = document.paths['/compute-requests']?.['get'] as unknown as { parameters: { name: string; required: boolean }[] };
+    expect(list.parameters.every((parameter) => !parameter.required)).toBe(true);
+    const { $schema: _dialect, ...generated } = z.toJSONSchema(computeRequestOptionsSchema, { io: 'output' }) as Record<string, unknown>;
+    expect(document.components.schemas['ComputeRequestOptions']).toEqual(generated);
   });
 
   it('the compute-request operations need a bearer token; health and the document itself do not', () => {

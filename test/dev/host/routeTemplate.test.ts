@@ -49,19 +49,47 @@ describe('route templates', () => {
 });
 
 describe('the HTTP route table', () => {
-  test('a literal segment wins over a parameter whatever the registration order', () => {
+  // The Functions host tries routes in the order of their functions' names (case-insensitive), first match wins,
+  // whatever ASP.NET Core's precedence would say: see httpRouteTable.ts for the host's source.
+  test('routes are tried in the order of their function names, so a parameter can shadow a literal, as in Azure', () => {
+    const shadowed = new HttpRouteTable<string>();
+    shadowed.add('getItem', 'items/{id}', ['GET'], 'get-one');
+    shadowed.add('listRecent', 'items/recent', ['GET'], 'list-recent');
+    expect(shadowed.match('GET', 'items/recent')).toMatchObject({ target: 'get-one', params: { id: 'recent' } });
+
+    // Registered the other way round, or the literal's function named first: the order of the names decides.
+    const first = new HttpRouteTable<string>();
+    first.add('viewItem', 'items/{id}', ['GET'], 'get-one');
+    first.add('recentItems', 'items/recent', ['GET'], 'list-recent');
+    expect(first.match('GET', 'items/recent')?.target).toBe('list-recent');
+    expect(first.match('GET', 'items/abc')).toMatchObject({ target: 'get-one', params: { id: 'abc' } });
+  });
+
+  test('names compare as .NET OrdinalIgnoreCase does: case aside, digits and - before letters, _ after them', () => {
+    const byName = (names: readonly string[]) => {
+      const table = new HttpRouteTable<string>();
+      for (const name of names) table.add(name, 'shared/{value}', ['GET'], name);
+      return table.match('GET', 'shared/x')?.target;
+    };
+    expect(byName(['itemB', 'ITEMa'])).toBe('ITEMa');
+    expect(byName(['item_a', 'itemz'])).toBe('itemz');
+    expect(byName(['itemA', 'item-a', 'item9'])).toBe('item-a');
+    expect(byName(['itemA', 'item9'])).toBe('item9');
+  });
+
+  test('a route whose methods exclude the request is passed over for the next one that matches', () => {
     const table = new HttpRouteTable<string>();
-    table.add('compute-requests/{id}', ['GET'], 'get-one');
-    table.add('compute-requests/pending', ['GET'], 'list-pending');
-    expect(table.match('GET', 'compute-requests/pending')?.target).toBe('list-pending');
-    expect(table.match('GET', 'compute-requests/abc')).toMatchObject({ target: 'get-one', params: { id: 'abc' } });
+    table.add('aApprove', 'requests/{id}', ['POST'], 'approve');
+    table.add('bRead', 'requests/{id}', ['GET'], 'read');
+    expect(table.match('GET', 'requests/7')?.target).toBe('read');
+    expect(table.match('POST', 'requests/7')?.target).toBe('approve');
   });
 
   test('functions sharing a route are told apart by method, and a route without methods takes every method', () => {
     const table = new HttpRouteTable<string>();
-    table.add('compute-requests', ['get'], 'list');
-    table.add('compute-requests', ['POST'], 'create');
-    table.add('health', undefined, 'health');
+    table.add('list', 'compute-requests', ['get'], 'list');
+    table.add('create', 'compute-requests', ['POST'], 'create');
+    table.add('health', 'health', undefined, 'health');
     expect(table.match('POST', 'compute-requests')?.target).toBe('create');
     expect(table.match('get', 'compute-requests')?.target).toBe('list');
     expect(table.match('DELETE', 'compute-requests')).toBeUndefined();
