@@ -42,6 +42,8 @@ export async function closeRunIfDone(deps: SweepDeps, log: Log, run: SweepRun): 
   if (run.store) await deps.reports.save(report);
   if (!(await deps.ledger.complete(run, finishedAt))) return undefined;
   trackMetrics(deps.telemetry, report, Date.parse(report.finishedAt) - Date.parse(run.startedAt));
+  // Metrics leave with the exporter's next interval (60 s): an instance recycled after this invocation would lose them.
+  await deps.telemetry.flush();
   log.info(
     `Compliance sweep ${run.runId}: ${report.workspaces} workspace(s), ${report.totals.resources} resource(s), compliance ${percent(report.complianceRate)}, ${report.totals.remediated} remediated, ${report.problems.length} unreadable or failed`,
   );
