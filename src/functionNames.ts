@@ -16,4 +16,7 @@ export const appFunctionNames = [
   'notificationFlush',
   'health',
   'openapi',
+  'sweepReports',
+  'sweepReportById',
+  'cdRuns',
 ] as const;

@@ -14,3 +14,5 @@ import './functions/computeRequestsExpiry.js';
 import './functions/notificationFlush.js';
 import './functions/health.js';
 import './functions/openapi.js';
+import './functions/sweepReports.js';
+import './functions/cdRuns.js';

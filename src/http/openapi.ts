@@ -15,6 +15,8 @@ import {
   errorBodySchema,
   rejectComputeRequestBody,
 } from '../computeRequests/computeRequestSchemas.js';
+import { cdVersionListSchema, listCdRunsQuery } from '../modelCd/readCdRuns.js';
+import { listSweepReportsQuery, sweepReportSchema, sweepReportSummaryListSchema } from '../sweep/reportSchemas.js';
 import { appRoles } from './principal.js';
 import { defaultMaxBodyBytes } from './readJsonBody.js';
 
@@ -27,6 +29,9 @@ export const apiSchemas = {
   ComputeRequestList: { schema: computeRequestListSchema, io: 'output' },
   ComputeRequestOptions: { schema: computeRequestOptionsSchema, io: 'output' },
   Error: { schema: errorBodySchema, io: 'output' },
+  SweepReportSummaryList: { schema: sweepReportSummaryListSchema, io: 'output' },
+  SweepReport: { schema: sweepReportSchema, io: 'output' },
+  CdRunList: { schema: cdVersionListSchema, io: 'output' },
 } as const satisfies Record<string, { schema: z.ZodType; io: 'input' | 'output' }>;
 
 export type ApiSchemaName = keyof typeof apiSchemas;
@@ -187,6 +192,39 @@ export const apiOperations: readonly ApiOperation[] = [
     summary: 'This document.',
     roles: [],
     responses: { 200: 'The OpenAPI document.' },
+  },
+  {
+    functionName: 'sweepReports',
+    method: 'GET',
+    operationId: 'listSweepReports',
+    route: 'sweep-reports',
+    summary: 'The stored compliance sweep reports, newest first, as summaries (totals, compliance rate, problems counted).',
+    roles: [appRoles.operator],
+    parameters: [{ name: 'limit', in: 'query', description: 'How many reports, newest first.', schema: listSweepReportsQuery.shape.limit }],
+    responses: { 200: 'SweepReportSummaryList', 400: 'Error', ...bearerFailures },
+  },
+  {
+    functionName: 'sweepReportById',
+    method: 'GET',
+    operationId: 'getSweepReport',
+    route: 'sweep-reports/{runId}',
+    summary: 'One sweep report in full, with every resource that needs attention and its findings.',
+    roles: [appRoles.operator],
+    parameters: [{ name: 'runId', in: 'path', description: 'The sweep run id, or latest for the newest stored report.', schema: z.string() }],
+    responses: { 200: 'SweepReport', ...bearerFailures, 404: 'Error' },
+  },
+  {
+    functionName: 'cdRuns',
+    method: 'GET',
+    operationId: 'listCdRuns',
+    route: 'cd-runs',
+    summary: "The model CD ledger: model versions, most recently decided first, with the targets their rules matched (or why CD skipped them) and each target's run.",
+    roles: [appRoles.operator],
+    parameters: [
+      { name: 'limit', in: 'query', description: 'How many model versions, most recently decided first.', schema: listCdRunsQuery.shape.limit },
+      { name: 'model', in: 'query', description: 'Only versions of this model (exact name).', schema: listCdRunsQuery.shape.model },
+    ],
+    responses: { 200: 'CdRunList', 400: 'Error', ...bearerFailures },
   },
 ];
 

@@ -121,6 +121,23 @@ export type DecisionGate =
   /** Another delivery is still deciding after the wait: take the full path without recording. */
   | { readonly kind: 'undecided' };
 
+/** A version's decision record as stored, read back for people (an API); never what a delivery decides by. */
+export interface CdDecisionEntry {
+  /** The workspace's ARM id, lower-cased as the record is keyed. */
+  readonly workspaceId: string;
+  readonly subject: string;
+  /** `deciding` (held until `leaseUntil`), `released` (given back without a decision: `reason` says why), `decided`. */
+  readonly status: 'deciding' | 'released' | 'decided';
+  /** Present when `decided`. */
+  readonly decision: CdDecision | undefined;
+  /** Why a `released` record was given back. */
+  readonly reason: string | undefined;
+  /** The delivery that decided, or holds or last held the record. */
+  readonly eventId: string;
+  readonly leaseUntil: string;
+  readonly updatedAt: string;
+}
+
 /**
  * Per-version CD decisions: which targets a model version goes to, or why it is skipped, as decided by the one
  * delivery that re-read it from ARM. Duplicates answer from it (and the ledger) without reading ARM. A decision
@@ -132,4 +149,9 @@ export interface CdDecisions {
   record(claim: DecisionClaim, decision: CdDecision): Promise<boolean>;
   /** Gives the claim back without a decision: the next delivery decides. */
   release(claim: DecisionClaim, reason: string): Promise<boolean>;
+  /**
+   * The records of subjects starting with `subjectPrefix`, in every workspace, most recently updated first, at most
+   * `limit` of them. Reads every such record: Table Storage keeps no index by time.
+   */
+  recent(subjectPrefix: string, limit: number): Promise<readonly CdDecisionEntry[]>;
 }

@@ -34,6 +34,22 @@ export type OnceState =
   | { readonly kind: 'failed'; readonly error: string; readonly eventId: string }
   | { readonly kind: 'inProgress'; readonly leaseUntil: string; readonly eventId: string };
 
+/** One key as the ledger holds it, read back for people (an API); never what a delivery decides by. */
+export interface OnceEntry {
+  readonly key: OnceKey;
+  /** `claimed` (held until `leaseUntil`; after it the holder is gone), `released` (the next delivery tries again), `done`, `failed` (for good). */
+  readonly status: 'claimed' | 'released' | 'done' | 'failed';
+  /** Claims so far: 1 for the first attempt, more when a released or lapsed claim was taken over. */
+  readonly attempts: number;
+  /** The delivery that made the last claim. */
+  readonly eventId: string;
+  readonly leaseUntil: string;
+  readonly updatedAt: string;
+  readonly result: OnceResult;
+  /** Why it failed for good, or why its last claim was given back. */
+  readonly error: string | undefined;
+}
+
 /** How a key ended for a delivery that must not act: started or sent (`done`), or failed for good. */
 export type OnceSettled = Extract<OnceState, { kind: 'done' | 'failed' }>;
 
@@ -54,4 +70,6 @@ export interface OnceLedger {
   release(claim: OnceClaim, reason: string): Promise<boolean>;
   /** Records a permanent failure: later deliveries see it and do not retry. */
   fail(claim: OnceClaim, reason: string): Promise<boolean>;
+  /** The keys of `group` whose item starts with `itemPrefix`, in item order: for reading back, not for deciding. */
+  entries(group: string, itemPrefix: string): Promise<readonly OnceEntry[]>;
 }

@@ -28,6 +28,10 @@ const expectedTriggers: Record<string, Record<string, unknown>> = {
   sweepSlicePoison: { type: 'queueTrigger', queueName: 'aml-warden-sweep-slices-poison', connection: 'AML_WARDEN_QUEUE' },
   health: { type: 'httpTrigger', route: 'health', methods: ['GET'], authLevel: 'anonymous' },
   openapi: { type: 'httpTrigger', route: 'openapi.json', methods: ['GET'], authLevel: 'anonymous' },
+  // Read-only views for operators: the stored sweep reports and the model CD ledger.
+  sweepReports: { type: 'httpTrigger', route: 'sweep-reports', methods: ['GET'], authLevel: 'anonymous' },
+  sweepReportById: { type: 'httpTrigger', route: 'sweep-reports/{runId}', methods: ['GET'], authLevel: 'anonymous' },
+  cdRuns: { type: 'httpTrigger', route: 'cd-runs', methods: ['GET'], authLevel: 'anonymous' },
   computeRequests: { type: 'httpTrigger', route: 'compute-requests', authLevel: 'anonymous' },
   computeRequestById: { type: 'httpTrigger', route: 'compute-requests/{id}', methods: ['GET'], authLevel: 'anonymous' },
   computeRequestAllowances: { type: 'httpTrigger', route: 'compute-requests/options', methods: ['GET'], authLevel: 'anonymous' },

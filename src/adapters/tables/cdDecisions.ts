@@ -13,9 +13,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { CdDecision, CdDecisionKey, CdDecisions, DecisionClaim, DecisionGate } from '../../modelCd/ports.js';
+import type { CdDecision, CdDecisionEntry, CdDecisionKey, CdDecisions, DecisionClaim, DecisionGate } from '../../modelCd/ports.js';
 import { leaseHolds, leaseUntil, settleRecord, updateRecord } from './records.js';
-import { toKey, type EntityKeys, type StateStore, type StateTable } from './tableState.js';
+import { fromKey, startsWith, toKey, type EntityKeys, type StateStore, type StateTable } from './tableState.js';
 
 export const CD_DECISION_TABLE = 'cddecisions';
 
@@ -174,6 +174,31 @@ class TableCdDecisions implements CdDecisions {
   /** Gives the claim back without a decision (ARM failed, or the version is not there yet): the next delivery decides. */
   release(claim: DecisionClaim, reason: string): Promise<boolean> {
     return this.#settle(claim, { status: 'released', reason, leaseUntil: this.#now().toISOString() }, undefined);
+  }
+
+  async recent(subjectPrefix: string, limit: number): Promise<readonly CdDecisionEntry[]> {
+    const rowPrefix = toKey(subjectPrefix);
+    // ISO times in UTC order as strings do; ties in key order, so pages are stable.
+    const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    const newestFirst = (a: CdDecisionEntry, b: CdDecisionEntry) => order(b.updatedAt, a.updatedAt) || order(a.workspaceId, b.workspaceId) || order(a.subject, b.subject);
+    let kept: CdDecisionEntry[] = [];
+    // Every workspace's partition, a range of row keys in each: the service filters, this keeps the newest.
+    for await (const { entity } of this.#table.query(startsWith('rowKey', rowPrefix))) {
+      if (!entity.rowKey.startsWith(rowPrefix)) continue;
+      kept.push({
+        workspaceId: fromKey(entity.partitionKey),
+        subject: fromKey(entity.rowKey),
+        status: entity.status,
+        decision: entity.status === 'decided' ? decisionOf(entity) : undefined,
+        reason: entity.status === 'released' ? entity.reason : undefined,
+        eventId: entity.eventId,
+        leaseUntil: entity.leaseUntil,
+        updatedAt: entity.updatedAt,
+      });
+      // Bounded memory however large the table: trim to the newest `limit` now and then.
+      if (kept.length >= 2 * limit + 100) kept = kept.sort(newestFirst).slice(0, limit);
+    }
+    return kept.sort(newestFirst).slice(0, limit);
   }
 
   #decide(claim: DecisionClaim): DecisionGate {

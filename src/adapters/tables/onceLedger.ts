@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
-import type { OnceClaim, OnceKey, OnceLedger, OnceResult, OnceSettled, OnceState } from '../../shared/onceLedger.js';
+import type { OnceClaim, OnceEntry, OnceKey, OnceLedger, OnceResult, OnceSettled, OnceState } from '../../shared/onceLedger.js';
 import { leaseHolds, leaseUntil, settleRecord, updateRecord } from './records.js';
-import { toKey, type EntityKeys, type StateStore, type StateTable } from './tableState.js';
+import { fromKey, startsWith, toKey, type EntityKeys, type StateStore, type StateTable } from './tableState.js';
 
 /**
  * Five minutes. An attempt makes a few calls, each bounded by the outbound timeout (at most a minute), so a live
@@ -114,6 +114,27 @@ class TableOnceLedger implements OnceLedger {
 
   fail(claim: OnceClaim, reason: string): Promise<boolean> {
     return this.#settle(claim, { status: 'failed', error: reason });
+  }
+
+  async entries(group: string, itemPrefix: string): Promise<readonly OnceEntry[]> {
+    // One partition, a range of its row keys: `toKey` encodes character by character, so prefixes stay prefixes.
+    const partitionKey = toKey(group);
+    const rowPrefix = toKey(itemPrefix);
+    const found: OnceEntry[] = [];
+    for await (const { entity } of this.#table.query([{ property: 'partitionKey', op: 'eq', value: partitionKey }, ...startsWith('rowKey', rowPrefix)])) {
+      if (!entity.rowKey.startsWith(rowPrefix)) continue;
+      found.push({
+        key: { group: fromKey(entity.partitionKey), item: fromKey(entity.rowKey) },
+        status: entity.status,
+        attempts: entity.attempts,
+        eventId: entity.eventId,
+        leaseUntil: entity.leaseUntil,
+        updatedAt: entity.updatedAt,
+        result: parseResult(entity.result),
+        error: entity.error,
+      });
+    }
+    return found;
   }
 
   async #settle(claim: OnceClaim, change: Partial<OnceEntity>): Promise<boolean> {

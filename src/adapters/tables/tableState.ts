@@ -90,6 +90,20 @@ function holds(entity: Readonly<Record<string, unknown>>, condition: Condition):
   }
 }
 
+/**
+ * Conditions that hold for a string property starting with `prefix`: a range from the prefix to the prefix with its
+ * last character raised by one, which the service answers from its key order when the property is `rowKey`. Callers
+ * check the prefix again on what they read (see the U+FFFF case).
+ */
+export function startsWith(property: string, prefix: string): Where {
+  if (prefix === '') return [];
+  const last = prefix.charCodeAt(prefix.length - 1);
+  const from: Condition = { property, op: 'ge', value: prefix };
+  // A prefix ending in U+FFFF has no next character: the range is left open, and every value from the prefix on holds.
+  if (last === 0xffff) return [from];
+  return [from, { property, op: 'lt', value: `${prefix.slice(0, -1)}${String.fromCharCode(last + 1)}` }];
+}
+
 /** The OData filter for `where` (`partitionKey` and `rowKey` are the service's `PartitionKey` and `RowKey`). */
 export function odataFilter(where: Where): string {
   const name = (property: string) => (property === 'partitionKey' ? 'PartitionKey' : property === 'rowKey' ? 'RowKey' : property);
