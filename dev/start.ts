@@ -92,6 +92,7 @@ const CA_FILE_NAME = 'emulator-ca.pem';
 /** The copy of the policy the app reads: the settings' policy with its CD targets on the running emulator. */
 const EFFECTIVE_POLICY_FILE = 'effective-policy.yaml';
 const DEFAULT_AZURITE_TABLE_URL = `http://${LOOPBACK}:${DEFAULT_DEV_PORTS.azurite}/`;
+const DEFAULT_APP_URL = `http://${LOOPBACK}:${DEFAULT_DEV_PORTS.app}`;
 /** Settings holding file paths, resolved against the project folder so any working directory works. */
 const PATH_SETTINGS = ['AML_WARDEN_POLICY', 'AML_WARDEN_TLS_CA_FILE'] as const;
 
@@ -130,6 +131,8 @@ export interface PlaygroundEndpoints {
   readonly caFile: string;
   readonly azuriteConnectionString: string;
   readonly azuriteTableUrl: string;
+  /** The app's own address, when known: links the app writes (the console's, in cards) name the port in use. */
+  readonly appUrl?: string;
 }
 
 /**
@@ -141,7 +144,8 @@ export function playgroundEnvironment(values: Readonly<Record<string, string>>, 
   const env: Record<string, string> = {};
   const azuriteBase = `${endpoints.azuriteTableUrl.replace(/\/devstoreaccount1\/?$/, '')}/`;
   for (const [name, value] of Object.entries(values)) {
-    env[name] = value.split(DEFAULT_EMULATOR_URL).join(endpoints.emulatorUrl).split(DEFAULT_AZURITE_TABLE_URL).join(azuriteBase);
+    const moved = value.split(DEFAULT_EMULATOR_URL).join(endpoints.emulatorUrl).split(DEFAULT_AZURITE_TABLE_URL).join(azuriteBase);
+    env[name] = endpoints.appUrl === undefined ? moved : moved.split(DEFAULT_APP_URL).join(endpoints.appUrl);
   }
   const localDefaults: Record<string, string> = {
     AML_WARDEN_ARM_ENDPOINT: endpoints.emulatorUrl,
@@ -340,6 +344,7 @@ export async function startPlayground(options: StartPlaygroundOptions = {}): Pro
         caFile,
         azuriteConnectionString: azurite.connectionString,
         azuriteTableUrl: azurite.tableUrl,
+        appUrl,
       }),
       AML_WARDEN_POLICY: effectivePolicy,
     };
@@ -474,6 +479,7 @@ export function describePlayground(
     'aml-warden playground is running',
     `  app        ${playground.appUrl}  (${playground.runner === 'func' ? 'Azure Functions Core Tools' : 'offline host'})`,
     `  functions  ${playground.appUrl}/api/...   Event Grid: ${playground.appUrl}/runtime/webhooks/eventgrid?functionName=<name>&code=<key>`,
+    `  console    ${playground.appUrl}/api/console/  (sign in as requester@contoso.com, approver@contoso.com or ops@contoso.com)`,
     `  host keys  ${relative(cwd, playground.keysFile) || playground.keysFile}  (the webhook's eventgrid_extension system key, the admin API's master key)`,
     `  emulator   ${playground.emulatorUrl}  (ARM, Azure DevOps, GitHub, sinks, identity provider, Key Vault; CA ${caFile})`,
     `  azurite    ${playground.azurite.tableUrl}${playground.azurite.reused ? '  (already running, reused)' : ''}`,

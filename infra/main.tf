@@ -128,6 +128,7 @@ module "function_app" {
     AML_WARDEN_EVENTS_ROLE            = var.events_role
     AML_WARDEN_EVENTS_MAX_BATCH       = tostring(var.events_max_batch)
     AML_WARDEN_STUDIO_URL             = var.studio_url
+    AML_WARDEN_CONSOLE_URL            = var.console_url
     AML_WARDEN_HTTP_TIMEOUT_MS        = tostring(var.http_timeout_ms)
   }
 

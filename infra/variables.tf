@@ -158,6 +158,17 @@ variable "studio_url" {
   default     = "https://ml.azure.com"
 }
 
+variable "console_url" {
+  description = "AML_WARDEN_CONSOLE_URL: the console's address, https://<function app host>/api/console, which Teams and Slack cards link to; empty for the API's own links. Register https://<function app host>/api/console/ as a single-page application redirect URI of the API's app registration (infra/README.md)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.console_url == "" || can(regex("^https://[^/]+/api/console$", var.console_url))
+    error_message = "console_url is empty or https://<host>/api/console."
+  }
+}
+
 variable "http_timeout_ms" {
   description = "AML_WARDEN_HTTP_TIMEOUT_MS: timeout of every outbound call, 100 to 60000."
   type        = number

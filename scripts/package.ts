@@ -1,6 +1,7 @@
 /**
  * `npm run package`: the deployable Functions app as one zip — `main.js` and its lazily loaded chunks (every
- * dependency bundled), `host.json`, a `package.json` without dependencies, and the default policy. Source maps
+ * dependency bundled), `host.json`, a `package.json` without dependencies, the default policy, and the web console's
+ * built files in `console/` (served by the `console` function). Source maps
  * stay in the output folder for local debugging; the zip leaves them out (they would be most of its size).
  */
 import { createWriteStream, existsSync } from 'node:fs';
@@ -11,6 +12,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import yazl from 'yazl';
 import { z } from 'zod';
+import { buildConsole, describeConsoleBundle, type ConsoleBuildResult } from './buildConsole.js';
+import { findProjectRoot } from './projectRoot.js';
 
 /** Loaded only on first use by the app; they must not be reachable from `main.js` through static imports. */
 export const LAZY_PACKAGES = [
@@ -48,20 +51,13 @@ export interface PackageResult {
   readonly javascriptBytes: number;
   /** Packages whose code `main.js` loads at start (through static imports), by package name. */
   readonly packagesLoadedAtStart: readonly string[];
+  /** The web console's bundle, in `console/`: its JavaScript as served and gzipped. */
+  readonly console: Pick<ConsoleBuildResult, 'javascriptBytes' | 'javascriptGzipBytes'>;
 }
 
 const manifestSchema = z.object({ name: z.string(), version: z.string(), description: z.string().optional(), license: z.string().optional() });
 
-/** The folder holding host.json, from this module's location (works from `scripts/` and `dist/scripts/`). */
-export function findProjectRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
-  let folder = resolve(from);
-  for (;;) {
-    if (existsSync(join(folder, 'host.json')) && existsSync(join(folder, 'package.json'))) return folder;
-    const parent = dirname(folder);
-    if (parent === folder) throw new Error(`no folder holding host.json and package.json above ${from}`);
-    folder = parent;
-  }
-}
+export { findProjectRoot };
 
 export async function buildPackage(options: PackageOptions = {}): Promise<PackageResult> {
   const root = resolve(options.root ?? findProjectRoot());
@@ -132,6 +128,8 @@ export async function buildPackage(options: PackageOptions = {}): Promise<Packag
     )}\n`,
   );
   await copyFile(join(root, 'host.json'), join(outDir, 'host.json'));
+  // Beside main.js, where the console function looks for it (src/http/consoleAssets.ts).
+  const consoleBuild = await buildConsole({ root, outDir: join(outDir, 'console') });
   await mkdir(join(outDir, 'policy'), { recursive: true });
   for (const file of SHIPPED_POLICY_FILES) {
     const source = join(root, 'policy', file);
@@ -144,7 +142,8 @@ export async function buildPackage(options: PackageOptions = {}): Promise<Packag
   const files = written.filter((file) => !isSourceMap(file));
   await mkdir(dirname(zipFile), { recursive: true });
   await writeZip(outDir, files, zipFile);
-  const javascriptFiles = files.filter((file) => file.endsWith('.js'));
+  // The app's own bundle; the console's script is reported on its own.
+  const javascriptFiles = files.filter((file) => file.endsWith('.js') && !file.startsWith('console/'));
   return {
     outDir,
     zipFile,
@@ -154,6 +153,7 @@ export async function buildPackage(options: PackageOptions = {}): Promise<Packag
     mainBytes: (await stat(join(outDir, 'main.js'))).size,
     javascriptBytes: (await Promise.all(javascriptFiles.map(async (file) => (await stat(join(outDir, file))).size))).reduce((a, b) => a + b, 0),
     packagesLoadedAtStart,
+    console: { javascriptBytes: consoleBuild.javascriptBytes, javascriptGzipBytes: consoleBuild.javascriptGzipBytes },
   };
 }
 
@@ -227,6 +227,7 @@ async function main(): Promise<void> {
       `  main.js ${formatBytes(result.mainBytes)}, all JavaScript ${formatBytes(result.javascriptBytes)} (${relative(root, result.outDir)})`,
       `  ${result.sourceMaps.length} source maps kept in ${relative(root, result.outDir)} for local debugging, not zipped`,
       `  loaded at start: ${result.packagesLoadedAtStart.join(', ') || '(no packages)'}`,
+      `  ${describeConsoleBundle(result.console)}, in console/`,
       '',
     ].join('\n'),
   );

@@ -152,7 +152,8 @@ export interface ComposeOptions {
 export function composeApp(config: Config, adapters: Adapters = productionAdapters(config), options: ComposeOptions = {}): App {
   const { policy, settings } = config;
   const { state, telemetry } = adapters;
-  const notifiers = createNotifiers(policy, adapters);
+  // Cards link to the console's pages where one is configured.
+  const notifiers = createNotifiers(policy, { ...adapters, consoleUrl: settings.consoleUrl });
   const records = new AmlRecords(adapters.arm);
   const now = () => new Date();
   const governance = governanceDeps(config, adapters, notifiers, undefined);

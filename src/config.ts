@@ -36,6 +36,21 @@ export interface AuthSettings {
   readonly authority: string;
 }
 
+/**
+ * How the console signs people in (MSAL.js, authorization code with PKCE, as a single-page application registered in
+ * Entra ID) and which token it asks for: what `GET /api/console/config.json` gives the browser. Nothing here is secret:
+ * a single-page application is a public client.
+ */
+export interface ConsoleSettings {
+  readonly tenantId: string;
+  /** The console's app registration (its SPA redirect URI is the console's address); default the API's client ID. */
+  readonly clientId: string;
+  /** The delegated scope of the API the console asks for; default `{Application ID URI}/access_as_user`. */
+  readonly apiScope: string;
+  /** The tenant's authority, no trailing slash: default `{AML_WARDEN_AUTH_AUTHORITY}/{tenant}`. */
+  readonly authority: string;
+}
+
 export interface Settings {
   /** `AML_WARDEN_POLICY` as given: relative to the app root, or absolute. */
   readonly policyPath: string;
@@ -62,6 +77,10 @@ export interface Settings {
   readonly queue: QueueSettings | undefined;
   /** Bearer-token validation for the HTTP API; undefined when not configured. */
   readonly auth: AuthSettings | undefined;
+  /** The console's sign-in; undefined when the API's token validation is not configured (there is nothing to sign in to). */
+  readonly console: ConsoleSettings | undefined;
+  /** The console's public address without a trailing slash, for links in notifications; undefined: they link elsewhere. */
+  readonly consoleUrl: string | undefined;
   readonly eventsSecretName: string | undefined;
   /** The app role a bearer token must carry to deliver events to `POST /api/events` (Event Grid's delivery identity holds it). */
   readonly eventsRole: string;
@@ -107,6 +126,17 @@ const httpsUrl = z
   .transform(withoutTrailingSlash);
 
 const optionalHttpsUrl = httpsUrl.optional();
+
+/** An https URL, or plain http to this machine (the offline host serves http on loopback). */
+function isBrowsableUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
+    return (url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) && url.username === '' && url.password === '' && url.search === '' && url.hash === '';
+  } catch {
+    return false;
+  }
+}
 
 function integerSetting(min: number, max: number) {
   return z
@@ -162,6 +192,17 @@ const envSchema = z
     AML_WARDEN_AUTH_CLIENT_ID: z.string().regex(GUID, { message: "must be the API app registration's application (client) ID (a GUID)" }).optional(),
     AML_WARDEN_AUTH_APP_ID_URI: z.string().min(1).refine((value) => !/\s/.test(value), { message: 'must be an Application ID URI such as api://aml-warden' }).optional(),
     AML_WARDEN_AUTH_AUTHORITY: httpsUrl,
+    AML_WARDEN_CONSOLE_CLIENT_ID: z.string().regex(GUID, { message: "must be the console app registration's application (client) ID (a GUID)" }).optional(),
+    AML_WARDEN_CONSOLE_API_SCOPE: z
+      .string()
+      .refine((value) => /^\S+\/[^\s/]+$/.test(value), { message: 'must be one delegated scope of the API, such as api://aml-warden/access_as_user' })
+      .optional(),
+    AML_WARDEN_CONSOLE_AUTHORITY: optionalHttpsUrl,
+    AML_WARDEN_CONSOLE_URL: z
+      .string()
+      .refine(isBrowsableUrl, { message: 'must be an https URL without query or fragment (http only on this machine: 127.0.0.1, localhost)' })
+      .transform(withoutTrailingSlash)
+      .optional(),
     AML_WARDEN_EVENTS_SECRET_NAME: secretName.optional(),
     AML_WARDEN_EVENTS_ROLE: z.string().regex(/^[A-Za-z0-9._-]{1,120}$/, { message: 'must be an app role value (letters, digits, dots, hyphens, underscores)' }),
     // Event Grid's own maximum events per batch is 5,000 (MicrosoftDocs/azure-docs `event-grid/delivery-and-retry.md`).
@@ -221,6 +262,16 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
           authority: values.AML_WARDEN_AUTH_AUTHORITY,
         }
       : undefined;
+  const consoleSettings: ConsoleSettings | undefined =
+    auth === undefined
+      ? undefined
+      : {
+          tenantId: auth.tenantId,
+          clientId: values.AML_WARDEN_CONSOLE_CLIENT_ID?.toLowerCase() ?? auth.clientId,
+          // Entra ID names a custom API's delegated scope `{Application ID URI}/{scope}`; the playground's is access_as_user.
+          apiScope: values.AML_WARDEN_CONSOLE_API_SCOPE ?? `${auth.appIdUri}/access_as_user`,
+          authority: values.AML_WARDEN_CONSOLE_AUTHORITY ?? `${auth.authority}/${auth.tenantId}`,
+        };
   return {
     policyPath: values.AML_WARDEN_POLICY,
     armEndpoint: values.AML_WARDEN_ARM_ENDPOINT,
@@ -242,6 +293,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
           ? { kind: 'serviceUri', url: values.AML_WARDEN_QUEUE__queueServiceUri }
           : undefined,
     auth,
+    console: consoleSettings,
+    consoleUrl: values.AML_WARDEN_CONSOLE_URL,
     eventsSecretName: values.AML_WARDEN_EVENTS_SECRET_NAME,
     eventsRole: values.AML_WARDEN_EVENTS_ROLE,
     eventsMaxBatch: values.AML_WARDEN_EVENTS_MAX_BATCH,
@@ -374,6 +427,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
           ? { kind: 'connectionString', connectionString: CONFIGURED }
           : { kind: 'serviceUri', url: stripQuery(settings.queue.url) },
     auth: settings.auth === undefined ? 'off' : { ...settings.auth },
+    console: settings.console === undefined ? 'off' : { ...settings.console, url: settings.consoleUrl },
     eventsSecretName: settings.eventsSecretName,
     eventsRole: settings.eventsRole,
     eventsMaxBatch: settings.eventsMaxBatch,

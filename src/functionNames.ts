@@ -19,4 +19,5 @@ export const appFunctionNames = [
   'sweepReports',
   'sweepReportById',
   'cdRuns',
+  'console',
 ] as const;

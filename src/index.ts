@@ -16,3 +16,4 @@ import './functions/health.js';
 import './functions/openapi.js';
 import './functions/sweepReports.js';
 import './functions/cdRuns.js';
+import './functions/console.js';

@@ -23,6 +23,11 @@ export const settingDefaults = {
   AML_WARDEN_AUTH_CLIENT_ID: undefined,
   AML_WARDEN_AUTH_APP_ID_URI: undefined,
   AML_WARDEN_AUTH_AUTHORITY: 'https://login.microsoftonline.com',
+  // The console's sign-in; each defaults to what the API's settings above imply (config.ts).
+  AML_WARDEN_CONSOLE_CLIENT_ID: undefined,
+  AML_WARDEN_CONSOLE_API_SCOPE: undefined,
+  AML_WARDEN_CONSOLE_AUTHORITY: undefined,
+  AML_WARDEN_CONSOLE_URL: undefined,
   AML_WARDEN_EVENTS_SECRET_NAME: undefined,
   AML_WARDEN_EVENTS_ROLE: 'AzureEventGridSecureWebhookSubscriber',
   AML_WARDEN_EVENTS_MAX_BATCH: '5000',

@@ -643,7 +643,8 @@ describe('the OpenAPI document', () => {
   it('lists every HTTP route the app registers, with its methods, and nothing it does not serve', () => {
     const registered = new Set<string>();
     for (const fn of host.functions) {
-      if (fn.kind !== 'http') continue;
+      // The console is a web page the app serves, not an operation of its API.
+      if (fn.kind !== 'http' || fn.name === 'console') continue;
       for (const method of fn.methods ?? []) registered.add(`${method.toLowerCase()} /${fn.route ?? fn.name}`);
     }
     const documented = new Set(Object.entries(document.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method} ${path}`)));

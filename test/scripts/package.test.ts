@@ -57,10 +57,12 @@ describe('npm run package', () => {
     await rm(folder, { recursive: true, force: true });
   });
 
-  it('zips host.json, package.json, main.js, its chunks and the shipped policy — nothing else, no source maps', () => {
+  it('zips host.json, package.json, main.js, its chunks, the shipped policy and the built console — nothing else, no source maps', () => {
     const names = [...zip.keys()];
-    expect(names).toEqual(expect.arrayContaining(['host.json', 'package.json', 'main.js', 'policy/default.yaml', 'policy/schema.json']));
-    const unexpected = names.filter((name) => !/^(host\.json|package\.json|main\.js|chunk-[A-Z0-9]+\.js|policy\/(default\.yaml|schema\.json))$/.test(name));
+    expect(names).toEqual(expect.arrayContaining(['host.json', 'package.json', 'main.js', 'policy/default.yaml', 'policy/schema.json', 'console/index.html', 'console/assets.json']));
+    const unexpected = names.filter(
+      (name) => !/^(host\.json|package\.json|main\.js|chunk-[A-Z0-9]+\.js|policy\/(default\.yaml|schema\.json)|console\/(index\.html|assets\.json|app-[A-Z0-9]+\.(js|css|js\.LEGAL\.txt)))$/.test(name),
+    );
     expect(unexpected).toEqual([]);
     expect(names.some((name) => name.includes('node_modules') || name.endsWith('.ts') || name.includes('local.settings') || name.startsWith('dev/'))).toBe(false);
     expect(names.sort()).toEqual([...result.files].sort());

@@ -4,6 +4,7 @@ import { channelDefinition } from '../../policy/notificationRoutes.js';
 import type { NotificationChannel, Policy } from '../../policy/policySchema.js';
 import type { HttpClient } from '../http/httpClient.js';
 import type { SecretStore } from '../keyvault/secrets.js';
+import { cardLinks } from './consoleLinks.js';
 import { genericWebhookBody } from './genericWebhookBody.js';
 import { slackMessage } from './slackMessage.js';
 import { teamsMessage } from './teamsMessage.js';
@@ -12,13 +13,20 @@ import { WebhookNotifier, type WebhookFormat } from './webhookNotifier.js';
 export interface NotifierDeps {
   readonly http: HttpClient;
   readonly secrets: SecretStore;
+  /** The web console's address (`AML_WARDEN_CONSOLE_URL`): Teams and Slack cards then link to its pages. */
+  readonly consoleUrl?: string | undefined;
 }
 
-const formats: { readonly [K in NotificationChannel['kind']]: WebhookFormat } = {
-  teams: { body: teamsMessage, receiver: 'The Teams workflow webhook' },
-  slack: { body: slackMessage, receiver: 'The Slack webhook' },
-  webhook: { body: genericWebhookBody, receiver: 'The notification webhook' },
-};
+function formatOf(kind: NotificationChannel['kind'], consoleUrl: string | undefined): WebhookFormat {
+  switch (kind) {
+    case 'teams':
+      return { body: (notification) => teamsMessage(notification, cardLinks(notification, consoleUrl)), receiver: 'The Teams workflow webhook' };
+    case 'slack':
+      return { body: (notification) => slackMessage(notification, cardLinks(notification, consoleUrl)), receiver: 'The Slack webhook' };
+    case 'webhook':
+      return { body: genericWebhookBody, receiver: 'The notification webhook' };
+  }
+}
 
 /** The notifier for a channel named in `notifications.channels`; its URL is read from Key Vault when sending. */
 export function createNotifier(channel: string, policy: Policy, deps: NotifierDeps): Notifier {
@@ -29,7 +37,7 @@ export function createNotifier(channel: string, policy: Policy, deps: NotifierDe
       module: 'notifiers',
     });
   }
-  return new WebhookNotifier(definition.kind, deps.http, () => deps.secrets.getSecret(definition.urlSecretName), formats[definition.kind]);
+  return new WebhookNotifier(definition.kind, deps.http, () => deps.secrets.getSecret(definition.urlSecretName), formatOf(definition.kind, deps.consoleUrl));
 }
 
 /** The policy's channels, each notifier built once. */

@@ -8,7 +8,7 @@
  */
 import type { Notification } from '../../notifications/ports.js';
 import { joinSentences, shorten } from '../../shared/text.js';
-import { openableLink } from './openableLink.js';
+import { cardLinks, type CardLink } from './consoleLinks.js';
 
 // Block Kit limits: header 150, section text 3000, 10 fields of 2000.
 const MAX_HEADER = 150;
@@ -26,7 +26,8 @@ function mrkdwn(text: string, max: number): Record<string, unknown> {
   return { type: 'mrkdwn', text: shorten(text, max), verbatim: true };
 }
 
-export function slackMessage(notification: Notification): Record<string, unknown> {
+/** `links` become the message's buttons. */
+export function slackMessage(notification: Notification, links: readonly CardLink[] = cardLinks(notification, undefined)): Record<string, unknown> {
   const blocks: Record<string, unknown>[] = [
     { type: 'header', text: { type: 'plain_text', text: shorten(notification.title, MAX_HEADER), emoji: true } },
     { type: 'section', text: mrkdwn(`${iconBySeverity[notification.severity]} ${escapeMrkdwn(notification.text)}`, MAX_SECTION) },
@@ -37,9 +38,8 @@ export function slackMessage(notification: Notification): Record<string, unknown
       fields: notification.facts.slice(0, MAX_FIELDS).map((fact) => mrkdwn(`*${escapeMrkdwn(fact.name)}*\n${escapeMrkdwn(fact.value)}`, MAX_FIELD)),
     });
   }
-  const link = openableLink(notification);
-  if (link !== undefined) {
-    blocks.push({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: link.title }, url: link.url }] });
+  if (links.length > 0) {
+    blocks.push({ type: 'actions', elements: links.map((link) => ({ type: 'button', text: { type: 'plain_text', text: link.title }, url: link.url })) });
   }
   // The fallback (notifications, screen readers) is one text — the title as its first sentence, then the body — and
   // Slack reads it as mrkdwn too.

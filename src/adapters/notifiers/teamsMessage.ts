@@ -7,12 +7,12 @@
  * so none of it goes where Teams reads Markdown. Teams renders Markdown in a TextBlock's text and in a Fact's title
  * and value (learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/cards-format), and "RichTextBlock
  * does not support Markdown" (learn.microsoft.com/adaptive-cards/authoring-cards/text-features). So all text is a
- * TextRun in a RichTextBlock, facts are two-column rows of them instead of a FactSet, and the only link is the one
- * action, to an https URL.
+ * TextRun in a RichTextBlock, facts are two-column rows of them instead of a FactSet, and the only links are the
+ * actions, to https URLs (`consoleLinks.ts` says which).
  */
 import type { Notification } from '../../notifications/ports.js';
 import { shorten } from '../../shared/text.js';
-import { openableLink } from './openableLink.js';
+import { cardLinks, type CardLink } from './consoleLinks.js';
 
 const MAX_TEXT = 2000;
 const colorBySeverity = { info: 'Default', warning: 'Warning', error: 'Attention' } as const;
@@ -36,13 +36,12 @@ function factRow(name: string, value: string): Record<string, unknown> {
   };
 }
 
-/** The Workflows message with one Adaptive Card (schema 1.4, what Teams renders). */
-export function teamsMessage(notification: Notification): Record<string, unknown> {
+/** The Workflows message with one Adaptive Card (schema 1.4, what Teams renders); `links` become its actions. */
+export function teamsMessage(notification: Notification, links: readonly CardLink[] = cardLinks(notification, undefined)): Record<string, unknown> {
   // Paragraphs (a stack trace after a sentence) stay apart; a TextRun keeps the line breaks within one.
   const paragraphs = shorten(notification.text, MAX_TEXT)
     .split(/\n{2,}/u)
     .filter((paragraph) => paragraph.trim() !== '');
-  const link = openableLink(notification);
   const card = {
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     type: 'AdaptiveCard',
@@ -53,7 +52,7 @@ export function teamsMessage(notification: Notification): Record<string, unknown
       ...paragraphs.map((paragraph) => literal(paragraph)),
       ...(notification.facts.length === 0 ? [] : [{ type: 'Container', items: notification.facts.map((fact) => factRow(fact.name, fact.value)) }]),
     ],
-    ...(link === undefined ? {} : { actions: [{ type: 'Action.OpenUrl', title: link.title, url: link.url }] }),
+    ...(links.length === 0 ? {} : { actions: links.map((link) => ({ type: 'Action.OpenUrl', title: link.title, url: link.url })) }),
   };
   return {
     type: 'message',
