@@ -68,6 +68,12 @@ export const PLAYGROUND_PIPELINES: readonly PipelineDefinition[] = [
       { name: 'driftRunId', default: '' },
       { name: 'targetDatasetId', default: '' },
       { name: 'driftCoefficient', default: '' },
+      // What a model monitor's alert passes (src/modelCd/onMonitorAlert.ts).
+      { name: 'monitorName', default: '' },
+      { name: 'alertRule', default: '' },
+      { name: 'metricName', default: '' },
+      { name: 'windowStartTime', default: '' },
+      { name: 'windowEndTime', default: '' },
     ],
     runName: '${{ parameters.idempotencyKey }}.$(Rev:r)',
   },

@@ -53,8 +53,22 @@ export const PLAYGROUND_WORKFLOWS: readonly WorkflowDefinition[] = [
     id: 161336,
     file: 'retrain.yml',
     name: 'Retrain',
-    inputs: ['workspaceId', 'dataDriftName', 'driftRunId', 'targetDatasetId', 'driftCoefficient', 'idempotency_key'],
-    runName: 'Retrain on drift ${{ inputs.dataDriftName }} [${{ inputs.idempotency_key }}]',
+    // What a legacy drift event passes (src/modelCd/onDriftDetected.ts) and what a model monitor's alert passes
+    // (src/modelCd/onMonitorAlert.ts); a run gets one set or the other.
+    inputs: [
+      'workspaceId',
+      'dataDriftName',
+      'driftRunId',
+      'targetDatasetId',
+      'driftCoefficient',
+      'monitorName',
+      'alertRule',
+      'metricName',
+      'windowStartTime',
+      'windowEndTime',
+      'idempotency_key',
+    ],
+    runName: 'Retrain ${{ inputs.monitorName }}${{ inputs.dataDriftName }} [${{ inputs.idempotency_key }}]',
   },
 ];
 

@@ -1,4 +1,7 @@
 import { workspaceProperties } from './arm/workspaces.js';
+import { seedOnlineEndpoints } from './onlineEndpointSeed.js';
+import { seedComputeInstance } from './computeInstanceSeed.js';
+import { seedServerlessJob } from './jobSeed.js';
 import { computeTypeDefaults } from './arm/computeShape.js';
 import {
   COMPUTE_TYPE,
@@ -32,8 +35,9 @@ export function seed(state: EmulatorState, name: SeedName, now: Date): void {
 
 /**
  * One subscription, resource group and workspace holding a compliant cluster (scales to zero, idles
- * down within PT30M, allowed size, capped, SSH off, tagged) and a non-compliant one. No models or jobs:
- * tests and users register those through the ARM API.
+ * down within PT30M, allowed size, capped, SSH off, tagged) and a non-compliant one, an online endpoint with a
+ * deployment over its cap and a failed one, a compute instance with no stop schedule, and a running serverless job on
+ * a disallowed instance type. No models: tests and users register those through the ARM API.
  */
 export function seedPlayground(state: EmulatorState, now: Date): void {
   const { subscriptionId, resourceGroup, workspace, location } = PLAYGROUND;
@@ -53,6 +57,9 @@ export function seedPlayground(state: EmulatorState, now: Date): void {
     remoteLoginPortPublicAccess: 'Enabled',
     enableNodePublicIp: true,
   }, now);
+  seedOnlineEndpoints(state, subscriptionId, resourceGroup, workspace, location, PLAYGROUND.workspaceTags.owner, now);
+  seedComputeInstance(state, subscriptionId, resourceGroup, workspace, location, PLAYGROUND.workspaceTags, now);
+  seedServerlessJob(state, subscriptionId, resourceGroup, workspace, PLAYGROUND.workspaceTags.owner, now);
 }
 
 export interface BulkSeedOptions {

@@ -93,9 +93,34 @@ export function computeTypeDefaults(computeType: string, sent: Record<string, un
     };
   }
   if (computeType === 'ComputeInstance') {
-    return { vmSize: 'STANDARD_DS3_V2', applicationSharingPolicy: 'Shared', computeInstanceAuthorizationType: 'personal', ...sent, state: 'Running', errors: null };
+    return {
+      vmSize: 'STANDARD_DS3_V2',
+      applicationSharingPolicy: 'Shared',
+      computeInstanceAuthorizationType: 'personal',
+      ...sent,
+      ...(isRecord(sent['schedules']) ? { schedules: withScheduleReadOnlyFields(sent['schedules']) } : {}),
+      state: 'Running',
+      errors: null,
+    };
   }
   return { ...sent };
+}
+
+/**
+ * A compute instance's `schedules.computeStartStop` as Azure returns it: what was sent, plus the read-only `id`
+ * ("A system assigned id for the schedule") and `provisioningStatus` (`Completed` | `Provisioning` | `Failed`) of
+ * `ComputeStartStopSchedule` (azure-rest-api-specs `stable/2024-04-01/machineLearningServices.json`). The schedules
+ * are taken as sent: the spec gives no rule that refuses one, and the instance keeps them until it is recreated.
+ */
+function withScheduleReadOnlyFields(schedules: Record<string, unknown>): Record<string, unknown> {
+  const list = schedules['computeStartStop'];
+  if (!Array.isArray(list)) return schedules;
+  return {
+    ...schedules,
+    computeStartStop: list.map((schedule: unknown, index) =>
+      isRecord(schedule) ? { ...schedule, id: schedule['id'] ?? `schedule-${index + 1}`, provisioningStatus: 'Completed' } : schedule,
+    ),
+  };
 }
 
 /**

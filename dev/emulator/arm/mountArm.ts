@@ -3,6 +3,8 @@ import type { ArmServices } from './armServices.js';
 import { mount as mountComputes } from './computes.js';
 import { mount as mountJobs } from './jobs.js';
 import { mount as mountModels } from './models.js';
+import { mount as mountOnlineEndpoints } from './onlineEndpoints.js';
+import { mount as mountQuota } from './quota.js';
 import { mount as mountResourceGraph } from './resourceGraph.js';
 import { mount as mountResourceGroups } from './resourceGroups.js';
 import { mount as mountTags } from './tags.js';
@@ -15,6 +17,8 @@ export function mountArm(router: Router, services: ArmServices): void {
   mountComputes(router, services);
   mountModels(router, services);
   mountJobs(router, services);
+  mountOnlineEndpoints(router, services);
   mountTags(router, services);
   mountResourceGraph(router, services);
+  mountQuota(router, services);
 }

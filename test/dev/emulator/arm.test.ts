@@ -567,7 +567,7 @@ describe('admin API', () => {
     expect(calls.json<{ calls: { path: string; status: number }[] }>().calls.at(-1)).toMatchObject({ path: '/providers/Microsoft.ResourceGraph/resources', status: 200 });
 
     const reset = await admin('POST', '/_emulator/reset');
-    expect(reset.json<{ workspaces: number; computes: number }>()).toMatchObject({ workspaces: 1, computes: 2 });
+    expect(reset.json<{ workspaces: number; computes: number }>()).toMatchObject({ workspaces: 1, computes: 3 });
   });
 
   it('turns throttling on and off, and clears the call log and faults, through the admin API', async () => {
@@ -645,7 +645,7 @@ describe('long-running compute operations that nobody polls', () => {
       const state = async () => (await request(`${slow.url}/_emulator/state`, { ca: slow.caPem })).json<{ operationTimers: number; operations: number; computes: number }>();
       expect((await state()).operationTimers).toBe(1);
       expect((await request(`${slow.url}/_emulator/reset`, { method: 'POST', ca: slow.caPem })).status).toBe(200);
-      expect(await state()).toMatchObject({ operationTimers: 0, operations: 0, computes: 2 });
+      expect(await state()).toMatchObject({ operationTimers: 0, operations: 0, computes: 3 });
     } finally {
       await slow.close();
     }
