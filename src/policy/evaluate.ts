@@ -1,6 +1,7 @@
 import { parseIsoDuration } from './duration.js';
 import { clusterRulesMode, effectiveRules, environmentOf, instanceRulesMode, tagRuleMode, type EffectiveRules } from './effectiveRules.js';
 import { readExemption } from './exemptions.js';
+import { idleShutdownFinding, stopScheduleFinding } from './instanceSchedules.js';
 import { isEmptyPatch, mergePatches, type Finding, type Patch } from './findings.js';
 import type { Mode, Policy, RequiredTagRule } from './policySchema.js';
 import type { ComputeResource, GovernedResource, WorkspaceResource } from './resources.js';
@@ -277,23 +278,13 @@ function publicSshOpen(compute: ComputeResource): boolean {
 
 function instanceFindings(compute: ComputeResource, rules: EffectiveRules, notes: string[]): Finding[] {
   const policy = rules.scaling.instances;
-  const limit = policy.maxIdleTimeBeforeShutdown;
-  if (limit === undefined) return [];
-  const actual = compute.idleTimeBeforeShutdown;
-  const actualMs = actual === undefined ? undefined : parseIsoDuration(actual);
-  if (actual !== undefined && actualMs === undefined) notes.push(`idleTimeBeforeShutdown ${JSON.stringify(actual)} is not an ISO-8601 duration`);
-  if (actualMs !== undefined && actualMs <= (parseIsoDuration(limit) ?? 0)) return [];
-  return [
-    {
-      rule: 'scaling.idleTimeBeforeShutdown',
-      severity: 'medium',
-      expected: limit,
-      actual: actual ?? null,
-      relation: 'atMost',
-      fixable: true,
-      fix: { idleTimeBeforeShutdown: limit },
-      ...(actual === undefined ? { advice: 'no idle shutdown is configured' } : {}),
-      mode: instanceRulesMode(rules),
-    },
-  ];
+  const mode = instanceRulesMode(rules);
+  const idle = idleShutdownFinding(
+    compute.idleTimeBeforeShutdown,
+    { min: policy.minIdleTimeBeforeShutdown, max: policy.maxIdleTimeBeforeShutdown },
+    mode,
+    notes,
+  );
+  const stop = policy.requiredStopSchedule === undefined ? undefined : stopScheduleFinding(compute.startStopSchedules, policy.requiredStopSchedule, mode);
+  return [idle, stop].filter((finding) => finding !== undefined);
 }

@@ -2,6 +2,7 @@ import { requestLimitsOf } from './computeRequestRules.js';
 import { clusterRulesMode, effectiveRules, instanceRulesMode, overrideFor, tagRuleMode, type EffectiveRules } from './effectiveRules.js';
 import type { EnvironmentOverride, Mode, Policy, RequiredTagRule } from './policySchema.js';
 import { formatPath } from './validatePolicy.js';
+import { jobRulesFor } from './jobRules.js';
 
 /**
  * The rules a policy applies in each environment it mentions, as evaluation resolves them (`effectiveRules`, and the
@@ -56,7 +57,43 @@ export interface ExplainedRules {
     readonly modeFrom: ModeSource;
     /** null: no idle-shutdown rule. */
     readonly maxIdleTimeBeforeShutdown: string | null;
+    /** null: no lower bound. */
+    readonly minIdleTimeBeforeShutdown: string | null;
+    /** null: no stop schedule required. */
+    readonly requiredStopSchedule: { readonly days: readonly string[]; readonly time: string; readonly timeZone: string } | null;
   };
+  /** The `jobs:` rules for this environment; null when the policy has none. */
+  readonly jobs: {
+    readonly mode: Mode;
+    readonly modeFrom: ModeSource;
+    readonly action: 'report' | 'cancel';
+    readonly allowedInstanceTypes: readonly string[] | null;
+    readonly maxInstanceCount: number | null;
+    readonly allowedQueueTiers: readonly string[] | null;
+    readonly maxTimeout: string | null;
+  } | null;
+  /** `onlineEndpoints:` (policy-wide); null when the policy has none. */
+  readonly onlineEndpoints: {
+    readonly mode: Mode;
+    readonly allowedInstanceTypes: readonly string[] | null;
+    readonly maxInstances: number | null;
+    readonly publicNetworkAccess: string;
+    readonly authModes: readonly string[] | null;
+    readonly remindAfter: string;
+    /** null: failed deployments are never deleted. */
+    readonly deleteAfter: string | null;
+  } | null;
+  /** `quota:` (policy-wide, audit only); null when quota is not read. */
+  readonly quota: {
+    readonly utilizationThreshold: number;
+    readonly families: readonly string[] | null;
+    readonly thresholds: readonly { readonly families: readonly string[]; readonly utilizationThreshold: number }[];
+  } | null;
+  /** `modelMonitoring:` (policy-wide); null when no monitor alert starts anything. */
+  readonly modelMonitoring: {
+    readonly monitorDimension: string;
+    readonly rules: readonly { readonly monitors: readonly string[]; readonly workspaces: readonly string[] | null; readonly target: string }[];
+  } | null;
   readonly exemptions: {
     readonly tag: string;
     readonly requireReason: boolean;
@@ -139,7 +176,33 @@ function explainRules(
       mode: instanceRulesMode(rules),
       modeFrom: modeFrom(instances.mode),
       maxIdleTimeBeforeShutdown: instances.maxIdleTimeBeforeShutdown ?? null,
+      minIdleTimeBeforeShutdown: instances.minIdleTimeBeforeShutdown ?? null,
+      requiredStopSchedule: instances.requiredStopSchedule ?? null,
     },
+    jobs: explainJobs(policy, rules.environment, override),
+    onlineEndpoints:
+      policy.onlineEndpoints === undefined
+        ? null
+        : {
+            mode: policy.onlineEndpoints.mode ?? rules.mode,
+            allowedInstanceTypes: policy.onlineEndpoints.allowedInstanceTypes ?? null,
+            maxInstances: policy.onlineEndpoints.maxInstances ?? null,
+            publicNetworkAccess: policy.onlineEndpoints.publicNetworkAccess,
+            authModes: policy.onlineEndpoints.authModes ?? null,
+            remindAfter: policy.onlineEndpoints.failedDeployments.remindAfter,
+            deleteAfter: policy.onlineEndpoints.failedDeployments.delete?.after ?? null,
+          },
+    quota:
+      policy.quota === undefined
+        ? null
+        : { utilizationThreshold: policy.quota.utilizationThreshold, families: policy.quota.families ?? null, thresholds: policy.quota.thresholds },
+    modelMonitoring:
+      policy.modelMonitoring === undefined
+        ? null
+        : {
+            monitorDimension: policy.modelMonitoring.monitorDimension,
+            rules: policy.modelMonitoring.rules.map((rule) => ({ monitors: rule.monitors, workspaces: rule.workspaces ?? null, target: rule.target })),
+          },
     exemptions: {
       tag: policy.exemptions.tag,
       requireReason: policy.exemptions.requireReason,
@@ -152,6 +215,21 @@ function explainRules(
       allowLowPriority: limits.allowLowPriority,
     },
     overridden: override === undefined ? [] : leafPaths(override, []),
+  };
+}
+
+function explainJobs(policy: Policy, environment: string | undefined, override: EnvironmentOverride | undefined): ExplainedRules['jobs'] {
+  const found = jobRulesFor(policy, environment);
+  if (found === undefined) return null;
+  const { rules, mode } = found;
+  return {
+    mode,
+    modeFrom: rules.mode !== undefined ? 'rule' : override?.mode !== undefined ? 'environment' : 'policy',
+    action: rules.action,
+    allowedInstanceTypes: rules.allowedInstanceTypes ?? null,
+    maxInstanceCount: rules.maxInstanceCount ?? null,
+    allowedQueueTiers: rules.allowedQueueTiers ?? null,
+    maxTimeout: rules.maxTimeout ?? null,
   };
 }
 

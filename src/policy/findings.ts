@@ -5,12 +5,14 @@ import type { Mode } from './policySchema.js';
  * difference that would make a resource compliant, also able to describe itself).
  */
 
-export type Severity = 'high' | 'medium' | 'low';
+export const SEVERITIES = ['high', 'medium', 'low'] as const;
+export type Severity = (typeof SEVERITIES)[number];
 
 export type FindingValue = string | number | boolean | null | readonly string[];
 
 /** How `actual` should relate to `expected`, so a report can say "at most PT30M" rather than "PT30M". */
-export type Relation = 'equals' | 'atMost' | 'oneOf' | 'present' | 'valid';
+export const RELATIONS = ['equals', 'atMost', 'oneOf', 'present', 'valid'] as const;
+export type Relation = (typeof RELATIONS)[number];
 
 export interface ScaleSettingsPatch {
   readonly minNodeCount?: number;

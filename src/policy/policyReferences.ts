@@ -1,4 +1,5 @@
 import { effectiveRules, type EffectiveRules } from './effectiveRules.js';
+import { instanceRuleIssues } from './instanceRuleIssues.js';
 import type { Policy } from './policySchema.js';
 import { includesIgnoreCase } from './tags.js';
 
@@ -14,6 +15,7 @@ export function findPolicyIssues(policy: Policy): PolicyIssue[] {
     ...cdIssues(policy),
     ...notificationIssues(policy),
     ...driftRetrainIssues(policy),
+    ...modelMonitoringIssues(policy),
     ...requiredTagIssues(policy),
     ...environmentIssues(policy),
   ];
@@ -58,10 +60,18 @@ function notificationIssues(policy: Policy): PolicyIssue[] {
   checkChannel(['notifications', 'violations', 'channel'], notifications.violations?.channel);
   checkChannel(['notifications', 'approvals', 'channel'], notifications.approvals?.channel);
   checkChannel(['notifications', 'cd', 'channel'], notifications.cd?.channel);
+  checkChannel(['quota', 'channel'], policy.quota?.channel);
   for (const [eventType, channel] of Object.entries(notifications.events)) {
     checkChannel(['notifications', 'events', eventType], channel);
   }
   return issues;
+}
+
+/** Each `modelMonitoring` rule's target must be a CD target. */
+function modelMonitoringIssues(policy: Policy): PolicyIssue[] {
+  return (policy.modelMonitoring?.rules ?? []).flatMap((rule, index) =>
+    rule.target in policy.cd.targets ? [] : [{ path: ['modelMonitoring', 'rules', index, 'target'], message: unknownName('target', rule.target, Object.keys(policy.cd.targets)) }],
+  );
 }
 
 function driftRetrainIssues(policy: Policy): PolicyIssue[] {
@@ -110,6 +120,9 @@ function environmentIssues(policy: Policy): PolicyIssue[] {
 function consistencyIssues(rules: EffectiveRules, prefix: readonly (string | number)[]): PolicyIssue[] {
   const issues: PolicyIssue[] = [];
   const where = (...path: (string | number)[]): PolicyIssue['path'] => [...prefix, ...path];
+  for (const issue of instanceRuleIssues(rules.scaling.instances)) {
+    issues.push({ path: where('scaling', 'instances', issue.field), message: issue.message });
+  }
   const clusters = rules.scaling.clusters;
   if (clusters.maxNodeCount !== undefined && clusters.minNodeCount > clusters.maxNodeCount) {
     issues.push({

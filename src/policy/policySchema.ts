@@ -1,5 +1,10 @@
 import * as z from 'zod';
 import { parseIsoDuration } from './duration.js';
+import { quotaSchema } from './quotaRules.js';
+import { requiredStopScheduleSchema } from './instanceRules.js';
+import { onlineEndpointsSchema } from './onlineEndpointSchema.js';
+import { jobsOverrideSchema, jobsSchema } from './jobRuleSchema.js';
+import { modelMonitoringSchema } from './modelMonitoringSchema.js';
 
 /**
  * The shape of the policy document. Every object is strict so a typo is an error, not a silently
@@ -124,11 +129,17 @@ const instanceScalingFields = {
   maxIdleTimeBeforeShutdown: isoDuration.describe(
     'Compute instances must shut down after at most this idle time (ISO-8601, e.g. PT60M). Absent: no rule.',
   ),
+  minIdleTimeBeforeShutdown: isoDuration.describe(
+    'Compute instances must not shut down sooner than this idle time (ISO-8601, e.g. PT15M; Azure allows PT15M to P3D). Absent: no minimum.',
+  ),
+  requiredStopSchedule: requiredStopScheduleSchema,
   mode: mode.describe('Overrides the global mode for compute-instance rules.'),
 };
 
 export const instanceScalingSchema = z.strictObject({
   maxIdleTimeBeforeShutdown: instanceScalingFields.maxIdleTimeBeforeShutdown.optional(),
+  minIdleTimeBeforeShutdown: instanceScalingFields.minIdleTimeBeforeShutdown.optional(),
+  requiredStopSchedule: instanceScalingFields.requiredStopSchedule.optional(),
   mode: instanceScalingFields.mode.optional(),
 });
 
@@ -169,6 +180,7 @@ const environmentOverrideSchema = z
       })
       .optional(),
     computeRequests: z.strictObject(computeRequestFields).partial().optional(),
+    jobs: jobsOverrideSchema.optional(),
   })
   .describe('Deep-merged over the base rules for resources in this environment; lists replace, tag rules merge by name.');
 
@@ -350,6 +362,10 @@ export const policySchema = z
     notifications: notificationsSchema.prefault({}),
     driftRetrain: driftRetrainSchema.optional(),
     computeRequests: computeRequestsSchema.prefault({}),
+    quota: quotaSchema.optional().describe('Compute quota utilization per VM family, reported by the sweep; absent: quota is not read.'),
+    onlineEndpoints: onlineEndpointsSchema.optional().describe('Managed online endpoints and deployments, read by the sweep; absent: they are not read.'),
+    jobs: jobsSchema.optional().describe('Azure ML jobs (serverless and cluster), judged when they run and by the sweep; absent: jobs are not read.'),
+    modelMonitoring: modelMonitoringSchema.optional().describe('Azure ML model monitor alerts (Azure Monitor, common alert schema) that start retraining; absent: such alerts start nothing.'),
   })
   .describe('aml-warden policy: what Azure ML workspaces and computes must look like, and what to automate.');
 

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { AppError } from '../errors.js';
+import { computeSchedulesSchema, type ComputeStartStopSchedule } from './computeSchedules.js';
 
 /**
  * The resource model evaluation reads: Azure ML workspaces and computes, parsed from ARM JSON (a GET
@@ -59,6 +60,8 @@ export interface ComputeResource extends LocatedResource {
   readonly subnetId: string | undefined;
   /** ComputeInstance: ISO-8601 idle shutdown (API 2023-04-01 and later). */
   readonly idleTimeBeforeShutdown: string | undefined;
+  /** ComputeInstance: `schedules.computeStartStop`; `undefined` when the body has no `schedules`. */
+  readonly startStopSchedules?: readonly ComputeStartStopSchedule[] | undefined;
 }
 
 export type GovernedResource = WorkspaceResource | ComputeResource;
@@ -121,6 +124,7 @@ const computeBodySchema = armResourceSchema.extend({
           sshSettings: z.object({ sshPublicAccess: optionalString }).nullish(),
           subnet: z.object({ id: optionalString }).nullish(),
           idleTimeBeforeShutdown: optionalString,
+          schedules: computeSchedulesSchema,
         })
         .nullish(),
   }),
@@ -162,6 +166,7 @@ export function parseCompute(value: unknown): ComputeResource {
     sshPublicAccess: inner?.sshSettings?.sshPublicAccess ?? undefined,
     subnetId: inner?.subnet?.id ?? undefined,
     idleTimeBeforeShutdown: inner?.idleTimeBeforeShutdown ?? undefined,
+    ...(inner?.schedules === undefined ? {} : { startStopSchedules: inner.schedules }),
   };
 }
 

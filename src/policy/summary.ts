@@ -24,8 +24,21 @@ export interface PolicySummary {
       readonly allowLowPriority: boolean;
       readonly remoteLoginPortPublicAccess: string;
     };
-    readonly instances: { readonly mode: Mode; readonly maxIdleTimeBeforeShutdown: string | null };
+    readonly instances: {
+      readonly mode: Mode;
+      readonly maxIdleTimeBeforeShutdown: string | null;
+      readonly minIdleTimeBeforeShutdown: string | null;
+      readonly requiredStopSchedule: boolean;
+    };
   };
+  /** null: jobs are not read. */
+  readonly jobs: { readonly mode: Mode; readonly action: 'report' | 'cancel' } | null;
+  /** null: online endpoints are not read. */
+  readonly onlineEndpoints: { readonly mode: Mode; readonly deletesFailedDeployments: boolean } | null;
+  /** null: quota is not read. */
+  readonly quota: { readonly utilizationThreshold: number } | null;
+  /** How many model monitoring rules start retraining on a fired alert. */
+  readonly modelMonitoringRules: number;
   readonly exemptionTag: string;
   readonly cd: { readonly targets: readonly { readonly name: string; readonly kind: string }[]; readonly rules: number };
   readonly notifications: { readonly channels: readonly { readonly name: string; readonly kind: string }[] };
@@ -57,8 +70,20 @@ export function summarizePolicy(policy: Policy): PolicySummary {
         allowLowPriority: clusters.allowLowPriority,
         remoteLoginPortPublicAccess: clusters.remoteLoginPortPublicAccess,
       },
-      instances: { mode: instances.mode ?? policy.mode, maxIdleTimeBeforeShutdown: instances.maxIdleTimeBeforeShutdown ?? null },
+      instances: {
+        mode: instances.mode ?? policy.mode,
+        maxIdleTimeBeforeShutdown: instances.maxIdleTimeBeforeShutdown ?? null,
+        minIdleTimeBeforeShutdown: instances.minIdleTimeBeforeShutdown ?? null,
+        requiredStopSchedule: instances.requiredStopSchedule !== undefined,
+      },
     },
+    jobs: policy.jobs === undefined ? null : { mode: policy.jobs.mode ?? policy.mode, action: policy.jobs.action },
+    onlineEndpoints:
+      policy.onlineEndpoints === undefined
+        ? null
+        : { mode: policy.onlineEndpoints.mode ?? policy.mode, deletesFailedDeployments: policy.onlineEndpoints.failedDeployments.delete !== undefined },
+    quota: policy.quota === undefined ? null : { utilizationThreshold: policy.quota.utilizationThreshold },
+    modelMonitoringRules: policy.modelMonitoring?.rules.length ?? 0,
     exemptionTag: policy.exemptions.tag,
     cd: {
       targets: Object.entries(policy.cd.targets).map(([name, target]) => ({ name, kind: target.kind })),

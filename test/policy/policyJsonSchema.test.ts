@@ -33,6 +33,10 @@ describe('policy/schema.json', () => {
       'notifications',
       'driftRetrain',
       'computeRequests',
+      'quota',
+      'onlineEndpoints',
+      'jobs',
+      'modelMonitoring',
     ]);
   });
 });

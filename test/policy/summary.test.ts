@@ -8,6 +8,11 @@ test('the playground summary shows the shape of the policy without secret names,
   expect(summary.requiredTags).toEqual(['owner', 'cost-center', 'environment']);
   expect(summary.scaling.clusters).toMatchObject({ mode: 'enforce', minNodeCount: 0, maxNodeCount: 4, allowedVmSizes: 4 });
   expect(summary.cd).toEqual({ targets: [{ name: 'model-cd', kind: 'azureDevOps' }, { name: 'retrain', kind: 'azureDevOps' }], rules: 1 });
+  expect(summary.scaling.instances).toEqual({ mode: 'enforce', maxIdleTimeBeforeShutdown: 'PT60M', minIdleTimeBeforeShutdown: 'PT15M', requiredStopSchedule: true });
+  expect(summary.jobs).toEqual({ mode: 'enforce', action: 'cancel' });
+  expect(summary.onlineEndpoints).toEqual({ mode: 'enforce', deletesFailedDeployments: false });
+  expect(summary.quota).toBeNull();
+  expect(summary.modelMonitoringRules).toBe(1);
   expect(summary.warnings).toEqual([]);
   const text = JSON.stringify(summary);
   for (const hidden of ['ado-pat', 'teams-webhook-url', '127.0.0.1', '11111111-1111-1111-1111-111111111111']) {
