@@ -19,5 +19,6 @@ export const appFunctionNames = [
   'sweepReports',
   'sweepReportById',
   'cdRuns',
+  'monitorAlerts',
   'console',
 ] as const;

@@ -16,4 +16,5 @@ import './functions/health.js';
 import './functions/openapi.js';
 import './functions/sweepReports.js';
 import './functions/cdRuns.js';
+import './functions/monitorAlerts.js';
 import './functions/console.js';

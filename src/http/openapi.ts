@@ -226,6 +226,23 @@ export const apiOperations: readonly ApiOperation[] = [
     ],
     responses: { 200: 'CdRunList', 400: 'Error', ...bearerFailures },
   },
+  {
+    functionName: 'monitorAlerts',
+    method: 'POST',
+    operationId: 'postMonitorAlert',
+    route: 'monitor-alerts',
+    summary:
+      "An Azure Monitor alert in the common alert schema, from an action group's secure webhook: a Fired metric alert on a model monitor starts that monitor's retraining target once per alert window (policy modelMonitoring).",
+    roles: [appRoles.monitorAlertSender],
+    requestBody: { description: 'An alert in the Azure Monitor common alert schema (schemaId azureMonitorCommonAlertSchema).' },
+    responses: {
+      200: 'What became of the alert: per monitor, whether a retraining run started, or why not (already started for this window, no rule, resolved).',
+      400: 'Error',
+      ...bearerFailures,
+      413: 'Error',
+      415: 'Error',
+    },
+  },
 ];
 
 const statusText: Readonly<Record<number, string>> = {

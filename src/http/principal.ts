@@ -28,6 +28,8 @@ export const appRoles = {
   computeApprover: 'ComputeApprover',
   /** Reads the full health report (configuration, policy and telemetry summary): people and monitoring apps alike. */
   operator: 'Operator',
+  /** Posts Azure Monitor alerts (`/api/monitor-alerts`): the app role assigned to an action group's secure webhook. */
+  monitorAlertSender: 'MonitorAlertSender',
 } as const;
 
 /** Throws `Forbidden` unless the principal holds the app role (any of them, when several are given). */

@@ -23,6 +23,11 @@ export function driftSubject(dataDriftId: string, runId: string): string {
   return `drift:${dataDriftId}:${runId}`;
 }
 
+/** A model monitor's alert window: one retraining per (monitor, window), however often Azure Monitor notifies. */
+export function monitorAlertSubject(monitorName: string, windowStartTime: string, windowEndTime: string): string {
+  return `monitor:${monitorName}:${windowStartTime}/${windowEndTime}`;
+}
+
 export function cdLedgerKey(key: CdLedgerKey): OnceKey {
   return { group: key.workspaceId.toLowerCase(), item: `${key.subject}|${key.target}` };
 }

@@ -32,6 +32,8 @@ const expectedTriggers: Record<string, Record<string, unknown>> = {
   sweepReports: { type: 'httpTrigger', route: 'sweep-reports', methods: ['GET'], authLevel: 'anonymous' },
   sweepReportById: { type: 'httpTrigger', route: 'sweep-reports/{runId}', methods: ['GET'], authLevel: 'anonymous' },
   cdRuns: { type: 'httpTrigger', route: 'cd-runs', methods: ['GET'], authLevel: 'anonymous' },
+  // Azure Monitor alerts from an action group's secure webhook (model monitoring → retraining).
+  monitorAlerts: { type: 'httpTrigger', route: 'monitor-alerts', methods: ['POST'], authLevel: 'anonymous' },
   // The web console's page and files: public, under the route prefix (`/api/console/…`).
   console: { type: 'httpTrigger', route: 'console/{*path}', methods: ['GET', 'HEAD'], authLevel: 'anonymous' },
   computeRequests: { type: 'httpTrigger', route: 'compute-requests', authLevel: 'anonymous' },
