@@ -4,13 +4,13 @@
  *
  *   functions/, http/, cli  →  composition.ts  →  adapters/
  *          ↓                        ↓               ↓ (ports only)
- *      capabilities (modelCd, runNotifications, governance, sweep, computeRequests, notifications, eventIntake)
+ *      capabilities (modelCd, runNotifications, governance, sweep, computeRequests, notifications, eventIntake, jobs, onlineEndpoints)
  *          ↓
  *      policy/, events/, shared/, errors.ts
  */
 
 /** Use cases and the ports they own. */
-const capabilities = '^src/(modelCd|runNotifications|governance|sweep|computeRequests|notifications|eventIntake)/';
+const capabilities = '^src/(modelCd|runNotifications|governance|sweep|computeRequests|notifications|eventIntake|jobs|onlineEndpoints)/';
 /** The domain core every side may use: pure rules, event shapes, logging and the shared ports, errors. */
 const core = '^src/(policy|events|shared)/|^src/errors\\.ts$';
 /** Azure SDKs and other client libraries of outside systems: adapters load them, use cases never do. */

@@ -10,9 +10,11 @@ import type { TokenCredential } from '@azure/core-auth';
 import { createComputeGateway } from './adapters/arm/computeGateway.js';
 import { AmlRecords } from './adapters/arm/amlRecords.js';
 import { ArmRequester, ArmTokenBucketPacer, type ArmPacing } from './adapters/arm/armRequest.js';
+import { createJobGateway } from './adapters/arm/jobGateway.js';
 import { createMachineLearningClientFactory, type MachineLearningClientFactory } from './adapters/arm/machineLearning.js';
 import { createRemediationAdapter } from './adapters/arm/remediation.js';
 import { createWorkspaceInventory } from './adapters/arm/resourceGraph.js';
+import { createQuotaReader } from './adapters/arm/quotaReader.js';
 import { createCdTargets } from './adapters/cd/createCdTarget.js';
 import { createHttpClient, type HttpClient } from './adapters/http/httpClient.js';
 import { createCredential } from './adapters/identity/credential.js';
@@ -42,6 +44,9 @@ import type { IntakeDeps } from './eventIntake/intake.js';
 import { routeEvent } from './eventIntake/routeEvent.js';
 import type { GovernanceDeps } from './governance/deps.js';
 import { ownerNotification } from './governance/ownerNotification.js';
+import { createOnlineEndpointGateway } from './adapters/arm/onlineEndpointGateway.js';
+import { onlineOwnerNotification } from './onlineEndpoints/onlineOwnerNotification.js';
+import type { OnlineOwnerNotice } from './onlineEndpoints/ports.js';
 import type { OwnerNotice } from './governance/ports.js';
 import type { ModelCdDeps } from './modelCd/deps.js';
 import type { Notifiers } from './notifications/ports.js';
@@ -137,6 +142,21 @@ function governanceDeps(config: Config, adapters: Adapters, notifiers: Notifiers
     ...(channel === undefined
       ? {}
       : { notifyOwner: (notice: OwnerNotice) => sendNotification(notices, plainLog(console), channel, 'violations', ownerNotification(notice, settings.studioUrl)) }),
+    onlineEndpoints: {
+      gateway: createOnlineEndpointGateway({ armEndpoint: settings.armEndpoint, clientFor: adapters.arm, pacing, pollIntervalMs: 1_000 }),
+      ledger: createOnceLedger(adapters.state, OWNER_NOTICE_TABLE),
+      ...(channel === undefined
+        ? {}
+        : { notify: (notice: OnlineOwnerNotice) => sendNotification(notices, plainLog(console), channel, 'violations', onlineOwnerNotification(notice, settings.studioUrl)) }),
+    },
+    jobs: {
+      policy,
+      jobs: createJobGateway({ armEndpoint: settings.armEndpoint, clientFor: adapters.arm, pacing, pollIntervalMs: 1_000 }),
+      once: createOnceLedger(adapters.state, OWNER_NOTICE_TABLE),
+      notify: channel === undefined ? undefined : (notification) => sendNotification(notices, plainLog(console), channel, 'violations', notification),
+      studioUrl: settings.studioUrl,
+      now: () => new Date(),
+    },
     telemetry: adapters.telemetry,
     now: () => new Date(),
   };
@@ -202,6 +222,7 @@ export function composeApp(config: Config, adapters: Adapters = productionAdapte
       // One pacer for the process: slices of a subscription follow one another, and share its budget.
       governance: governanceDeps(config, adapters, notifiers, options.sweepPacing ?? new ArmTokenBucketPacer()),
       sliceLimits: options.sliceLimits ?? DEFAULT_SLICE_LIMITS,
+      quota: createQuotaReader(adapters.arm),
       now,
     },
     computeRequests: {

@@ -143,6 +143,27 @@ export const sweepReportSchema = z.looseObject({
   ...reportSummarySchema.shape,
   lines: z.array(reportLineSchema),
   problems: z.optional(z.array(z.looseObject({ workspaceId: z.string(), status: z.string(), error: z.string() }))),
+  // Compute quota per VM family (`src/sweep/quota/ports.ts`); absent when the policy has no quota rules.
+  quota: z.optional(
+    z.looseObject({
+      utilizations: z.array(
+        z.looseObject({
+          subscriptionId: z.string(),
+          location: z.string(),
+          level: z.string(),
+          workspaceName: z.optional(z.string()),
+          family: z.string(),
+          displayName: z.string(),
+          current: z.number(),
+          limit: z.nullable(z.number()),
+          percent: z.nullable(z.number()),
+          threshold: z.number(),
+          overThreshold: z.boolean(),
+        }),
+      ),
+      problems: z.array(z.looseObject({ subscriptionId: z.string(), location: z.string(), error: z.string() })),
+    }),
+  ),
 });
 export type SweepReport = z.infer<typeof sweepReportSchema>;
 

@@ -99,6 +99,10 @@ function counts(policy: Policy): string {
     plural(Object.keys(policy.cd.targets).length, 'CD target'),
     plural(Object.keys(policy.notifications.channels).length, 'notification channel'),
     plural(Object.keys(policy.scope.overrides).length, 'environment override'),
+    ...(policy.jobs === undefined ? [] : ['job rules']),
+    ...(policy.onlineEndpoints === undefined ? [] : ['online endpoint rules']),
+    ...(policy.quota === undefined ? [] : ['quota']),
+    ...(policy.modelMonitoring === undefined ? [] : [plural(policy.modelMonitoring.rules.length, 'model monitoring rule')]),
   ].join(', ');
 }
 
@@ -146,9 +150,53 @@ function rowsOf(rules: ExplainedRules): Row[] {
     ['allowLowPriority', String(clusters.allowLowPriority), set('scaling.clusters.allowLowPriority')],
     ['remoteLoginPortPublicAccess', clusters.remoteLoginPortPublicAccess, set('scaling.clusters.remoteLoginPortPublicAccess')],
   ]);
+  const stop = instances.requiredStopSchedule;
   group('instances', mode(instances.mode, instances.modeFrom, set('scaling.instances.mode')), [
     ['maxIdleTimeBeforeShutdown', instances.maxIdleTimeBeforeShutdown ?? 'no rule', set('scaling.instances.maxIdleTimeBeforeShutdown')],
+    ['minIdleTimeBeforeShutdown', instances.minIdleTimeBeforeShutdown ?? 'no rule', set('scaling.instances.minIdleTimeBeforeShutdown')],
+    [
+      'requiredStopSchedule',
+      stop === null ? 'none' : `stopped by ${stop.time} ${stop.timeZone} on ${stop.days.join(', ')}`,
+      set('scaling.instances.requiredStopSchedule'),
+    ],
   ]);
+  const { jobs, onlineEndpoints, quota, modelMonitoring } = rules;
+  if (jobs !== null) {
+    const jobSet = (field: string) => set(`jobs.${field}`);
+    group('jobs', mode(jobs.mode, jobs.modeFrom, jobSet('mode')), [
+      ['action', jobs.action, jobSet('action')],
+      ['allowedInstanceTypes', list(jobs.allowedInstanceTypes, 'any type'), jobSet('allowedInstanceTypes')],
+      ['maxInstanceCount', jobs.maxInstanceCount === null ? 'no cap' : String(jobs.maxInstanceCount), jobSet('maxInstanceCount')],
+      ['allowedQueueTiers', list(jobs.allowedQueueTiers, 'any tier'), jobSet('allowedQueueTiers')],
+      ['maxTimeout', jobs.maxTimeout ?? 'no cap', jobSet('maxTimeout')],
+    ]);
+  }
+  if (onlineEndpoints !== null) {
+    group('online endpoints', onlineEndpoints.mode, [
+      ['allowedInstanceTypes', list(onlineEndpoints.allowedInstanceTypes, 'any type'), false],
+      ['maxInstances', onlineEndpoints.maxInstances === null ? 'no cap' : String(onlineEndpoints.maxInstances), false],
+      ['publicNetworkAccess', onlineEndpoints.publicNetworkAccess, false],
+      ['authModes', list(onlineEndpoints.authModes, 'any mode'), false],
+      ['failed: remindAfter', onlineEndpoints.remindAfter, false],
+      ['failed: delete after', onlineEndpoints.deleteAfter ?? 'never deleted', false],
+    ]);
+  }
+  if (quota !== null) {
+    group('quota', 'audit', [
+      ['utilizationThreshold', `${quota.utilizationThreshold}%`, false],
+      ['families', list(quota.families, 'all'), false],
+      ...quota.thresholds.map((threshold, index) => [`thresholds[${index}]`, `${threshold.utilizationThreshold}% for ${threshold.families.join(', ')}`, false] as const),
+    ]);
+  }
+  if (modelMonitoring !== null) {
+    group('model monitoring', undefined, [
+      ['monitorDimension', modelMonitoring.monitorDimension, false],
+      ...modelMonitoring.rules.map(
+        (rule, index) =>
+          [`rules[${index}]`, `${rule.monitors.join(', ')}${rule.workspaces === null ? '' : ` in ${rule.workspaces.join(', ')}`} → ${rule.target}`, false] as const,
+      ),
+    ]);
+  }
   // Exemptions are policy-wide: no override changes them, and no mode applies (a malformed one is only reported).
   group('exemptions', undefined, [
     ['tag', exemptions.tag, false],

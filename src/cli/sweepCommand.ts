@@ -107,7 +107,7 @@ function sliceLine(slice: SweepSlice): string {
 
 /** Plans the sweep (or joins the same one already running) and follows it until the last slice closes it. */
 async function planAndFollow(app: App, subscriptions: readonly string[], args: PlannedSweepArguments, io: SweepCommandIo, options: SweepCommandOptions): Promise<SweepReport> {
-  const [{ planSweep }, { reportOfRun }] = await Promise.all([import('../sweep/planSweep.js'), import('../sweep/closeRun.js')]);
+  const [{ planSweep }, { reportOfRun }, { quotaOfCompletedRun, withQuota }] = await Promise.all([import('../sweep/planSweep.js'), import('../sweep/closeRun.js'), import('../sweep/quotaSweep.js')]);
   const log = { info: (...args: unknown[]) => io.stderr(`${String(args[0])}\n`), warn: (...args: unknown[]) => io.stderr(`${String(args[0])}\n`), error: (...args: unknown[]) => io.stderr(`${String(args[0])}\n`) };
   const outcome = await planSweep(app.sweep, log, { subscriptions, modeOverride: args.mode, notify: args.notify, store: args.store });
   if (outcome.kind === 'notConfigured') throw new EnvironmentError('no subscriptions to sweep');
@@ -126,7 +126,7 @@ async function planAndFollow(app: App, subscriptions: readonly string[], args: P
       lastMove = Date.now();
       io.stderr(line);
     }
-    if (current?.status === 'Completed') return reportOfRun(app.sweep, current, new Date(current.finishedAt ?? Date.now()));
+    if (current?.status === 'Completed') return withQuota(await reportOfRun(app.sweep, current, new Date(current.finishedAt ?? Date.now())), await quotaOfCompletedRun(app.sweep, log, current));
     if (!hinted && Date.now() - lastMove > (options.quietHintMs ?? 30_000)) {
       hinted = true;
       io.stderr(`The sweep has not moved for ${Math.round((Date.now() - lastMove) / 1000)} s. It runs in the app, from queue '${queueNames.sweepSlices}': is the app running (\`npm start\` locally)?\n`);

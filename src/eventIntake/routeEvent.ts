@@ -13,7 +13,7 @@ import type { Policy } from '../policy/policySchema.js';
 import { scopeOf } from '../policy/scope.js';
 import type { RunNotificationDeps } from '../runNotifications/deps.js';
 import { onLifecycleEvent } from '../runNotifications/onLifecycleEvent.js';
-import { onRunFailed } from '../runNotifications/onRunFailed.js';
+import { onRunStatusChanged } from '../jobs/onRunStatusChanged.js';
 import { forLog, type Log } from '../shared/log.js';
 import type { RunContext } from '../shared/useCaseContext.js';
 import { eventLog } from './eventLabel.js';
@@ -61,7 +61,7 @@ const routes: { readonly [K in DomainEventKind]: Route<K> } = {
   ModelRegistered: scoped((handlers, event, context) => onModelRegistered(handlers.modelCd, event, context)),
   ModelDeployed: scoped((handlers, event, context) => onLifecycleEvent(handlers.runNotifications, event, context)),
   RunCompleted: scoped((handlers, event, context) => onLifecycleEvent(handlers.runNotifications, event, context)),
-  RunStatusChanged: scoped((handlers, event, context) => onRunFailed(handlers.runNotifications, event, context)),
+  RunStatusChanged: scoped((handlers, event, context) => onRunStatusChanged(handlers, event, context)),
   // Drift retrains when the policy says so; otherwise it is informational, notified where the policy asks.
   DatasetDriftDetected: scoped((handlers, event, context) =>
     retrainsOnDrift(handlers.policy) ? onDriftDetected(handlers.modelCd, event, context) : onLifecycleEvent(handlers.runNotifications, event, context),

@@ -1,3 +1,5 @@
+import type { OnlineEndpointDeps } from '../onlineEndpoints/ports.js';
+import type { JobGovernanceDeps } from '../jobs/governJob.js';
 import type { Policy } from '../policy/policySchema.js';
 import type { Telemetry } from '../shared/telemetry.js';
 import type { OwnerNotice } from './ports.js';
@@ -18,5 +20,9 @@ export interface GovernanceDeps {
   /** How long a write's long-running update is followed before it counts as accepted and unconfirmed. */
   readonly confirmWithinMs?: number;
   /** Resource-group tags for inheritance; a sweep caches them per group. Default: read through `arm`. */
+  /** Online endpoints and deployments (`onlineEndpoints:`); absent: the sweep does not read them. */
+  readonly onlineEndpoints?: OnlineEndpointDeps;
+  /** Azure ML jobs (`jobs:`): judged on RunStatusChanged and by the sweep; absent: jobs are not read. */
+  readonly jobs?: JobGovernanceDeps;
   readonly resourceGroupTags?: (subscriptionId: string, resourceGroup: string) => Promise<Readonly<Record<string, string>>>;
 }

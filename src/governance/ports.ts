@@ -66,7 +66,7 @@ export type AuditOutcome =
 
 export interface AuditEntry {
   readonly resourceId: string;
-  readonly resourceType: 'workspace' | 'compute';
+  readonly resourceType: 'workspace' | 'compute' | 'onlineDeployment';
   readonly source: AuditSource;
   /** The event id or sweep run id. */
   readonly correlationId: string;

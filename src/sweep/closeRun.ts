@@ -11,6 +11,7 @@ import type { Log } from '../shared/log.js';
 import type { Telemetry } from '../shared/telemetry.js';
 import type { SweepDeps } from './deps.js';
 import type { SweepRun } from './ports.js';
+import { notifyQuota, readRunQuota, withQuota } from './quotaSweep.js';
 import { buildSweepReport, emptyCounts, percent, sweepNotification, type SweepReport, type WorkspaceSweepResult } from './sweepReport.js';
 
 /** Which runs are the same sweep: same subscriptions, same mode. */
@@ -38,7 +39,7 @@ export async function closeRunIfDone(deps: SweepDeps, log: Log, run: SweepRun): 
   const slices = await deps.ledger.slices(run);
   if (slices.some((slice) => slice.status !== 'Done')) return undefined;
   const finishedAt = deps.now();
-  const report = await reportOfRun(deps, run, finishedAt);
+  const report = withQuota(await reportOfRun(deps, run, finishedAt), await readRunQuota(deps, log, run));
   if (run.store) await deps.reports.save(report);
   if (!(await deps.ledger.complete(run, finishedAt))) return undefined;
   trackMetrics(deps.telemetry, report, Date.parse(report.finishedAt) - Date.parse(run.startedAt));
@@ -48,6 +49,7 @@ export async function closeRunIfDone(deps: SweepDeps, log: Log, run: SweepRun): 
     `Compliance sweep ${run.runId}: ${report.workspaces} workspace(s), ${report.totals.resources} resource(s), compliance ${percent(report.complianceRate)}, ${report.totals.remediated} remediated, ${report.problems.length} unreadable or failed`,
   );
   if (run.notify) await notify(deps, report, log);
+  if (run.notify) await notifyQuota(deps, log, report.runId, report.quota);
   return report;
 }
 

@@ -4,6 +4,7 @@ import type { NotificationDeps } from '../notifications/sendNotification.js';
 import type { Policy } from '../policy/policySchema.js';
 import type { Telemetry } from '../shared/telemetry.js';
 import type { SweepLedger, SweepReportStore, SweepSliceQueue, WorkspaceInventory } from './ports.js';
+import type { QuotaReader } from './quota/ports.js';
 
 /** How much one slice message takes on. */
 export interface SliceLimits {
@@ -25,5 +26,7 @@ export interface SweepDeps extends NotificationDeps {
   /** Governance with its ARM calls paced per subscription (ARM's token bucket), shared by every slice in the process. */
   readonly governance: GovernanceDeps;
   readonly sliceLimits: SliceLimits;
+  /** Azure ML compute quota per subscription and region, read once per run when the policy has `quota:`. */
+  readonly quota?: QuotaReader | undefined;
   readonly now: () => Date;
 }

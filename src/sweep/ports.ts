@@ -3,9 +3,44 @@
  * (Resource Graph), the run ledger that carries a sweep across queue messages (the run, one slice per subscription,
  * each finished workspace), the queue its slices travel on, and where its reports are stored.
  */
+import * as z from 'zod';
+import { RELATIONS, SEVERITIES } from '../policy/findings.js';
 import type { Mode } from '../policy/policySchema.js';
 import type { WorkspaceResource } from '../policy/resources.js';
 import type { SweepReport, WorkspaceSweepResult } from './sweepReport.js';
+
+/** The kinds of resource a report line is about. */
+export const REPORT_RESOURCE_TYPES = ['workspace', 'compute', 'onlineEndpoint', 'onlineDeployment', 'job'] as const;
+export type ReportResourceType = (typeof REPORT_RESOURCE_TYPES)[number];
+
+const findingValue = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]);
+
+/**
+ * The fields of a report line's finding and of a report line: one shape for the ledger's stored rows and for the
+ * HTTP API's schema, each of which adds its own defaults and descriptions.
+ */
+export const reportFindingFields = {
+  rule: z.string(),
+  severity: z.enum(SEVERITIES),
+  expected: findingValue,
+  actual: findingValue,
+  relation: z.enum(RELATIONS),
+  fixable: z.boolean(),
+  advice: z.string().optional(),
+};
+
+export const reportLineFields = {
+  resourceId: z.string(),
+  resourceType: z.enum(REPORT_RESOURCE_TYPES),
+  name: z.string(),
+  workspaceName: z.string(),
+  subscriptionId: z.string(),
+  owner: z.string().optional(),
+  outcome: z.string(),
+  rules: z.array(z.string()),
+  change: z.string().optional(),
+  note: z.string().optional(),
+};
 
 /** A page of workspaces; rows that are not workspaces' shape are reported, not thrown. */
 export interface WorkspacePage {

@@ -10,6 +10,8 @@ import { subscriptionProblem } from './closeRun.js';
 import type { SweepDeps } from './deps.js';
 import { buildSweepReport, type SweepReport, type WorkspaceSweepResult } from './sweepReport.js';
 import { sweepWorkspace, withResourceGroupCache } from './sweepWorkspace.js';
+import { readQuota, withQuota } from './quotaSweep.js';
+import type { WorkspaceResource } from '../policy/resources.js';
 
 export interface SweepProgress {
   readonly workspacesDone: number;
@@ -25,7 +27,7 @@ export interface PreviewOptions {
   readonly onProgress?: (progress: SweepProgress) => void;
 }
 
-export async function previewSweep(sweepDeps: Pick<SweepDeps, 'inventory' | 'governance'>, log: Log, options: PreviewOptions): Promise<SweepReport> {
+export async function previewSweep(sweepDeps: Pick<SweepDeps, 'inventory' | 'governance'> & Partial<Pick<SweepDeps, 'policy' | 'quota'>>, log: Log, options: PreviewOptions): Promise<SweepReport> {
   const deps = withResourceGroupCache(sweepDeps.governance);
   const startedAt = new Date();
   const runId = `what-if-${startedAt.toISOString()}`;
@@ -36,6 +38,8 @@ export async function previewSweep(sweepDeps: Pick<SweepDeps, 'inventory' | 'gov
   let total = 0;
   let resources = 0;
   let listingDone = false;
+  // The workspaces' subscriptions and regions are where quota is read.
+  const listed: WorkspaceResource[] = [];
   const report = () => options.onProgress?.({ workspacesDone: results.length, workspacesTotal: listingDone ? total : undefined, resources });
 
   // As a planned sweep does: a subscription Resource Graph cannot see is reported, not silently left out.
@@ -46,6 +50,7 @@ export async function previewSweep(sweepDeps: Pick<SweepDeps, 'inventory' | 'gov
     for (const problem of page.unreadable) log.warn(`Compliance sweep: Resource Graph row ${problem.id} skipped: ${problem.problem}`);
     for (const workspace of page.workspaces) {
       total += 1;
+      listed.push(workspace);
       const key = workspace.subscriptionId.toLowerCase();
       let limit = limits.get(key);
       if (limit === undefined) {
@@ -65,8 +70,10 @@ export async function previewSweep(sweepDeps: Pick<SweepDeps, 'inventory' | 'gov
   listingDone = true;
   report();
   await Promise.all(pending);
-  return buildSweepReport(
+  const quota = sweepDeps.policy === undefined ? undefined : await readQuota({ policy: sweepDeps.policy, quota: sweepDeps.quota }, log, listed);
+  const built = buildSweepReport(
     { runId, mode: 'enforce', whatIf: true, status: 'Completed', startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), subscriptions: options.subscriptions },
     results.sort((a, b) => a.workspaceId.localeCompare(b.workspaceId)),
   );
+  return withQuota(built, quota);
 }

@@ -4,6 +4,7 @@
  * (the CLI's default) is found in the ledger alone.
  */
 import { reportOfRun } from './closeRun.js';
+import { withQuota } from './quotaSweep.js';
 import type { SweepDeps } from './deps.js';
 import type { SweepReport } from './sweepReport.js';
 
@@ -14,5 +15,5 @@ export async function readReport(deps: Pick<SweepDeps, 'ledger' | 'reports'>, ru
   const finishedAt = stored?.finishedAt ?? run.finishedAt ?? run.startedAt;
   const rebuilt = await reportOfRun(deps, run, new Date(finishedAt));
   // An emptied ledger (its rows expired) leaves the stored report as the record.
-  return stored !== undefined && rebuilt.workspaces === 0 ? stored : rebuilt;
+  return stored !== undefined && rebuilt.workspaces === 0 ? stored : withQuota(rebuilt, stored?.quota);
 }

@@ -5,6 +5,7 @@
  * any load, so even a mistake there could neither run nor call out.
  */
 import { createHash } from 'node:crypto';
+import { quotaHtml } from './quotaReport.js';
 import { barChart, chartLegend, type ChartRow } from './reportChart.js';
 import { ATTENTION_OUTCOMES, OUTCOME_LABELS, buildReportView, type AttentionRow, type FindingEntry, type ReportView, type ReportViewOptions, type RuleGroup } from './reportView.js';
 import { SafeHtml, html } from './safeHtml.js';
@@ -196,7 +197,7 @@ function fixable(entry: FindingEntry): SafeHtml {
 function findingRow(entry: FindingEntry): SafeHtml {
   return html`<tr>
 <td>${link(entry.workspaceUrl, entry.workspaceName, `Open workspace ${entry.workspaceName} in Azure ML studio`)}</td>
-<td class="resource">${entry.resourceType === 'compute' ? link(entry.resourceUrl, entry.name, `Open compute ${entry.name} in Azure ML studio`) : html`<span class="muted">the workspace</span>`}<br><span class="muted owner">owner: ${entry.owner}</span></td>
+<td class="resource">${entry.resourceType === 'compute' ? link(entry.resourceUrl, entry.name, `Open compute ${entry.name} in Azure ML studio`) : entry.resourceType === 'workspace' ? html`<span class="muted">the workspace</span>` : html`${entry.name} <span class="muted">(${entry.resourceType === 'onlineEndpoint' ? 'online endpoint' : entry.resourceType === 'job' ? 'job' : 'online deployment'})</span>`}<br><span class="muted owner">owner: ${entry.owner}</span></td>
 <td class="expected">${entry.expected ?? html`<span class="muted">not recorded</span>`}</td>
 <td class="actual">${entry.actual ?? html`<span class="muted">not recorded</span>`}</td>
 <td>${fixable(entry)}</td>
@@ -262,6 +263,7 @@ ${bySubscription(view)}
 ${byWorkspace(view)}
 ${findings(view)}
 ${problems(view)}
+${report.quota === undefined ? '' : quotaHtml(report.quota)}
 <footer>aml-warden compliance sweep report. Times are UTC. Studio links open the Azure ML studio; this page loads nothing.</footer>
 </main>
 </body>

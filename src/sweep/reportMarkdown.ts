@@ -5,6 +5,7 @@
  */
 import { ATTENTION_OUTCOMES, OUTCOME_LABELS, buildReportView, type AttentionRow, type FindingEntry, type ReportView, type ReportViewOptions, type RuleGroup } from './reportView.js';
 import type { SweepReport } from './sweepReport.js';
+import { quotaMarkdown } from './quotaReport.js';
 
 /**
  * Text that stays text in GFM, in a table cell too: the punctuation that could start formatting, a link, math or a
@@ -95,7 +96,7 @@ function findingCells(entry: FindingEntry): string[] {
   const notRecorded = '_not recorded_';
   return [
     link(entry.workspaceUrl, entry.workspaceName),
-    entry.resourceType === 'compute' ? link(entry.resourceUrl, entry.name) : '_the workspace_',
+    entry.resourceType === 'compute' ? link(entry.resourceUrl, entry.name) : entry.resourceType === 'workspace' ? '_the workspace_' : `${escapeMarkdown(entry.name)} _(${entry.resourceType === 'onlineEndpoint' ? 'online endpoint' : entry.resourceType === 'job' ? 'job' : 'online deployment'})_`,
     escapeMarkdown(entry.owner),
     entry.expected === undefined ? notRecorded : escapeMarkdown(entry.expected),
     entry.actual === undefined ? notRecorded : escapeMarkdown(entry.actual),
@@ -138,6 +139,6 @@ function problems(view: ReportView): string | undefined {
 /** The report as GitHub-flavoured markdown. `studioUrl`: the studio the links point to (default `https://ml.azure.com`). */
 export function formatReportMarkdown(report: SweepReport, options: ReportViewOptions = {}): string {
   const view = buildReportView(report, options);
-  const sections = [headline(view), bySubscription(view), byWorkspace(view), findings(view), problems(view)];
+  const sections = [headline(view), bySubscription(view), byWorkspace(view), findings(view), problems(view), report.quota === undefined ? undefined : quotaMarkdown(report.quota, escapeMarkdown)];
   return `${sections.filter((section) => section !== undefined).join('\n\n')}\n`;
 }

@@ -4,7 +4,8 @@
  * the end holds them to the report's own types, so the document cannot drift from what is sent.
  */
 import { z } from 'zod';
-import type { StoredReportSummary } from './ports.js';
+import { reportFindingFields, reportLineFields, type StoredReportSummary } from './ports.js';
+import { quotaSectionSchema } from './quota/ports.js';
 import type { SweepReport } from './sweepReport.js';
 
 export const MAX_REPORTS_LIMIT = 200;
@@ -34,30 +35,17 @@ const counts = z.object({
   failed: z.number().int(),
 });
 
-const findingValue = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]);
-
 const reportFinding = z.object({
-  rule: z.string(),
-  severity: z.enum(['high', 'medium', 'low']),
-  expected: findingValue,
-  actual: findingValue,
-  relation: z.enum(['equals', 'atMost', 'oneOf', 'present', 'valid']).meta({ description: 'How actual should relate to expected.' }),
-  fixable: z.boolean().meta({ description: 'Whether enforce mode fixes it in place.' }),
-  advice: z.string().optional().meta({ description: 'What enforce mode does, or what a person must do.' }),
+  ...reportFindingFields,
+  relation: reportFindingFields.relation.meta({ description: 'How actual should relate to expected.' }),
+  fixable: reportFindingFields.fixable.meta({ description: 'Whether enforce mode fixes it in place.' }),
+  advice: reportFindingFields.advice.meta({ description: 'What enforce mode does, or what a person must do.' }),
 });
 
 const reportLine = z.object({
-  resourceId: z.string(),
-  resourceType: z.enum(['workspace', 'compute']),
-  name: z.string(),
-  workspaceName: z.string(),
-  subscriptionId: z.string(),
-  owner: z.string().optional(),
-  outcome: z.string(),
-  rules: z.array(z.string()),
+  ...reportLineFields,
   findings: z.array(reportFinding).optional().meta({ description: 'Each finding behind rules; reports stored before findings were kept have none.' }),
-  change: z.string().optional().meta({ description: 'The change written, or that enforce mode would write.' }),
-  note: z.string().optional(),
+  change: reportLineFields.change.meta({ description: 'The change written, or that enforce mode would write.' }),
 });
 
 /** What a stored report and its summary share. */
@@ -91,6 +79,7 @@ export const sweepReportSchema = z.object({
   violationsByRule: z.record(z.string(), z.number().int()),
   violationsByOwner: z.record(z.string(), z.number().int()).meta({ description: 'Non-compliant resources per owner ("(no owner)" when untagged).' }),
   lines: z.array(reportLine),
+  quota: quotaSectionSchema.optional().meta({ description: 'Compute quota utilization per subscription, region and VM family; absent when the policy has no quota rules.' }),
 });
 
 /** `T` with every array and property read-only, as the report's own types are. */

@@ -5,6 +5,8 @@
  */
 import { describeExpectation, formatValue } from '../policy/findings.js';
 import { NO_OWNER, reportSummaryParts, reportTitle, type ReportLine, type SweepReport } from './sweepReport.js';
+import { QUOTA_COLUMNS, quotaNotes, quotaRows } from './quotaReport.js';
+import type { QuotaSection } from './quota/ports.js';
 
 const WIDTH = 120;
 
@@ -125,6 +127,7 @@ export function formatSweepTable(report: SweepReport): string {
   if (owners.length > 0) sections.push(renderTable([{ header: 'OWNER', max: 60 }, 'NON-COMPLIANT'], owners.map(([owner, count]) => [owner || NO_OWNER, String(count)])));
   const problems = problemsTable(report);
   if (problems !== undefined) sections.push(problems);
+  if (report.quota !== undefined) sections.push(quotaText(report.quota));
   return `${sections.join('\n\n')}\n`;
 }
 
@@ -155,5 +158,12 @@ export function formatWhatIf(report: SweepReport): string {
   }
   const problems = problemsTable(report);
   if (problems !== undefined) sections.push(problems);
+  if (report.quota !== undefined) sections.push(quotaText(report.quota));
   return `${sections.join('\n\n')}\n`;
+}
+
+/** The Quota section: its title, the families in use, and its notes. */
+function quotaText(section: QuotaSection): string {
+  const rows = quotaRows(section);
+  return ['Quota:', ...(rows.length === 0 ? [] : [renderTable(QUOTA_COLUMNS, rows)]), ...quotaNotes(section).flatMap((note) => wrapText(note, WIDTH))].join('\n');
 }

@@ -6,6 +6,7 @@
 import type { Notification } from '../notifications/ports.js';
 import type { Finding } from '../policy/findings.js';
 import type { Mode } from '../policy/policySchema.js';
+import type { QuotaSection } from './quota/ports.js';
 
 /** One rule a resource breaks, as people act on it: what the policy expects, what Azure has, and what to do. */
 export type ReportFinding = Pick<Finding, 'rule' | 'severity' | 'expected' | 'actual' | 'relation' | 'fixable'> & {
@@ -13,10 +14,23 @@ export type ReportFinding = Pick<Finding, 'rule' | 'severity' | 'expected' | 'ac
   readonly advice: string | undefined;
 };
 
+/** A finding as a report keeps it: what people act on, without the patch. */
+export function reportFindingOf(finding: Finding): ReportFinding {
+  return {
+    rule: finding.rule,
+    severity: finding.severity,
+    expected: finding.expected,
+    actual: finding.actual,
+    relation: finding.relation,
+    fixable: finding.fixable,
+    advice: finding.advice,
+  };
+}
+
 /** One resource that needs (or needed) attention. */
 export interface ReportLine {
   readonly resourceId: string;
-  readonly resourceType: 'workspace' | 'compute';
+  readonly resourceType: 'workspace' | 'compute' | 'onlineEndpoint' | 'onlineDeployment' | 'job';
   readonly name: string;
   readonly workspaceName: string;
   readonly subscriptionId: string;
@@ -84,6 +98,8 @@ export interface SweepReport extends ReportMeta {
   /** Non-compliant resources per owner (`(no owner)` when untagged). */
   readonly violationsByOwner: Readonly<Record<string, number>>;
   readonly lines: readonly ReportLine[];
+  /** Compute quota utilization per subscription, region and VM family; absent when the policy has no `quota:`. */
+  readonly quota?: QuotaSection | undefined;
 }
 
 export const NO_OWNER = '(no owner)';

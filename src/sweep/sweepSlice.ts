@@ -19,6 +19,7 @@ import type { SliceLimits, SweepDeps } from './deps.js';
 import type { FailingWorkspace, SweepRun, SweepSlice, SweepSliceMessage, WorkspaceSweepResult } from './ports.js';
 import { emptyCounts } from './sweepReport.js';
 import { sweepWorkspace, withResourceGroupCache } from './sweepWorkspace.js';
+import { withOnlineFollowUps } from './onlineEndpointSweep.js';
 
 /** A queue function's timeout is 10 minutes (host.json): a slice stops starting workspaces after 4. */
 export const DEFAULT_SLICE_LIMITS: SliceLimits = { maxWorkspaces: 100, budgetMs: 4 * 60_000, concurrency: 8 };
@@ -64,7 +65,7 @@ export async function sweepSlice(deps: SweepDeps, log: Log, message: SweepSliceM
   const remaining = (await deps.ledger.plannedWorkspaces(run, slice.subscriptionId)).filter((workspace) => !recorded.has(workspace.id.toLowerCase()));
   const batch = remaining.slice(0, limits.maxWorkspaces);
 
-  const governance = withResourceGroupCache(deps.governance);
+  const governance = withResourceGroupCache(withOnlineFollowUps(deps.governance, run.notify));
   const governOptions: GovernOptions = { source: 'sweep', correlationId: run.runId, modeOverride: run.mode === 'policy' ? undefined : run.mode, dryRun: false };
   const limit = pLimit(limits.concurrency);
   const failing: FailingWorkspace[] = [];

@@ -8,7 +8,9 @@ import { governResource, type GovernOptions, type GovernResult } from '../govern
 import { describePatch, isEmptyPatch } from '../policy/evaluate.js';
 import type { WorkspaceResource } from '../policy/resources.js';
 import type { Log } from '../shared/log.js';
-import { emptyCounts, type ReportLine, type WorkspaceSweepResult } from './sweepReport.js';
+import { sweepOnlineEndpoints } from './onlineEndpointSweep.js';
+import { sweepJobs } from './jobSweep.js';
+import { emptyCounts, reportFindingOf, type ReportLine, type WorkspaceSweepResult } from './sweepReport.js';
 
 /** A workspace and its computes. A 403/404 makes it `unreadable`; trouble that outlasts the retries, `failed`. */
 export async function sweepWorkspace(row: WorkspaceResource, deps: GovernanceDeps, options: GovernOptions, log: Log): Promise<WorkspaceSweepResult> {
@@ -29,15 +31,7 @@ export async function sweepWorkspace(row: WorkspaceResource, deps: GovernanceDep
       owner: result.owner,
       outcome: result.outcome,
       rules: [...new Set(result.findings.map((finding) => finding.rule))],
-      findings: result.findings.map((finding) => ({
-        rule: finding.rule,
-        severity: finding.severity,
-        expected: finding.expected,
-        actual: finding.actual,
-        relation: finding.relation,
-        fixable: finding.fixable,
-        advice: finding.advice,
-      })),
+      findings: result.findings.map(reportFindingOf),
       change: isEmptyPatch(result.patch) ? undefined : describePatch(result.patch),
       note: result.note,
     });
@@ -50,6 +44,8 @@ export async function sweepWorkspace(row: WorkspaceResource, deps: GovernanceDep
     if (preview.outcome === 'wouldChange' && !options.dryRun) workspace = await deps.arm.readWorkspace(row);
     add(options.dryRun ? preview : await governResource(workspace, undefined, deps, options));
     for (const compute of await deps.arm.listComputes(row)) add(await governResource(compute, workspace, deps, options));
+    if (preview.outcome !== 'outOfScope') await sweepOnlineEndpoints(workspace, deps, options, { counts, byRule, lines });
+    if (preview.outcome !== 'outOfScope') await sweepJobs(workspace, deps, options, { counts, byRule, lines });
     return { ...base, status: 'done', counts, byRule, lines };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

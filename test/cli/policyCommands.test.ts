@@ -105,7 +105,7 @@ describe('policy validate', () => {
     const table = capture(repositoryRoot);
     expect(await policyValidate('policy/playground.yaml', table.io, 'table')).toBe(0);
     expect(table.stdout()).toBe(
-      'policy/playground.yaml: OK (enforce): 3 tag rules, 1 CD rule, 2 CD targets, 1 notification channel, 0 environment overrides\n',
+      'policy/playground.yaml: OK (enforce): 3 tag rules, 1 CD rule, 2 CD targets, 1 notification channel, 0 environment overrides, job rules, online endpoint rules, 1 model monitoring rule\n',
     );
     const json = capture(repositoryRoot);
     expect(await policyValidate('policy/default.yaml', json.io, 'json')).toBe(0);
@@ -158,6 +158,44 @@ describe('policy explain', () => {
     expect(text).toMatch(/^ {2}exemptions +- +tag +aml-warden-exempt$/m);
     expect(text).toMatch(/^ {2}compute requests +- +expiresAfter +P7D$/m);
     expect(text).not.toContain('*\n');
+  });
+
+  it('shows the playground rules for jobs, online endpoints, instance schedules and model monitoring', async () => {
+    const run = capture(repositoryRoot);
+    expect(await policyExplain('policy/playground.yaml', run.io, 'table')).toBe(0);
+    const text = run.stdout();
+    expect(text).toMatch(/^ +requiredStopSchedule +stopped by 19:00 W\. Europe Standard Time on Monday, Tuesday,\n +Wednesday, Thursday, Friday$/m);
+    expect(text).toMatch(/^ +minIdleTimeBeforeShutdown +PT15M$/m);
+    expect(text).toMatch(/^ {2}jobs +enforce +action +cancel$/m);
+    expect(text).toMatch(/^ +allowedInstanceTypes +Standard_DS3_v2, Standard_F4s_v2, Standard_NC4as_T4_v3$/m);
+    expect(text).toMatch(/^ +allowedQueueTiers +any tier$/m);
+    expect(text).toMatch(/^ +maxTimeout +PT4H$/m);
+    expect(text).toMatch(/^ {2}online endpoints +enforce +allowedInstanceTypes +Standard_DS3_v2, Standard_F4s_v2$/m);
+    expect(text).toMatch(/^ +maxInstances +2$/m);
+    expect(text).toMatch(/^ +failed: delete after +never deleted$/m);
+    expect(text).toMatch(/^ {2}model monitoring +- +monitorDimension +MonitorName$/m);
+    expect(text).toMatch(/^ +rules\[0\] +churn-\* → retrain$/m);
+    expect(Math.max(...lineLengths(text))).toBeLessThanOrEqual(120);
+  });
+
+  it('marks the job rules an environment override sets', async () => {
+    const file = writePolicy(
+      'jobs.yaml',
+      'mode: audit',
+      'scope:',
+      '  overrides:',
+      '    dev: { jobs: { allowedQueueTiers: [Spot], mode: enforce } }',
+      'jobs:',
+      '  action: cancel',
+      '  allowedQueueTiers: [Spot, Standard]',
+    );
+    const run = capture(dir);
+    expect(await policyExplain(file, run.io, 'table')).toBe(0);
+    const [base = '', dev = ''] = run.stdout().split('\n\ndev: ');
+    expect(base).toMatch(/^ {2}jobs +audit +action +cancel$/m);
+    expect(base).toMatch(/^ +allowedQueueTiers +Spot, Standard$/m);
+    expect(dev).toMatch(/^ {2}jobs +enforce\* +action +cancel$/m);
+    expect(dev).toMatch(/^ +allowedQueueTiers +Spot \*$/m);
   });
 
   it('shows the production default per environment: prod with the 50-node cap its override sets, marked', async () => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PLAYGROUND_JOB } from '../../dev/emulator/jobSeed.js';
 import { bulkSubscriptionId, seedBulk } from '../../dev/emulator/seed.js';
 import { renderReportHtml } from '../../src/sweep/reportHtml.js';
 import { escapeMarkdown, formatReportMarkdown } from '../../src/sweep/reportMarkdown.js';
@@ -46,6 +47,9 @@ const consoleErrors: string[] = [];
 async function sweptReport(): Promise<SweepReport> {
   const state = kit.emulator.state;
   seedBulk(state, { workspaces: 1, computesPerWorkspace: 2, subscriptions: 1 }, new Date());
+  // The seeded online endpoint and its deployments have their own report tests (onlineEndpointSweep.test.ts).
+  state.delete(`${WORKSPACE_ID}/onlineEndpoints/churn-endpoint`);
+  state.delete(`${WORKSPACE_ID}/jobs/${PLAYGROUND_JOB.disallowedInstanceType}`);
   const cpu = state.get(computeIdOf('cpu-cluster'));
   const workspace = state.get(WORKSPACE_ID);
   if (cpu === undefined || workspace === undefined) throw new Error('the playground is not seeded');
@@ -98,8 +102,8 @@ describe('the sweep report as an HTML page', () => {
   });
 
   it('heads with the run, its mode and status, and the compliance rate over what was evaluated', async () => {
-    // mlw-demo, cpu-cluster, mlw-bench-0001 and its cluster-01 comply; gpu-cluster, tagged-cluster and cluster-02 do not.
-    expect(report.totals).toMatchObject({ resources: 7, compliant: 4, violations: 3 });
+    // mlw-demo, cpu-cluster, mlw-bench-0001 and its cluster-01 comply; gpu-cluster, ci-no-schedule, tagged-cluster and cluster-02 do not.
+    expect(report.totals).toMatchObject({ resources: 8, compliant: 4, violations: 4 });
     const header = await page.locator('header').innerText();
     expect(header).toContain(report.runId);
     expect(header).toMatch(/Status\s+Completed/);
@@ -107,10 +111,10 @@ describe('the sweep report as an HTML page', () => {
     expect(header).toContain(`${report.startedAt.slice(0, 19).replace('T', ' ')}`);
     expect(header).toContain(SUB);
     expect(header).toContain(BENCH);
-    await expect.poll(() => page.locator('.rate strong').innerText()).toBe('57.1%');
+    await expect.poll(() => page.locator('.rate strong').innerText()).toBe('50.0%');
     const tiles = await page.locator('ul.tiles li').allInnerTexts();
     expect(tiles.map((tile) => tile.replace(/\s+/g, ' ').trim())).toEqual(
-      expect.arrayContaining(['3 Workspaces', '7 Resources', '4 Compliant', '3 Non-compliant', '1 Unreadable workspaces']),
+      expect.arrayContaining(['3 Workspaces', '8 Resources', '4 Compliant', '4 Non-compliant', '1 Unreadable workspaces']),
     );
   });
 
@@ -126,11 +130,11 @@ describe('the sweep report as an HTML page', () => {
     }
     const workspaces = page.locator('svg#chart-workspaces');
     expect(await workspaces.locator('title').first().textContent()).toBe('Resources needing attention by workspace');
-    expect(await workspaces.locator('desc').textContent()).toBe('mlw-demo: 2 needing attention (2 open); mlw-bench-0001: 1 needing attention (1 open); mlw-locked: 0 needing attention, unreadable');
-    expect(await workspaces.locator('text.chart-value').allTextContents()).toEqual(['2 needing attention', '1 needing attention', '0 needing attention, unreadable']);
+    expect(await workspaces.locator('desc').textContent()).toBe('mlw-demo: 3 needing attention (3 open); mlw-bench-0001: 1 needing attention (1 open); mlw-locked: 0 needing attention, unreadable');
+    expect(await workspaces.locator('text.chart-value').allTextContents()).toEqual(['3 needing attention', '1 needing attention', '0 needing attention, unreadable']);
     const bar = await workspaces.locator('rect.seg-violations').first().boundingBox();
     expect(bar?.width).toBeGreaterThan(50);
-    expect(await page.locator('svg#chart-subscriptions desc').textContent()).toBe(`${SUB}: 2 needing attention, 1 unreadable (2 open); ${BENCH}: 1 needing attention (1 open)`);
+    expect(await page.locator('svg#chart-subscriptions desc').textContent()).toBe(`${SUB}: 3 needing attention, 1 unreadable (3 open); ${BENCH}: 1 needing attention (1 open)`);
   });
 
   it("groups findings by rule and shows gpu-cluster's expected and actual values, worded by their relation", async () => {
@@ -208,7 +212,7 @@ describe('the sweep report as markdown', () => {
   it("tabulates gpu-cluster's findings with expected and actual values and studio links", () => {
     const markdown = formatReportMarkdown(report);
     expect(markdown).toContain(`## Compliance sweep ${report.runId}`);
-    expect(markdown).toContain('**Compliance: 57.1%**');
+    expect(markdown).toContain('**Compliance: 50.0%**');
     expect(markdown).toContain('#### scaling.vmSize — medium, 2 finding(s)');
     expect(markdown).toContain(
       `| [mlw-demo](${studio}/?wsid=${wsid(WORKSPACE_ID)}) | [gpu-cluster](${studio}/compute/gpu-cluster/details?wsid=${wsid(WORKSPACE_ID)}) | mlops-team@contoso.com | one of Standard\\_DS2\\_v2, Standard\\_DS3\\_v2, Standard\\_DS4\\_v2, Standard\\_NC4as\\_T4\\_v3 | Standard\\_NC24 | no | open | a cluster's VM size cannot change: create a cluster with an allowed size, move its workloads, then delete this one |`,

@@ -5,6 +5,7 @@
  */
 import { QueueServiceClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { PLAYGROUND_JOB } from '../../dev/emulator/jobSeed.js';
 import { bulkSubscriptionId, seedBulk } from '../../dev/emulator/seed.js';
 import { startHost, type FunctionsHost } from '../../dev/host/host.js';
 import { ArmTokenBucketPacer } from '../../src/adapters/arm/armRequest.js';
@@ -15,7 +16,7 @@ import type { SweepRun } from '../../src/sweep/ports.js';
 import { previewSweep } from '../../src/sweep/previewSweep.js';
 import { formatSweepTable, formatWhatIf } from '../../src/sweep/reportText.js';
 import type { SweepReport } from '../../src/sweep/sweepReport.js';
-import { SUB, computeIdOf, quietLog, startGovernanceKit, type GovernanceKit } from '../helpers/governanceKit.js';
+import { SUB, WORKSPACE_ID, computeIdOf, quietLog, startGovernanceKit, type GovernanceKit } from '../helpers/governanceKit.js';
 import { repositoryRoot } from '../helpers/repositoryRoot.js';
 
 const MAX_DEQUEUE_COUNT = 3;
@@ -38,6 +39,10 @@ afterAll(async () => {
 
 beforeEach(() => {
   kit.emulator.reset();
+  // The seeded online endpoint and its deployments, and the seeded job, are swept in their own tests
+  // (onlineEndpointSweep.test.ts, jobSweep.test.ts).
+  kit.emulator.state.delete(`${WORKSPACE_ID}/onlineEndpoints/churn-endpoint`);
+  kit.emulator.state.delete(`${WORKSPACE_ID}/jobs/${PLAYGROUND_JOB.disallowedInstanceType}`);
   kit.emulator.setThrottle(false);
   hostLog.length = 0;
 });
@@ -85,21 +90,22 @@ describe('compliance sweep over the playground, through the queues', () => {
 
     expect(armWrites()).toHaveLength(0);
     expect(report.workspaces).toBe(1);
-    expect(report.totals.resources).toBe(3);
-    expect(report.lines.map((line) => line.name)).toEqual(['gpu-cluster']);
-    expect(report.lines[0]?.rules).toEqual(expect.arrayContaining(['scaling.minNodeCount', 'scaling.vmSize', 'scaling.remoteLoginPortPublicAccess', 'tags.required:owner']));
-    expect(report.complianceRate).toBeCloseTo(2 / 3);
-    expect(report.violationsByOwner).toEqual({ 'mlops-team@contoso.com': 1 });
+    expect(report.totals.resources).toBe(4);
+    // ci-no-schedule (seeded without a stop schedule) needs a person too.
+    expect(report.lines.map((line) => line.name).sort()).toEqual(['ci-no-schedule', 'gpu-cluster']);
+    expect(report.lines.find((line) => line.name === 'gpu-cluster')?.rules).toEqual(expect.arrayContaining(['scaling.minNodeCount', 'scaling.vmSize', 'scaling.remoteLoginPortPublicAccess', 'tags.required:owner']));
+    expect(report.complianceRate).toBeCloseTo(2 / 4);
+    expect(report.violationsByOwner).toEqual({ 'mlops-team@contoso.com': 2 });
     expect((await services.sweep.reports.latest())?.runId).toBe(report.runId);
     expect(kit.emulator.sinks.deliveries('teams')).toHaveLength(1);
-    expect(services.telemetry.snapshot().metrics['ComplianceRate']?.sum).toBeCloseTo((2 / 3) * 100);
+    expect(services.telemetry.snapshot().metrics['ComplianceRate']?.sum).toBeCloseTo((2 / 4) * 100);
     expect(services.telemetry.snapshot().metrics['PolicyViolations']?.count).toBeGreaterThan(3);
     const table = formatSweepTable(report);
     expect(table).toMatch(/^mlw-demo\s+gpu-cluster\s+scaling\.vmSize\s+one of Standard_D…\s+Standard_NC\S*\s+by hand\s+violations$/m);
     expect(table).toMatch(/^scaling\.vmSize\s+a cluster's VM size cannot change: create a cluster with an allowed size, move its\s*\n\s+workloads, then delete this one$/m);
-    expect(table).toMatch(/^mlops-team@contoso\.com\s+1$/m);
+    expect(table).toMatch(/^mlops-team@contoso\.com\s+2$/m);
     // Each finding keeps what the policy expects and what Azure has.
-    expect(report.lines[0]?.findings).toContainEqual(expect.objectContaining({ rule: 'scaling.minNodeCount', expected: 0, relation: 'equals', fixable: true }));
+    expect(report.lines.find((line) => line.name === 'gpu-cluster')?.findings).toContainEqual(expect.objectContaining({ rule: 'scaling.minNodeCount', expected: 0, relation: 'equals', fixable: true }));
     // The host ran the slice from the queue, and said so.
     expect(hostLog.join('\n')).toMatch(new RegExp(`Executing 'Functions.sweepSlice' \\(Reason='New queue message detected on '${queueNames.sweepSlices}'[\\s\\S]*subscription ${SUB} slice 0: 1 workspace\\(s\\) swept, 1 in all; subscription done`));
   });
@@ -116,7 +122,7 @@ describe('compliance sweep over the playground, through the queues', () => {
     expect(armWrites()).toHaveLength(0);
     expect(second.totals.remediated).toBe(0);
     // VM size, public SSH and the tags of an existing compute cannot be fixed in place: still reported.
-    expect(second.lines[0]?.rules).toEqual(['tags.required:owner', 'tags.required:cost-center', 'tags.required:environment', 'scaling.vmSize', 'scaling.remoteLoginPortPublicAccess']);
+    expect(second.lines.find((line) => line.name === 'gpu-cluster')?.rules).toEqual(['tags.required:owner', 'tags.required:cost-center', 'tags.required:environment', 'scaling.vmSize', 'scaling.remoteLoginPortPublicAccess']);
   });
 
   it('what-if lists the patches enforce would write and writes nothing, in this process', async () => {

@@ -11,6 +11,7 @@ import { query, type Api } from '../api.js';
 import { ErrorNotice, Facts, Loading, Notice, TableScroll, When } from '../components/common.js';
 import { href, useConsole } from '../context.js';
 import { useLoad } from '../load.js';
+import { QuotaSection } from './QuotaSection.js';
 import { reportListSchema, sweepReportSchema, type ReportFinding, type ReportLine, type ReportSummary, type SweepReport } from '../schemas.js';
 
 const HISTORY = 30;
@@ -283,6 +284,7 @@ export function Compliance() {
           <ComplianceChart history={data.history} />
           <ByRule lines={lines} />
           <BySubscription reports={data.latest} lines={lines} />
+          <QuotaSection reports={data.latest} />
         </>
       )}
     </>

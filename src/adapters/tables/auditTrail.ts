@@ -11,7 +11,7 @@ import { toKey, type StateStore, type StateTable } from './tableState.js';
 
 const entitySchema = z.object({
   resourceId: z.string(),
-  resourceType: z.enum(['workspace', 'compute']),
+  resourceType: z.enum(['workspace', 'compute', 'onlineDeployment']),
   source: z.enum(['event', 'sweep']),
   correlationId: z.string(),
   outcome: z.enum(['violations', 'remediated', 'ineffective', 'deferred', 'failed']),

@@ -6,7 +6,7 @@
 import * as z from 'zod';
 import { AppError } from '../../errors.js';
 import { fitsInParts, fromParts, toParts } from './jsonParts.js';
-import type { WorkspaceSweepResult } from '../../sweep/ports.js';
+import { reportFindingFields, reportLineFields, type WorkspaceSweepResult } from '../../sweep/ports.js';
 
 /** 12 parts of 30,000 characters: 720 KB of the entity's 1 MiB. */
 const RESULT_PARTS = 12;
@@ -22,7 +22,6 @@ export function resultProperties(result: WorkspaceSweepResult): Record<string, s
   return toParts('resultJson', json, RESULT_PARTS);
 }
 
-const findingValue = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]);
 export const countsSchema = z.object({
   resources: z.number(),
   compliant: z.number(),
@@ -36,33 +35,19 @@ export const countsSchema = z.object({
   wouldChange: z.number().default(0),
   failed: z.number().default(0),
 });
-export const reportLineSchema = z.object({
-  resourceId: z.string(),
-  resourceType: z.enum(['workspace', 'compute']),
-  name: z.string(),
-  workspaceName: z.string(),
-  subscriptionId: z.string(),
-  owner: z.string().optional(),
-  outcome: z.string(),
-  rules: z.array(z.string()),
-  findings: z
-    .array(
-      z.object({
-        rule: z.string(),
-        severity: z.enum(['high', 'medium', 'low']),
-        expected: findingValue,
-        actual: findingValue,
-        relation: z.enum(['equals', 'atMost', 'oneOf', 'present', 'valid']),
-        fixable: z.boolean(),
-        advice: z.string().optional(),
-      })
-      // JSON leaves out what was undefined; the report's types name these keys.
-      .transform((finding) => ({ ...finding, advice: finding.advice })),
-    )
-    .optional(),
-  change: z.string().optional(),
-  note: z.string().optional(),
-}).transform((read) => ({ ...read, owner: read.owner, change: read.change, note: read.note }));
+export const reportLineSchema = z
+  .object({
+    ...reportLineFields,
+    findings: z
+      .array(
+        z
+          .object(reportFindingFields)
+          // JSON leaves out what was undefined; the report's types name these keys.
+          .transform((finding) => ({ ...finding, advice: finding.advice })),
+      )
+      .optional(),
+  })
+  .transform((read) => ({ ...read, owner: read.owner, change: read.change, note: read.note }));
 const resultSchema = z.object({
   workspaceId: z.string(),
   workspaceName: z.string(),

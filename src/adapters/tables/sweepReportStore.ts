@@ -4,6 +4,7 @@ import { fitsInParts, fromParts, toParts } from './jsonParts.js';
 import { toKey, type StateStore, type StateTable } from './tableState.js';
 import type { OutcomeCounts, ReportLine, StoredReportSummary, SweepReport, SweepReportStore } from '../../sweep/ports.js';
 import { countsSchema, parseStoredJson, reportLineSchema } from './storedSweepResult.js';
+import { quotaSectionSchema, type QuotaSection } from '../../sweep/quota/ports.js';
 
 const MAX_PROPERTY_CHARS = 30_000;
 /** The report's lines in up to 20 parts (600 KB of the entity's 1 MiB); the rest are in the audit trail. */
@@ -30,6 +31,8 @@ const reportEntitySchema = z.looseObject({
   problemsJson: z.string(),
   linesJson: z.string(),
   linesTruncated: z.boolean(),
+  // Reports of runs without quota rules (and rows written before quota was kept) lack it.
+  quotaJson: z.string().optional(),
 });
 type ReportEntity = z.infer<typeof reportEntitySchema>;
 
@@ -89,6 +92,7 @@ export function createSweepReportStore(state: StateStore): SweepReportStore {
         linesJson: '',
         ...toParts('linesJson', lines.json, LINE_PARTS),
         linesTruncated: lines.truncated,
+        quotaJson: quotaJsonOf(report.quota),
       });
     },
     async latest() {
@@ -157,5 +161,19 @@ function toReport(entity: ReportEntity): SweepReport {
     violationsByRule: parseStoredJson(entity.byRuleJson, countsByNameSchema, `${where}: violations by rule`),
     violationsByOwner: parseStoredJson(entity.byOwnerJson, countsByNameSchema, `${where}: violations by owner`),
     lines: parseStoredJson(fromParts(entity, 'linesJson', LINE_PARTS), z.array(reportLineSchema), `${where}: lines`),
+    ...(entity.quotaJson === undefined ? {} : { quota: parseStoredJson(entity.quotaJson, quotaSectionSchema, `${where}: quota`) }),
   };
+}
+
+/** The quota section as JSON that fits one property: families over their threshold are kept first. */
+function quotaJsonOf(quota: QuotaSection | undefined): string | undefined {
+  if (quota === undefined) return undefined;
+  const utilizations = [...quota.utilizations].sort((a, b) => Number(b.overThreshold) - Number(a.overThreshold));
+  let kept = utilizations.length;
+  let json = JSON.stringify({ ...quota, utilizations });
+  while (json.length > MAX_PROPERTY_CHARS && kept > 0) {
+    kept = Math.floor(kept / 2);
+    json = JSON.stringify({ utilizations: utilizations.slice(0, kept), problems: quota.problems.slice(0, 50) });
+  }
+  return json;
 }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArmExchange } from '../../../dev/emulator/server.js';
 import { AmlRecords } from '../../../src/adapters/arm/amlRecords.js';
 import { createComputeGateway } from '../../../src/adapters/arm/computeGateway.js';
+import { createQuotaReader } from '../../../src/adapters/arm/quotaReader.js';
 import { enforceResource } from '../../../src/governance/enforceResource.js';
 import { parseResourceReference } from '../../../src/events/resourceReference.js';
 import { parseWorkspace } from '../../../src/policy/resources.js';
@@ -25,6 +26,10 @@ const NOT_IN_THE_VENDORED_SPEC: readonly { readonly pattern: RegExp; readonly sp
   { pattern: /^POST \/providers\/Microsoft\.ResourceGraph\/resources\?/i, specifiedIn: 'Microsoft.ResourceGraph resourcegraph.json (Resources)' },
   { pattern: /^GET \/subscriptions\/[^/?]+\?/i, specifiedIn: 'Microsoft.Resources subscriptions.json (Subscriptions_Get)' },
   { pattern: /\/providers\/Microsoft\.MachineLearningServices\/locations\/[^/]+\/computeOperations(Status|Result)\//i, specifiedIn: 'none: the Azure-AsyncOperation and Location URLs a long-running operation names' },
+  { pattern: /\/workspaces\/[^/]+\/onlineEndpoints(\/[^/?]+(\/deployments(\/[^/?]+)?)?)?\?/i, specifiedIn: 'mfe.json (OnlineEndpoints_List/Get/CreateOrUpdate/Update, OnlineDeployments_List/Get/CreateOrUpdate/Update/Delete)' },
+  { pattern: /\/providers\/Microsoft\.MachineLearningServices\/locations\/[^/]+\/onlineOperations(Status|Results)\//i, specifiedIn: 'none: the Azure-AsyncOperation and Location URLs a long-running operation names' },
+  { pattern: /^POST \/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+\/jobs\/[^/?]+\/cancel\?/i, specifiedIn: 'mfe.json (Jobs_Cancel)' },
+  { pattern: /\/providers\/Microsoft\.MachineLearningServices\/locations\/[^/]+\/mfeOperationResults\//i, specifiedIn: 'none: the Location URL Jobs_Cancel names (final-state-via: location)' },
   { pattern: /^POST [^?]+\/computes\/[^/]+\/updateIdleShutdownSetting\?/i, specifiedIn: 'preview specs (Compute_UpdateIdleShutdownSetting) and stable 2025-12-01 examples' },
 ];
 
@@ -92,6 +97,15 @@ beforeAll(async () => {
   await records.job(reference, 'conformance-job');
   await records.workspaceTags(reference);
 
+  // Job governance: Jobs_Cancel on a running job, followed through its operation result.
+  await arm('PUT', `${WORKSPACE_ID}/jobs/conformance-running`, '2024-04-01', { properties: { jobType: 'Command', status: 'Running', command: 'python train.py', environmentId: 'azureml:env:1', resources: { instanceType: 'Standard_NC24ads_A100_v4' } } });
+  const jobs = services.governance.jobs?.jobs;
+  if (jobs === undefined) throw new Error('job governance is not wired');
+  await jobs.cancelJob(reference, 'conformance-running');
+
+  // The sweep's quota reads (Usages_List, Quotas_List) through the SDK, paged by nextLink as the emulator pages them.
+  await createQuotaReader(services.adapters.arm).read(SUB, 'eastus');
+
   verdicts = [];
   for (const exchange of exchanges) verdicts.push(await spec.check(exchange));
 }, 120_000);
@@ -120,6 +134,18 @@ describe('ARM traffic against the REST spec', () => {
         `GET ${WORKSPACE_ID}`,
       ]),
     );
+  });
+
+  it('covers the quota reads the sweep relies on', () => {
+    const covered = verdicts.filter((verdict) => verdict.covered).map((verdict) => verdict.call.replace(/\?.*$/, ''));
+    const location = `GET /subscriptions/${SUB}/providers/Microsoft.MachineLearningServices/locations/eastus`;
+    expect(covered).toEqual(expect.arrayContaining([`${location}/usages`, `${location}/quotas`]));
+  });
+
+  it('sends Jobs_Cancel and follows it to its operation result', () => {
+    const calls = verdicts.map((verdict) => verdict.call.replace(/\?.*$/, ''));
+    expect(calls).toContain(`POST ${WORKSPACE_ID}/jobs/conformance-running/cancel`);
+    expect(calls.some((call) => /^GET \/subscriptions\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/locations\/eastus\/mfeOperationResults\//.test(call))).toBe(true);
   });
 
   it('knows where each operation it cannot check is specified instead', () => {

@@ -1,0 +1,58 @@
+/**
+ * The sweep's view of a workspace's online endpoints and deployments: governed by `governOnlineEndpoints` and folded
+ * into the workspace's counts and report lines like its computes. Calls added per workspace: one
+ * `OnlineEndpoints_List`, one `OnlineDeployments_List` per endpoint (more pages only past ARM's page size), and in
+ * enforce mode one `OnlineDeployments_Update` plus its polls and a read-back per over-cap deployment.
+ */
+import type { GovernanceDeps } from '../governance/deps.js';
+import type { GovernOptions } from '../governance/governResource.js';
+import { governOnlineEndpoints, type OnlineGovernResult } from '../onlineEndpoints/governOnlineEndpoints.js';
+import type { WorkspaceResource } from '../policy/resources.js';
+import { tagValueOf } from '../policy/tags.js';
+import { reportFindingOf, type OutcomeCounts, type ReportLine } from './sweepReport.js';
+
+export async function sweepOnlineEndpoints(
+  workspace: WorkspaceResource,
+  deps: GovernanceDeps,
+  options: GovernOptions,
+  fold: { readonly counts: OutcomeCounts; readonly byRule: Record<string, number>; readonly lines: ReportLine[] },
+): Promise<void> {
+  if (deps.onlineEndpoints === undefined || deps.policy.onlineEndpoints === undefined) return;
+  const results = await governOnlineEndpoints(
+    { subscriptionId: workspace.subscriptionId, resourceGroup: workspace.resourceGroup, workspaceName: workspace.workspaceName, owner: tagValueOf(workspace.tags, 'owner') },
+    deps.policy,
+    deps.onlineEndpoints,
+    deps.audit,
+    deps.now,
+    { correlationId: options.correlationId, modeOverride: options.modeOverride, dryRun: options.dryRun ?? false },
+  );
+  for (const result of results) {
+    fold.counts.resources += 1;
+    fold.counts[result.outcome] += 1;
+    if (result.outcome === 'exempt') continue;
+    for (const finding of result.findings) fold.byRule[finding.rule] = (fold.byRule[finding.rule] ?? 0) + 1;
+    if (result.outcome !== 'compliant') fold.lines.push(reportLineOf(result));
+  }
+}
+
+function reportLineOf(result: OnlineGovernResult): ReportLine {
+  return {
+    resourceId: result.resourceId,
+    resourceType: result.resourceType,
+    name: result.name,
+    workspaceName: result.workspaceName,
+    subscriptionId: result.subscriptionId,
+    owner: result.owner,
+    outcome: result.outcome,
+    rules: [...new Set(result.findings.map((finding) => finding.rule))],
+    findings: result.findings.map(reportFindingOf),
+    change: result.change,
+    note: result.note,
+  };
+}
+
+/** A run that notifies nobody (the CLI without `--notify`) leaves failed deployments' notices, reminders and deletions to one that does. */
+export function withOnlineFollowUps(deps: GovernanceDeps, notify: boolean): GovernanceDeps {
+  if (notify || deps.onlineEndpoints === undefined) return deps;
+  return { ...deps, onlineEndpoints: { ...deps.onlineEndpoints, followUps: false } };
+}

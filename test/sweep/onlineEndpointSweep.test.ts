@@ -1,0 +1,138 @@
+/**
+ * Online endpoints and deployments in the sweep, against the emulator's seeded playground (an endpoint with public
+ * network access and key auth, `blue` with 8 instances over the playground's cap of 2, `green` in Failed state) and
+ * Azurite: what-if lists them with expected and actual values and writes nothing; an enforce sweep caps `blue`; the
+ * owner of `green` hears once, is reminded after `remindAfter` and not before; deletion needs the policy's opt-in,
+ * waits for the grace period, skips exempt deployments and is audited.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { PLAYGROUND_ONLINE } from '../../dev/emulator/onlineEndpointSeed.js';
+import { governOnlineEndpoints } from '../../src/onlineEndpoints/governOnlineEndpoints.js';
+import { previewSweep } from '../../src/sweep/previewSweep.js';
+import { formatReportMarkdown } from '../../src/sweep/reportMarkdown.js';
+import { RG, SUB, WORKSPACE_ID, WS, quietLog, startGovernanceKit, type GovernanceKit } from '../helpers/governanceKit.js';
+import { sweepInThisProcess } from '../helpers/sweepDriver.js';
+
+const ENDPOINT_ID = `${WORKSPACE_ID}/onlineEndpoints/${PLAYGROUND_ONLINE.endpoint}`;
+const BLUE_ID = `${ENDPOINT_ID}/deployments/${PLAYGROUND_ONLINE.overCapDeployment}`;
+const GREEN_ID = `${ENDPOINT_ID}/deployments/${PLAYGROUND_ONLINE.failedDeployment}`;
+
+let kit: GovernanceKit;
+
+beforeAll(async () => {
+  kit = await startGovernanceKit();
+});
+
+afterAll(async () => {
+  await kit?.close();
+});
+
+beforeEach(() => {
+  kit.emulator.reset();
+});
+
+const capacityOf = (id: string) => (kit.emulator.state.get(id)?.extra['sku'] as { capacity?: number } | undefined)?.capacity;
+const failedNotices = () => kit.emulator.sinks.deliveries('teams').filter((delivery) => /online deployment churn-endpoint\/green/i.test(JSON.stringify(delivery.body)));
+const withDeletion = (extra = '') => (policy: string) => policy.replace('    remindAfter: P1D\n', `    remindAfter: P1D\n    delete: { after: P7D }\n${extra}`);
+
+/** Governs the playground workspace's endpoints as a sweep would, `hours` after the first call's start. */
+function governorFor(app: ReturnType<GovernanceKit['app']>): (hours: number) => ReturnType<typeof governOnlineEndpoints> {
+  const online = app.sweep.governance.onlineEndpoints;
+  if (online === undefined) throw new Error('online endpoints are not composed');
+  const start = Date.now();
+  return (hours) =>
+    governOnlineEndpoints({ subscriptionId: SUB, resourceGroup: RG, workspaceName: WS, owner: undefined }, app.sweep.governance.policy, online, app.sweep.governance.audit, () => new Date(start + hours * 3_600_000), {
+      correlationId: `run-${hours}`,
+    });
+}
+
+describe('online endpoints in the sweep', () => {
+  it('what-if lists the over-cap and the failed deployment with expected and actual values, and writes nothing', async () => {
+    const app = kit.app();
+    const report = await previewSweep(app.sweep, quietLog, { subscriptions: [SUB] });
+    const blue = report.lines.find((line) => line.resourceId === BLUE_ID);
+    expect(blue).toMatchObject({ resourceType: 'onlineDeployment', outcome: 'wouldChange', change: 'sku.capacity → 2' });
+    expect(blue?.findings).toEqual([expect.objectContaining({ rule: 'onlineEndpoints.maxInstances', expected: 2, actual: 8, relation: 'atMost', fixable: true })]);
+    const green = report.lines.find((line) => line.resourceId === GREEN_ID);
+    expect(green?.findings).toEqual([expect.objectContaining({ rule: 'onlineEndpoints.failedDeployment', expected: 'Succeeded', actual: 'Failed', fixable: false })]);
+    const endpoint = report.lines.find((line) => line.resourceId === ENDPOINT_ID);
+    expect(endpoint?.findings?.map((finding) => [finding.rule, finding.actual])).toEqual([
+      ['onlineEndpoints.publicNetworkAccess', 'Enabled'],
+      ['onlineEndpoints.authMode', 'Key'],
+    ]);
+    expect(capacityOf(BLUE_ID)).toBe(8);
+    expect(failedNotices()).toHaveLength(0);
+    const markdown = formatReportMarkdown(report);
+    expect(markdown).toContain('churn-endpoint/blue _(online deployment)_');
+    expect(markdown).toContain('churn-endpoint _(online endpoint)_');
+  });
+
+  it('an enforce sweep caps the deployment at the emulator and tells the failed deployment’s owner once', async () => {
+    const app = kit.app();
+    const first = await sweepInThisProcess(app.sweep, quietLog);
+    expect(first.report?.lines.find((line) => line.resourceId === BLUE_ID)).toMatchObject({ outcome: 'remediated', change: 'sku.capacity → 2' });
+    expect(capacityOf(BLUE_ID)).toBe(2);
+    expect(kit.emulator.state.get(BLUE_ID)?.properties['provisioningState']).toBe('Succeeded');
+    expect(failedNotices()).toHaveLength(1);
+    await sweepInThisProcess(app.sweep, quietLog);
+    expect(failedNotices()).toHaveLength(1);
+  });
+
+  it('reminds after remindAfter and not before, once', async () => {
+    const app = kit.app();
+    const run = governorFor(app);
+    await run(0);
+    expect(failedNotices()).toHaveLength(1);
+    await run(23);
+    expect(failedNotices()).toHaveLength(1);
+    const reminded = await run(24);
+    expect(reminded.find((result) => result.resourceId === GREEN_ID)?.note).toBe('owner reminded of the Failed deployment');
+    expect(failedNotices()).toHaveLength(2);
+    await run(48);
+    expect(failedNotices()).toHaveLength(2);
+    expect(kit.emulator.state.get(GREEN_ID)).toBeDefined();
+  });
+
+  it('deletes a failed deployment only with the opt-in, after the grace period, and audits it', async () => {
+    const app = kit.app(withDeletion());
+    const run = governorFor(app);
+    await run(0);
+    await run(7 * 24 - 1);
+    expect(kit.emulator.state.get(GREEN_ID)).toBeDefined();
+    const deleted = await run(7 * 24);
+    expect(deleted.find((result) => result.resourceId === GREEN_ID)?.note).toBe('deleted after P7D in Failed state');
+    expect(kit.emulator.state.get(GREEN_ID)).toBeUndefined();
+    const audit = await app.sweep.governance.audit.history(GREEN_ID);
+    expect(audit).toEqual([expect.objectContaining({ resourceType: 'onlineDeployment', outcome: 'remediated', correlationId: `run-${7 * 24}` })]);
+    expect(audit[0]?.note).toMatch(/^deleted: Failed since/);
+    expect(failedNotices().map((delivery) => JSON.stringify(delivery.body)).some((text) => text.includes('was deleted'))).toBe(true);
+  });
+
+  it('a deletion Azure refuses (no opt-in role: 403) is reported on the deployment, and the workspace is still swept', async () => {
+    const app = kit.app(withDeletion());
+    const run = governorFor(app);
+    await run(0);
+    const message = "The client does not have authorization to perform action 'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/delete'.";
+    kit.emulator.injectFault({ method: 'DELETE', path: 'onlineEndpoints/churn-endpoint/deployments/green$', status: 403, times: 1, body: { error: { code: 'AuthorizationFailed', message } } });
+    const refused = await run(7 * 24);
+    expect(refused.find((result) => result.resourceId === GREEN_ID)?.note).toMatch(/^not deleted: Azure refused the deletion \(403\); grant .*deployments\/delete \(infra: allow_failed_deployment_deletion\)$/);
+    expect(refused.find((result) => result.resourceId === BLUE_ID)).toBeDefined();
+    expect(kit.emulator.state.get(GREEN_ID)).toBeDefined();
+    expect(await app.sweep.governance.audit.history(GREEN_ID)).toEqual([]);
+    // The claim was given back: once the role is granted, the next run deletes it.
+    const deleted = await run(7 * 24 + 1);
+    expect(deleted.find((result) => result.resourceId === GREEN_ID)?.note).toBe('deleted after P7D in Failed state');
+    expect(kit.emulator.state.get(GREEN_ID)).toBeUndefined();
+  });
+
+  it('never deletes without the opt-in, nor an exempt deployment', async () => {
+    const put = kit.emulator.state.get(GREEN_ID);
+    if (put === undefined) throw new Error('green is not seeded');
+    kit.emulator.state.put({ ...put, tags: { ...put.tags, 'aml-warden-exempt': '2999-12-31;load test' } });
+    for (const edit of [(policy: string) => policy, withDeletion()]) {
+      const run = governorFor(kit.app(edit));
+      for (const hours of [0, 24, 30 * 24]) await run(hours);
+    }
+    expect(kit.emulator.state.get(GREEN_ID)).toBeDefined();
+  });
+});
