@@ -143,6 +143,8 @@ module "governance_role" {
   subscription_id = var.subscription_id
   scopes          = local.governance_scopes
   principal_id    = azurerm_user_assigned_identity.app.principal_id
+
+  allow_failed_deployment_deletion = var.allow_failed_deployment_deletion
 }
 
 module "event_routing" {

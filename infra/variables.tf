@@ -267,3 +267,9 @@ variable "cd_retried_failures_alert_threshold" {
     error_message = "cd_retried_failures_alert_threshold must be a whole number, at least 1."
   }
 }
+
+variable "allow_failed_deployment_deletion" {
+  description = "Let the app delete Failed online deployments (a second role with only that action). Needed only when the policy sets onlineEndpoints.failedDeployments.delete.after."
+  type        = bool
+  default     = false
+}

@@ -6,6 +6,8 @@
 import type { CodeFacts } from './codeFacts.js';
 import type { HclObject, HclValue, InfraModel, ResourceBlock } from './terraformModel.js';
 import { address, block, blocks, isObject, resolve, resourcesOfType, stringsOf } from './terraformModel.js';
+import { GOVERNED_JOB_STATUSES } from '../../src/jobs/onRunStatusChanged.js';
+import { OPT_IN_ARM_OPERATIONS } from '../../src/adapters/arm/armOperations.js';
 
 export type Findings = string[];
 
@@ -144,18 +146,23 @@ export function checkResourceEventFilter(model: InfraModel): Findings {
 const runStatusChanged = 'Microsoft.MachineLearningServices.RunStatusChanged';
 
 /**
- * RunStatusChanged reaches the app only for failed runs: Azure ML raises it on every status change of a run
- * (MicrosoftDocs/azure-docs articles/event-grid/event-schema-machine-learning.md), the app acts on failures only.
- * So it is subscribed, each subscription to it filters with string_in on `data.runStatus` to exactly Failed
- * (Event Grid compares strings ignoring case), and carries no other event type: an event without the key never
- * matches StringIn (articles/event-grid/event-filtering.md), so the filter would drop the others.
+ * RunStatusChanged reaches the app only for failed runs and for jobs about to run or running: Azure ML raises it on
+ * every status change of a run (MicrosoftDocs/azure-docs articles/event-grid/event-schema-machine-learning.md).
+ * So each subscription to it filters with string_in on `data.runStatus` to exactly Failed or exactly the statuses
+ * the jobs: rules judge (Event Grid compares strings ignoring case), one of each exists, and none carries another
+ * event type: an event without the key never matches StringIn (articles/event-grid/event-filtering.md), so the filter
+ * would drop the others.
  */
-export function checkFailedRunFilter(model: InfraModel): Findings {
+export function checkRunStatusFilters(model: InfraModel): Findings {
   const findings: Findings = [];
   const subscriptions = resourcesOfType(model, eventSubscriptionType).filter((subscription) =>
     stringsOf(resolve(model, subscription.module, subscription.body.included_event_types)).includes(runStatusChanged),
   );
-  if (subscriptions.length === 0) findings.push(`no ${eventSubscriptionType} delivers ${runStatusChanged} (failed-run notifications)`);
+  const failed = ['failed'];
+  const active = GOVERNED_JOB_STATUSES.map((status) => status.toLowerCase());
+  const sameSet = (values: readonly string[], wanted: readonly string[]): boolean => values.length === wanted.length && wanted.every((value) => values.includes(value));
+  let failedSeen = false;
+  let activeSeen = false;
   for (const subscription of subscriptions) {
     const where = address(subscription);
     const others = stringsOf(resolve(model, subscription.module, subscription.body.included_event_types)).filter((type) => type !== runStatusChanged);
@@ -165,11 +172,17 @@ export function checkFailedRunFilter(model: InfraModel): Findings {
     const onStatus = blocks(subscription.body, 'advanced_filter')
       .flatMap((filter) => blocks(filter, 'string_in'))
       .filter((condition) => condition.key === 'data.runStatus');
-    const values = onStatus.flatMap((condition) => stringsOf(condition.values).map((value) => value.toLowerCase()));
-    if (onStatus.length === 0 || values.length === 0 || !values.every((value) => value === 'failed')) {
-      findings.push(`${where}: must filter with string_in on data.runStatus to ["Failed"] (${runStatusChanged} is raised on every status change of a run)`);
+    const values = [...new Set(onStatus.flatMap((condition) => stringsOf(condition.values).map((value) => value.toLowerCase())))];
+    if (sameSet(values, failed)) failedSeen = true;
+    else if (sameSet(values, active)) activeSeen = true;
+    else {
+      findings.push(
+        `${where}: must filter with string_in on data.runStatus to ["Failed"] or to ${JSON.stringify(GOVERNED_JOB_STATUSES)} (${runStatusChanged} is raised on every status change of a run)`,
+      );
     }
   }
+  if (!failedSeen) findings.push(`no ${eventSubscriptionType} delivers ${runStatusChanged} for Failed runs (failed-run notifications)`);
+  if (!activeSeen) findings.push(`no ${eventSubscriptionType} delivers ${runStatusChanged} for ${GOVERNED_JOB_STATUSES.join(', ')} (the jobs: rules)`);
   return findings;
 }
 
@@ -336,35 +349,57 @@ export function checkHostStorageSetting(model: InfraModel): Findings {
 }
 
 /**
- * The custom role grants exactly the actions the code performs: none missing, none extra, no wildcards, no
- * deletes, no data actions; and it is assigned.
+ * The governance role grants exactly the ARM actions the code performs but the opt-in ones: no wildcards, no deletes,
+ * nothing unneeded, and it is assigned. An opt-in action (`OPT_IN_ARM_OPERATIONS`, e.g. deleting Failed online
+ * deployments) is granted only by a role of its own that exists only when a variable says so (`count` on `var.…`),
+ * grants nothing else, and is assigned.
  */
-export function checkGovernanceRole(model: InfraModel, requiredActions: ReadonlyMap<string, string>): Findings {
+export function checkGovernanceRole(model: InfraModel, requiredActions: ReadonlyMap<string, string>, optInActions: readonly string[] = OPT_IN_ARM_OPERATIONS): Findings {
   const findings: Findings = [];
   const roles = resourcesOfType(model, 'azurerm_role_definition');
-  if (roles.length !== 1) return [`expected exactly one azurerm_role_definition (the governance role), found ${roles.length}`];
-  const [role] = roles as [ResourceBlock];
+  const governance = roles.filter((role) => role.name === 'this');
+  if (governance.length !== 1) return [`expected exactly one azurerm_role_definition "this" (the governance role), found ${governance.length}`];
+  const [role] = governance as [ResourceBlock];
+  const actionsOf = (definition: ResourceBlock): Set<string> =>
+    new Set(blocks(definition.body, 'permissions').flatMap((p) => stringsOf(resolve(model, definition.module, p.actions))));
+  const isAssigned = (definition: ResourceBlock): boolean =>
+    resourcesOfType(model, 'azurerm_role_assignment').some(
+      (assignment) =>
+        assignment.module === definition.module &&
+        typeof assignment.body.role_definition_id === 'string' &&
+        assignment.body.role_definition_id.includes(`azurerm_role_definition.${definition.name}`),
+    );
   const where = address(role);
-  const permissions = blocks(role.body, 'permissions');
-  const actions = new Set(permissions.flatMap((p) => stringsOf(resolve(model, role.module, p.actions))));
+  const actions = actionsOf(role);
   for (const [action, reason] of requiredActions) {
-    if (!actions.has(action)) findings.push(`${where}: lacks ${action}, which the code needs (${reason})`);
+    if (!optInActions.includes(action) && !actions.has(action)) findings.push(`${where}: lacks ${action}, which the code needs (${reason})`);
   }
   for (const action of actions) {
     if (action.includes('*')) findings.push(`${where}: grants the wildcard ${action}`);
     else if (/\/delete$/i.test(action)) findings.push(`${where}: grants the delete action ${action}`);
     else if (!requiredActions.has(action)) findings.push(`${where}: grants ${action}, which the code does not need`);
   }
-  for (const permission of permissions) {
-    if (stringsOf(resolve(model, role.module, permission.data_actions)).length > 0) findings.push(`${where}: grants data actions`);
+  for (const definition of roles) {
+    for (const permission of blocks(definition.body, 'permissions')) {
+      if (stringsOf(resolve(model, definition.module, permission.data_actions)).length > 0) findings.push(`${address(definition)}: grants data actions`);
+    }
   }
-  const assigned = resourcesOfType(model, 'azurerm_role_assignment').some(
-    (assignment) =>
-      assignment.module === role.module &&
-      typeof assignment.body.role_definition_id === 'string' &&
-      assignment.body.role_definition_id.includes(`azurerm_role_definition.${role.name}.`),
-  );
-  if (!assigned) findings.push(`${where}: is never assigned (azurerm_role_assignment with its role_definition_id)`);
+  if (!isAssigned(role)) findings.push(`${where}: is never assigned (azurerm_role_assignment with its role_definition_id)`);
+
+  const optInRoles = roles.filter((definition) => definition !== role);
+  for (const definition of optInRoles) {
+    const at = address(definition);
+    if (typeof definition.body.count !== 'string' || !/\bvar\.[A-Za-z0-9_]+/.test(definition.body.count)) findings.push(`${at}: must exist only when a variable opts in (count on var.…)`);
+    for (const action of actionsOf(definition)) {
+      if (!optInActions.includes(action)) findings.push(`${at}: grants ${action}, which is not an opt-in action`);
+    }
+    if (!isAssigned(definition)) findings.push(`${at}: is never assigned (azurerm_role_assignment with its role_definition_id)`);
+  }
+  for (const action of optInActions) {
+    if (requiredActions.has(action) && !optInRoles.some((definition) => actionsOf(definition).has(action))) {
+      findings.push(`no opt-in role grants ${action}, which the code needs (${requiredActions.get(action) ?? ''})`);
+    }
+  }
   return findings;
 }
 

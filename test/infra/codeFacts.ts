@@ -57,6 +57,12 @@ const sdkOperationActions: readonly { pattern: RegExp; action: string }[] = [
   { pattern: /\.modelVersions\.(get|list)\(/g, action: 'Microsoft.MachineLearningServices/workspaces/models/versions/read' },
   { pattern: /\.jobs\.(get|list)\(/g, action: 'Microsoft.MachineLearningServices/workspaces/jobs/read' },
   { pattern: /\.jobs\.(beginCancel\w*)\(/g, action: 'Microsoft.MachineLearningServices/workspaces/jobs/cancel/action' },
+  { pattern: /\.onlineEndpoints\.(get|list)\(/g, action: 'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/read' },
+  { pattern: /\.onlineDeployments\.(get|list)\(/g, action: 'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/read' },
+  { pattern: /\.onlineDeployments\.(beginUpdate\w*|beginCreateOrUpdate\w*)\(/g, action: 'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/write' },
+  { pattern: /\.onlineDeployments\.(beginDelete\w*)\(/g, action: 'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/delete' },
+  { pattern: /\.usages\.(list)\(/g, action: 'Microsoft.MachineLearningServices/locations/usages/read' },
+  { pattern: /\.quotas\.(list)\(/g, action: 'Microsoft.MachineLearningServices/locations/quotas/read' },
 ];
 
 /** A function as the host registered it (`FunctionsHost.functions` of `dev/host/host.ts`). */

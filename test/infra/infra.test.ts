@@ -12,7 +12,7 @@ import {
   checkDeployerStorageAccess,
   checkEnvironments,
   checkEventSubscriptions,
-  checkFailedRunFilter,
+  checkRunStatusFilters,
   checkGovernanceRole,
   checkHostStorageSetting,
   checkResourceEventFilter,
@@ -27,6 +27,7 @@ import type { HclObject, InfraModel, ResourceBlock } from './terraformModel.js';
 import { block, blocks, isObject, loadInfra, resolve, resourcesOfType } from './terraformModel.js';
 import { repositoryRoot } from '../helpers/repositoryRoot.js';
 import { queueNames } from '../../src/queueNames.js';
+import { GOVERNED_JOB_STATUSES } from '../../src/jobs/onRunStatusChanged.js';
 
 const repoRoot = repositoryRoot;
 const infraDir = path.join(repoRoot, 'infra');
@@ -85,9 +86,10 @@ afterAll(async () => {
 });
 
 /** A deep copy of the parsed HCL with one resource changed, so a check can be shown to catch the change. */
-function mutate(type: string, change: (body: HclObject, resource: ResourceBlock) => void): InfraModel {
+/** A copy of infra with the first resource of `type` (or the one named `name`) changed. */
+function mutate(type: string, change: (body: HclObject, resource: ResourceBlock) => void, name?: string): InfraModel {
   const copy = structuredClone(infra);
-  const [resource] = resourcesOfType(copy, type);
+  const [resource] = resourcesOfType(copy, type).filter((candidate) => name === undefined || candidate.name === name);
   if (resource === undefined) throw new Error(`no ${type} to mutate`);
   change(resource.body, resource);
   return copy;
@@ -99,8 +101,9 @@ function subscriptionsTo(model: InfraModel, functionName: string): ResourceBlock
   );
 }
 
+/** The subscription delivering to `functionName` that does not carry RunStatusChanged (which has its own). */
 function subscriptionTo(model: InfraModel, functionName: string): ResourceBlock {
-  const [found] = subscriptionsTo(model, functionName);
+  const [found] = subscriptionsTo(model, functionName).filter((subscription) => !eventTypesOf(model, subscription).includes(runStatusChanged));
   if (found === undefined) throw new Error(`no subscription delivers to ${functionName}`);
   return found;
 }
@@ -112,13 +115,15 @@ function eventTypesOf(model: InfraModel, subscription: ResourceBlock): string[] 
 
 const runStatusChanged = 'Microsoft.MachineLearningServices.RunStatusChanged';
 
-function failedRunSubscription(model: InfraModel): ResourceBlock {
-  const found = resourcesOfType(model, 'azurerm_eventgrid_system_topic_event_subscription').find((subscription) =>
-    eventTypesOf(model, subscription).includes(runStatusChanged),
+function runStatusSubscription(model: InfraModel, name: 'aml_failed_runs' | 'aml_active_runs'): ResourceBlock {
+  const found = resourcesOfType(model, 'azurerm_eventgrid_system_topic_event_subscription').find(
+    (subscription) => subscription.name === name && eventTypesOf(model, subscription).includes(runStatusChanged),
   );
-  if (found === undefined) throw new Error('no subscription delivers RunStatusChanged');
+  if (found === undefined) throw new Error(`no subscription ${name} delivers RunStatusChanged`);
   return found;
 }
+
+const failedRunSubscription = (model: InfraModel): ResourceBlock => runStatusSubscription(model, 'aml_failed_runs');
 
 describe('the source the checks read', () => {
   it('every function registers with bindings that resolve under the settings infra provides', () => {
@@ -202,34 +207,50 @@ describe('Event Grid subscriptions', () => {
   it('amlEvents receives every Azure ML event type the code handles, across its subscriptions', () => {
     const delivered = subscriptionsTo(infra, 'amlEvents').flatMap((subscription) => eventTypesOf(infra, subscription));
     const handled = [...code.handledEventTypes].filter((type) => type.startsWith('Microsoft.MachineLearningServices.'));
-    expect([...delivered].sort()).toEqual([...handled].sort());
+    expect([...new Set(delivered)].sort()).toEqual([...handled].sort());
   });
 
-  it('RunStatusChanged reaches amlEvents only for failed runs, on a subscription of its own', () => {
-    expect(checkFailedRunFilter(infra)).toEqual([]);
-    const subscription = failedRunSubscription(infra);
-    expect(eventTypesOf(infra, subscription)).toEqual([runStatusChanged]);
-    expect(blocks(subscription.body, 'advanced_filter').flatMap((filter) => blocks(filter, 'string_in'))).toEqual([
-      { key: 'data.runStatus', values: ['Failed'] },
+  it('RunStatusChanged reaches amlEvents only for failed runs and for jobs the jobs: rules judge, each on a subscription of its own', () => {
+    expect(checkRunStatusFilters(infra)).toEqual([]);
+    const failed = failedRunSubscription(infra);
+    expect(eventTypesOf(infra, failed)).toEqual([runStatusChanged]);
+    expect(blocks(failed.body, 'advanced_filter').flatMap((filter) => blocks(filter, 'string_in'))).toEqual([{ key: 'data.runStatus', values: ['Failed'] }]);
+    const active = runStatusSubscription(infra, 'aml_active_runs');
+    expect(eventTypesOf(infra, active)).toEqual([runStatusChanged]);
+    expect(blocks(active.body, 'advanced_filter').flatMap((filter) => blocks(filter, 'string_in'))).toEqual([
+      { key: 'data.runStatus', values: [...GOVERNED_JOB_STATUSES] },
     ]);
+    expect(String(block(active.body, 'azure_function_endpoint')?.function_id)).toMatch(/\/functions\/amlEvents$/);
   });
 
-  it('RunStatusChanged without the Failed filter, or sharing its subscription, is reported', () => {
+  it('RunStatusChanged without its filter, with a widened one, or sharing its subscription, is reported', () => {
     const unfiltered = structuredClone(infra);
     delete failedRunSubscription(unfiltered).body.advanced_filter;
-    expect(checkFailedRunFilter(unfiltered)).toEqual([expect.stringMatching(/aml_failed_runs: must filter with string_in on data\.runStatus to \["Failed"\]/)]);
+    expect(checkRunStatusFilters(unfiltered)).toEqual([
+      expect.stringMatching(/aml_failed_runs: must filter with string_in on data\.runStatus to \["Failed"\]/),
+      expect.stringMatching(/no azurerm_eventgrid_system_topic_event_subscription delivers .*RunStatusChanged for Failed runs/),
+    ]);
 
     const widened = structuredClone(infra);
     const [condition] = blocks(failedRunSubscription(widened).body, 'advanced_filter').flatMap((filter) => blocks(filter, 'string_in'));
     if (condition === undefined) throw new Error('no string_in filter');
     condition.values = ['Failed', 'Completed'];
-    expect(checkFailedRunFilter(widened)).toEqual([expect.stringMatching(/must filter with string_in on data\.runStatus/)]);
+    expect(checkRunStatusFilters(widened)).toContainEqual(expect.stringMatching(/aml_failed_runs: must filter with string_in on data\.runStatus/));
+
+    const activeWidened = structuredClone(infra);
+    const [activeCondition] = blocks(runStatusSubscription(activeWidened, 'aml_active_runs').body, 'advanced_filter').flatMap((filter) => blocks(filter, 'string_in'));
+    if (activeCondition === undefined) throw new Error('no string_in filter');
+    activeCondition.values = [...GOVERNED_JOB_STATUSES, 'Completed'];
+    expect(checkRunStatusFilters(activeWidened)).toEqual([
+      expect.stringMatching(/aml_active_runs: must filter with string_in on data\.runStatus/),
+      expect.stringMatching(/delivers .*RunStatusChanged for NotStarted, .*Running \(the jobs: rules\)/),
+    ]);
 
     const shared = structuredClone(infra);
     const amlEvents = subscriptionTo(shared, 'amlEvents');
     amlEvents.body.included_event_types = [...eventTypesOf(shared, amlEvents), runStatusChanged];
     amlEvents.body.advanced_filter = [{ string_in: [{ key: 'data.runStatus', values: ['Failed'] }] }];
-    expect(checkFailedRunFilter(shared)).toContainEqual(
+    expect(checkRunStatusFilters(shared)).toContainEqual(
       expect.stringMatching(/aml_events: Microsoft\.MachineLearningServices\.RunStatusChanged must have a subscription of its own; its data\.runStatus filter would drop .*ModelRegistered/),
     );
 
@@ -237,7 +258,7 @@ describe('Event Grid subscriptions', () => {
     const failedRuns = failedRunSubscription(unsubscribed);
     const module = unsubscribed.modules.get(failedRuns.module);
     module?.resources.splice(module.resources.indexOf(failedRuns), 1);
-    expect(checkFailedRunFilter(unsubscribed)).toEqual([expect.stringMatching(/no azurerm_eventgrid_system_topic_event_subscription delivers .*RunStatusChanged/)]);
+    expect(checkRunStatusFilters(unsubscribed)).toEqual([expect.stringMatching(/no azurerm_eventgrid_system_topic_event_subscription delivers .*RunStatusChanged for Failed runs/)]);
   });
 
   it('subscriptions wait for the second apply (deploy_event_subscriptions, default false)', () => {
@@ -359,7 +380,7 @@ describe('the governance role', () => {
       const [permissions] = blocks(body, 'permissions');
       if (permissions === undefined || !Array.isArray(permissions.actions)) throw new Error('no actions');
       permissions.actions = permissions.actions.filter((action) => action !== 'Microsoft.MachineLearningServices/workspaces/computes/write');
-    });
+    }, 'this');
     expect(checkGovernanceRole(broken, requiredActions)).toEqual([
       expect.stringMatching(/lacks Microsoft\.MachineLearningServices\/workspaces\/computes\/write, which the code needs/),
     ]);
@@ -375,11 +396,34 @@ describe('the governance role', () => {
         'Microsoft.MachineLearningServices/workspaces/computes/delete',
         'Microsoft.MachineLearningServices/workspaces/datastores/read',
       ];
-    });
+    }, 'this');
     const findings = checkGovernanceRole(broken, requiredActions);
     expect(findings).toContainEqual(expect.stringMatching(/grants the wildcard Microsoft\.MachineLearningServices\/workspaces\/\*\/write/));
     expect(findings).toContainEqual(expect.stringMatching(/grants the delete action .*computes\/delete/));
     expect(findings).toContainEqual(expect.stringMatching(/grants .*datastores\/read, which the code does not need/));
+  });
+
+  it('deleting a Failed online deployment is granted only by a role of its own, created when allow_failed_deployment_deletion opts in', () => {
+    expect(requiredActions.has('Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/delete')).toBe(true);
+    const optIn = resourcesOfType(infra, 'azurerm_role_definition').find((role) => role.name === 'failed_deployment_deletion');
+    expect(optIn?.body.count).toMatch(/var\.allow_failed_deployment_deletion \? 1 : 0/);
+
+    const widened = structuredClone(infra);
+    const role = resourcesOfType(widened, 'azurerm_role_definition').find((definition) => definition.name === 'failed_deployment_deletion');
+    const [permissions] = blocks(role?.body, 'permissions');
+    if (permissions === undefined || !Array.isArray(permissions.actions)) throw new Error('no actions');
+    permissions.actions = [...permissions.actions, 'Microsoft.MachineLearningServices/workspaces/computes/delete'];
+    if (role !== undefined) role.body.count = 1;
+    expect(checkGovernanceRole(widened, requiredActions)).toEqual([
+      expect.stringMatching(/failed_deployment_deletion: must exist only when a variable opts in/),
+      expect.stringMatching(/failed_deployment_deletion: grants .*computes\/delete, which is not an opt-in action/),
+    ]);
+
+    const missing = structuredClone(infra);
+    const module = missing.modules.get('modules/governance_role');
+    if (module === undefined) throw new Error('no governance_role module');
+    module.resources.splice(0, module.resources.length, ...module.resources.filter((resource) => resource.name !== 'failed_deployment_deletion'));
+    expect(checkGovernanceRole(missing, requiredActions)).toEqual([expect.stringMatching(/no opt-in role grants .*deployments\/delete, which the code needs \(src\/adapters\/arm\/onlineEndpointGateway\.ts/)]);
   });
 
   it('an Azure ML SDK call the code starts making requires its action in the role', () => {

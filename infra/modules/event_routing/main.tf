@@ -87,7 +87,8 @@ resource "azurerm_eventgrid_system_topic_event_subscription" "aml_events" {
 
 # RunStatusChanged is raised on every status change of a run (Running, Finalizing, Completed, Failed...;
 # MicrosoftDocs/azure-docs articles/event-grid/event-schema-machine-learning.md), and the app acts on failures
-# only, so Event Grid drops the rest. String comparisons ignore case (articles/event-grid/event-filtering.md),
+# (here) and on jobs about to run or running (aml_active_runs, judged against the policy's jobs: rules), so Event
+# Grid drops the rest. String comparisons ignore case (articles/event-grid/event-filtering.md),
 # which matches both "failed" and "Failed" as they occur on the wire. A separate subscription, because an event
 # without the filter's key never matches StringIn (same page): on aml_events the filter would drop every other
 # event type.
@@ -104,6 +105,47 @@ resource "azurerm_eventgrid_system_topic_event_subscription" "aml_failed_runs" {
     string_in {
       key    = "data.runStatus"
       values = ["Failed"]
+    }
+  }
+
+  azure_function_endpoint {
+    function_id                       = "${var.function_app_id}/functions/amlEvents"
+    max_events_per_batch              = 1
+    preferred_batch_size_in_kilobytes = 64
+  }
+
+  retry_policy {
+    max_delivery_attempts = local.retry.max_delivery_attempts
+    event_time_to_live    = local.retry.event_time_to_live
+  }
+
+  dead_letter_identity {
+    type                   = "UserAssigned"
+    user_assigned_identity = var.eventgrid_identity_id
+  }
+
+  storage_blob_dead_letter_destination {
+    storage_account_id          = var.dead_letter_storage_account_id
+    storage_blob_container_name = var.dead_letter_container_name
+  }
+}
+
+# Jobs about to spend or spending (mfe.json 2024-04-01 `JobStatus`: NotStarted, Starting, Preparing, Queued,
+# Provisioning, Running): the app judges each against the policy's jobs: rules, and cancels one in enforce mode when
+# they say `action: cancel` (src/jobs/onRunStatusChanged.ts GOVERNED_JOB_STATUSES; a test ties the two lists).
+resource "azurerm_eventgrid_system_topic_event_subscription" "aml_active_runs" {
+  for_each = var.create_subscriptions ? var.ml_workspaces : {}
+
+  name                  = "evgs-${each.key}-aml-active-runs"
+  system_topic          = azurerm_eventgrid_system_topic.workspace[each.key].name
+  resource_group_name   = azurerm_eventgrid_system_topic.workspace[each.key].resource_group_name
+  event_delivery_schema = "EventGridSchema"
+  included_event_types  = ["Microsoft.MachineLearningServices.RunStatusChanged"]
+
+  advanced_filter {
+    string_in {
+      key    = "data.runStatus"
+      values = ["NotStarted", "Starting", "Preparing", "Queued", "Provisioning", "Running"]
     }
   }
 

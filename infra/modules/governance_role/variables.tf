@@ -17,3 +17,9 @@ variable "principal_id" {
   description = "Object id of the app's identity."
   type        = string
 }
+
+variable "allow_failed_deployment_deletion" {
+  description = "Also grant deleting online deployments, for policies whose onlineEndpoints.failedDeployments.delete.after opts in."
+  type        = bool
+  default     = false
+}
