@@ -69,8 +69,24 @@ describe('aml-warden sweep and what-if in CI', () => {
     // The seeded instance without a stop schedule: what the policy expects, what Azure has (nothing), and no fix in place.
     expect(fresh.stdout).toMatch(/^mlw-demo\s+ci-no-schedule\s+scaling\.stopSchedule\s+an enabled Stop \S+\s+nothing\s+by hand\s+\S+$/m);
 
+    // The seeded job, deployments and instance, each with what the policy expects and what Azure has.
+    const asJson = await cli('what-if', '-o', 'json', '--fail-on', 'none');
+    const lines = (JSON.parse(asJson.stdout) as { lines: { name: string; change?: string; findings: { rule: string; expected: unknown; actual: unknown }[] }[] }).lines;
+    const findingsOf = (name: string) => lines.find((line) => line.name === name)?.findings ?? [];
+    expect(findingsOf('train-churn-a100')).toContainEqual(
+      expect.objectContaining({ rule: 'job.instanceType', expected: 'Standard_DS3_v2, Standard_F4s_v2, Standard_NC4as_T4_v3', actual: 'Standard_NC24ads_A100_v4' }),
+    );
+    expect(lines.find((line) => line.name === 'train-churn-a100')?.change).toBe('Jobs_Cancel');
+    expect(findingsOf('churn-endpoint/blue')).toContainEqual(expect.objectContaining({ rule: 'onlineEndpoints.maxInstances', expected: 2, actual: 8 }));
+    expect(findingsOf('churn-endpoint/green')).toContainEqual(expect.objectContaining({ rule: 'onlineEndpoints.failedDeployment', expected: 'Succeeded', actual: 'Failed' }));
+    expect(findingsOf('ci-no-schedule')).toContainEqual(expect.objectContaining({ rule: 'scaling.stopSchedule', actual: null }));
+
     const enforce = await cli('sweep', '--mode', 'enforce', '--fail-on', 'none');
     expect(enforce.code).toBe(0);
+    // The job is cancelled (its rules say cancel) and the deployment capped, at the emulator.
+    const workspace = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-mlops-demo/providers/Microsoft.MachineLearningServices/workspaces/mlw-demo';
+    expect(kit.emulator.state.get(`${workspace}/jobs/train-churn-a100`)?.properties['status']).toBe('Canceled');
+    expect(kit.emulator.state.get(`${workspace}/onlineEndpoints/churn-endpoint/deployments/blue`)?.extra['sku']).toMatchObject({ capacity: 2 });
     expect(enforce.stdout).toMatch(/^mlw-demo\s+gpu-cluster\s+scaling\.minNodeCount\s+0\s+1\s+in place\s+remediated$/m);
 
     const after = await cli('what-if', '--fail-on', 'fixable');
