@@ -28,6 +28,8 @@ const SUBSCRIPTIONS = Number(process.env['BENCH_SWEEP_SUBSCRIPTIONS'] ?? 10);
 const WORKSPACES_PER_SUBSCRIPTION = Number(process.env['BENCH_SWEEP_WORKSPACES'] ?? 300);
 const COMPUTES = Number(process.env['BENCH_SWEEP_COMPUTES'] ?? 10);
 const IDLE_SECONDS = Number(process.env['BENCH_SWEEP_IDLE_SECONDS'] ?? 30);
+/** Rules whose reads the third run prices (appended to the shipped default policy). */
+const MORE_RULES = ['jobs:', '  allowedInstanceTypes: [Standard_DS3_v2]', 'onlineEndpoints:', '  maxInstances: 4', 'quota:', '  utilizationThreshold: 80', ''].join('\n');
 
 interface HostProcess {
   readonly child: ChildProcess;
@@ -191,7 +193,7 @@ async function idleCost(context: BenchContext, appRoot: string, env: Record<stri
 
 export const benchmark: Benchmark = {
   name: 'sweep',
-  description: `compliance sweep of ${SUBSCRIPTIONS} subscriptions × ${WORKSPACES_PER_SUBSCRIPTION} workspaces × ${COMPUTES} computes through the queues, 1 and 2 host processes, ARM throttling on`,
+  description: `compliance sweep of ${SUBSCRIPTIONS} subscriptions × ${WORKSPACES_PER_SUBSCRIPTION} workspaces × ${COMPUTES} computes through the queues, 1 and 2 host processes, and 1 with the jobs, online endpoint and quota rules, ARM throttling on`,
   async run(context) {
     let azurite: AzuriteHandle | undefined;
     const emulator = await startEmulator({ port: 0, seed: 'empty', throttle: true });
@@ -209,10 +211,19 @@ export const benchmark: Benchmark = {
         AML_WARDEN_TABLE_PREFIX: `bench${Date.now().toString(36)}`,
       };
       const app = composeApp(loadConfig(env, { appRoot }));
+      // The same sweep with the rules that read more than computes: each workspace's jobs and online endpoints, and
+      // quota per subscription and region. The bulk seed has neither jobs nor endpoints, so this prices the reads.
+      writeFileSync(join(appRoot, 'policy-more.yaml'), `${policy.trimEnd()}\n${MORE_RULES}`);
+      const moreEnv = { ...env, AML_WARDEN_POLICY: join(appRoot, 'policy-more.yaml') };
+      const moreApp = composeApp(loadConfig(moreEnv, { appRoot }));
 
       const runs: RunFigures[] = [];
-      for (const hosts of [1, 2]) {
-        const figures = await sweepWith(hosts, context, emulator, app, appRoot, env);
+      for (const [hosts, runApp, runEnv] of [
+        [1, app, env],
+        [2, app, env],
+        [1, moreApp, moreEnv],
+      ] as const) {
+        const figures = await sweepWith(hosts, context, emulator, runApp, appRoot, runEnv);
         context.log(`${hosts} host process(es): ${round(figures.seconds, 1)} s (bound ${round(figures.lowerBound, 1)} s), ${figures.sliceInvocations} slice invocations ${JSON.stringify(figures.invocationsPerHost)}`);
         runs.push(figures);
       }
@@ -241,10 +252,10 @@ export const benchmark: Benchmark = {
       const markdown = [
         '## Compliance sweep',
         '',
-        `Audit-mode sweep of ${SUBSCRIPTIONS} subscriptions × ${WORKSPACES_PER_SUBSCRIPTION} workspaces × ${COMPUTES} computes (every other cluster non-compliant) through the app's queues: planned in the benchmark's process, swept by offline host processes of the packaged app taking slice messages from Azurite (host.json as shipped), against the emulator with ARM's throttling on per subscription. The second column runs two host processes on the same queues. ${machineLine(describeMachine())}`,
+        `Audit-mode sweep of ${SUBSCRIPTIONS} subscriptions × ${WORKSPACES_PER_SUBSCRIPTION} workspaces × ${COMPUTES} computes (every other cluster non-compliant) through the app's queues: planned in the benchmark's process, swept by offline host processes of the packaged app taking slice messages from Azurite (host.json as shipped), against the emulator with ARM's throttling on per subscription. The second column runs two host processes on the same queues. The third adds the policy's \`jobs\`, \`onlineEndpoints\` and \`quota\` sections: one \`Jobs_List\` and one \`OnlineEndpoints_List\` more per workspace (the seed has no jobs or endpoints, so no deployment lists follow), and \`Usages_List\` and \`Quotas_List\` once per subscription and region. ${machineLine(describeMachine())}`,
         '',
-        '| measure | 1 host process | 2 host processes |',
-        '| --- | --- | --- |',
+        '| measure | 1 host process | 2 host processes | 1 host process, with jobs, online endpoints and quota rules |',
+        '| --- | --- | --- | --- |',
         ...rows,
         '',
         `Idle cost: by the default schedules the app runs ${idle.scheduledPerHour} timer invocations an hour, and nothing else; an idle host process (timers on, queues polled) ran ${idle.observed} invocation(s) in ${IDLE_SECONDS} s.`,
