@@ -67,7 +67,13 @@ export function isActiveJob(job: JobResource): boolean {
   return !TERMINAL_STATUSES.has((job.properties.status ?? '').toLowerCase());
 }
 
+/**
+ * A job that runs on serverless compute: it names no compute, and it is a job that runs itself. A pipeline job
+ * (mfe.json `PipelineJob`) carries neither `resources` nor `queueSettings`: its steps run as child jobs, each judged on
+ * its own when it runs, so the parent is not judged as a serverless job.
+ */
 export function isServerlessJob(job: JobResource): boolean {
+  if (job.properties.jobType.toLowerCase() === 'pipeline') return false;
   return job.properties.computeId === undefined || job.properties.computeId.trim() === '';
 }
 

@@ -47,6 +47,16 @@ describe('job rules', () => {
     expect(evaluateJob(rules, clusterJob).map((finding) => finding.rule)).toEqual(['job.instanceCount', 'job.timeout']);
   });
 
+  it('leave a pipeline job to its steps: no serverless instance type or tier is asked of the parent, so it is not cancelled', () => {
+    const found = jobRulesFor(policy, undefined)!;
+    const pipeline = job({ jobType: 'Pipeline', command: undefined, environmentId: undefined, jobs: { train: { type: 'command' } } });
+    const findings = evaluateJob(found.rules, pipeline);
+    expect(findings).toEqual([]);
+    expect(jobAction(found.rules, found.mode, pipeline, findings)).toBe('none');
+    // Its serverless command step, judged when it runs, still is.
+    expect(evaluateJob(found.rules, job({ resources: { instanceType: 'Standard_NC24' } })).map((finding) => finding.rule)).toContain('job.instanceType');
+  });
+
   it('count a missing instanceCount as 1 and a missing tier as Null, as the service does', () => {
     const rules = jobRulesFor(policy, undefined)!.rules;
     const findings = evaluateJob(rules, job({ resources: { instanceType: 'Standard_DS3_v2' }, limits: { jobLimitsType: 'Command', timeout: 'PT1H' } }));
