@@ -31,7 +31,8 @@ export type JobDecision =
   | { readonly kind: 'report' | 'cancel'; readonly job: JobResource; readonly findings: readonly JobFinding[]; readonly reason: string; readonly owner: string | undefined };
 
 const OWNER_TAG = 'owner';
-const ONCE_ITEM = 'jobGovernance';
+/** One ledger entry per job and action: a job reported (audit, or `action: report`) is still cancelled once the rules say so. */
+const onceItem = (kind: 'report' | 'cancel') => (kind === 'cancel' ? 'jobGovernance:cancel' : 'jobGovernance');
 
 /** The owner to tell: the job's owner tag, else who created it. */
 export function jobOwner(job: JobResource): string | undefined {
@@ -82,7 +83,7 @@ export async function actOnJob(deps: JobGovernanceDeps, workspace: WorkspaceRefe
     log.info(`Job ${name}: ${reason}`);
     return { handled: true, reason };
   }
-  const claim = await deps.once.claimOrWait({ group: decision.job.id.toLowerCase(), item: ONCE_ITEM }, eventId);
+  const claim = await deps.once.claimOrWait({ group: decision.job.id.toLowerCase(), item: onceItem(decision.kind) }, eventId);
   if (claim.kind !== 'claimed') {
     const reason = `job ${name} was already ${claim.kind === 'done' ? 'handled' : 'handled and failed for good'}`;
     log.info(reason);

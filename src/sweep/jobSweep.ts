@@ -24,12 +24,25 @@ export async function sweepJobs(
   const dryRun = options.dryRun ?? false;
   for (const job of await jobs.jobs.listActiveJobs(reference)) {
     const decision = decideJob(deps.policy, job, deps.now(), options.modeOverride);
-    const outcome = outcomeOf(decision, dryRun);
+    let outcome = outcomeOf(decision, dryRun);
+    let note = decision.kind === 'cancel' ? (dryRun ? 'would be cancelled (jobs.action: cancel)' : 'cancelled (jobs.action: cancel)') : undefined;
+    if (!dryRun && (decision.kind === 'report' || decision.kind === 'cancel')) {
+      // One job's trouble (a refused cancel, a channel down) is that job's line, not the workspace's failure.
+      try {
+        const acted = await actOnJob(jobs, reference, decision, options.correlationId, { log: plainLog(console), dryRun: false });
+        if (!acted.handled && decision.kind === 'cancel') {
+          outcome = 'violations';
+          note = acted.reason;
+        }
+      } catch (error) {
+        outcome = 'failed';
+        note = `${decision.kind === 'cancel' ? 'cancelling' : 'reporting'} failed: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    }
     fold.counts.resources += 1;
     fold.counts[outcome] += 1;
     if (decision.kind === 'compliant' || decision.kind === 'exempt' || decision.kind === 'notGoverned') continue;
     for (const finding of decision.findings) fold.byRule[finding.rule] = (fold.byRule[finding.rule] ?? 0) + 1;
-    if (!dryRun) await actOnJob(jobs, reference, decision, options.correlationId, { log: plainLog(console), dryRun: false });
     fold.lines.push({
       resourceId: job.id,
       resourceType: 'job',
@@ -41,12 +54,12 @@ export async function sweepJobs(
       rules: [...new Set(decision.findings.map((finding) => finding.rule))],
       findings: decision.findings.map(reportFindingOf),
       change: decision.kind === 'cancel' ? 'Jobs_Cancel' : undefined,
-      note: decision.kind === 'cancel' ? (dryRun ? 'would be cancelled (jobs.action: cancel)' : 'cancelled (jobs.action: cancel)') : undefined,
+      note,
     });
   }
 }
 
-function outcomeOf(decision: JobDecision, dryRun: boolean): 'compliant' | 'exempt' | 'outOfScope' | 'violations' | 'remediated' | 'wouldChange' {
+function outcomeOf(decision: JobDecision, dryRun: boolean): 'compliant' | 'exempt' | 'outOfScope' | 'violations' | 'remediated' | 'wouldChange' | 'failed' {
   switch (decision.kind) {
     case 'compliant':
       return 'compliant';

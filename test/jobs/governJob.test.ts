@@ -124,6 +124,20 @@ describe('a job that starts running against the jobs policy', () => {
     expect(sent[0]?.facts).toContainEqual({ name: 'Owner', value: expect.any(String) });
   });
 
+  it('reported while the policy audits, is still cancelled once the policy enforces (one ledger entry per action)', async () => {
+    await putJob('train-switch');
+    const sent: Notification[] = [];
+    const audited = deps(policyWith({ mode: 'audit', jobs: rules }), sent);
+    expect((await onJobStatusChanged(audited, runningEvent('train-switch'), context)).reason).toContain('reported job train-switch');
+    const enforced = { ...audited, policy: policyWith({ mode: 'enforce', jobs: rules }) };
+    expect((await onJobStatusChanged(enforced, runningEvent('train-switch'), context)).reason).toContain('cancelled job train-switch');
+    expect(await jobStatus('train-switch')).toBe('Canceled');
+    expect(sent.map((notification) => notification.title)).toEqual([
+      'Job train-switch breaks the jobs policy',
+      'Job train-switch was cancelled: it breaks the jobs policy',
+    ]);
+  });
+
   it('is left alone when exempt, and only described in a dry run', async () => {
     await putJob('train-exempt', { 'aml-warden-exempt': '2999-12-31;benchmark' });
     await putJob('train-dry');
