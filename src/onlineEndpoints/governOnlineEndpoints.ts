@@ -8,6 +8,7 @@
 import { isAppError } from '../errors.js';
 import type { AuditTrail } from '../governance/ports.js';
 import type { Finding } from '../policy/findings.js';
+import { environmentOf, overrideFor } from '../policy/effectiveRules.js';
 import { readExemption } from '../policy/exemptions.js';
 import {
   evaluateOnlineDeployment,
@@ -50,12 +51,15 @@ interface Context {
   readonly audit: AuditTrail;
   readonly now: () => Date;
   readonly options: OnlineGovernOptions;
-  readonly workspace: OnlineEndpointLocation & { readonly owner: string | undefined };
+  readonly workspace: OnlineWorkspace;
 }
+
+/** The workspace swept: its owner (the default owner of what it holds) and its tags (the default environment). */
+export type OnlineWorkspace = OnlineEndpointLocation & { readonly owner: string | undefined; readonly tags?: Readonly<Record<string, string>> };
 
 /** Every endpoint and deployment of the workspace; nothing (and no ARM call) when the policy has no `onlineEndpoints:`. */
 export async function governOnlineEndpoints(
-  workspace: OnlineEndpointLocation & { readonly owner: string | undefined },
+  workspace: OnlineWorkspace,
   policy: Policy,
   deps: OnlineEndpointDeps,
   audit: AuditTrail,
@@ -65,17 +69,27 @@ export async function governOnlineEndpoints(
   const rules = policy.onlineEndpoints;
   if (rules === undefined) return [];
   const context: Context = { policy, rules, deps, audit, now, options, workspace };
-  const mode = options.modeOverride ?? rules.mode ?? policy.mode;
+  // The mode of the resource's environment (its own environment tag, else the workspace's), as for computes.
+  const modeOf = (tags: Readonly<Record<string, string>>): Mode =>
+    options.modeOverride ?? rules.mode ?? overrideFor(policy, environmentOf(policy, tags, workspace.tags))?.override.mode ?? policy.mode;
   const results: OnlineGovernResult[] = [];
   for (const endpoint of await deps.gateway.listEndpoints(workspace)) {
     const base = baseOf(context, endpoint.id, 'onlineEndpoint', endpoint.name, endpoint.tags);
     const exemption = readExemption(endpoint.tags, policy.exemptions, now());
     if (exemption.state === 'active') results.push({ ...base, outcome: 'exempt', findings: [] });
     else {
-      const findings = evaluateOnlineEndpoint(endpoint, rules, mode);
+      const findings = evaluateOnlineEndpoint(endpoint, rules, modeOf(endpoint.tags));
       results.push({ ...base, outcome: findings.length === 0 ? 'compliant' : 'violations', findings });
     }
-    for (const deployment of await deps.gateway.listDeployments(workspace, endpoint.name)) results.push(await governDeployment(context, deployment, mode));
+    for (const deployment of await deps.gateway.listDeployments(workspace, endpoint.name)) {
+      // One deployment's trouble (a refused write, a channel down) is its own line, not the workspace's failure.
+      try {
+        results.push(await governDeployment(context, deployment, modeOf({ ...endpoint.tags, ...deployment.tags })));
+      } catch (error) {
+        const base = baseOf(context, deployment.id, 'onlineDeployment', `${deployment.endpointName}/${deployment.name}`, deployment.tags);
+        results.push({ ...base, outcome: 'failed', findings: [], note: error instanceof Error ? error.message : String(error) });
+      }
+    }
   }
   return results;
 }
@@ -118,7 +132,7 @@ async function governDeployment(context: Context, deployment: OnlineDeploymentRe
   }
   // A Failed deployment with no instance bills nothing; one whose capacity is unknown is taken as billed.
   if (evaluation.failed && (deployment.capacity ?? 1) > 0 && !options.dryRun && deps.followUps !== false) {
-    const note = await followUpFailed(context, deployment, base.owner);
+    const note = await followUpFailed(context, deployment, base.owner, mode);
     if (note !== undefined) notes.push(note);
   }
   return { ...base, outcome, findings: evaluation.findings, change, note: notes.length === 0 ? undefined : notes.join('; ') };
@@ -127,7 +141,7 @@ async function governDeployment(context: Context, deployment: OnlineDeploymentRe
 const keyOf = (deployment: OnlineDeploymentResource, item: 'failed-notice' | 'failed-reminder' | 'failed-deletion'): OnceKey => ({ group: deployment.id.toLowerCase(), item });
 
 /** Notice, reminder or deletion, whichever is due; each happens once, by whichever sweep claims it first. */
-async function followUpFailed(context: Context, deployment: OnlineDeploymentResource, owner: string | undefined): Promise<string | undefined> {
+async function followUpFailed(context: Context, deployment: OnlineDeploymentResource, owner: string | undefined, mode: Mode): Promise<string | undefined> {
   const { deps, rules } = context;
   const notice = await deps.ledger.settled(keyOf(deployment, 'failed-notice'));
   const reminder = await deps.ledger.settled(keyOf(deployment, 'failed-reminder'));
@@ -158,6 +172,8 @@ async function followUpFailed(context: Context, deployment: OnlineDeploymentReso
         : undefined;
     case 'delete': {
       const after = deletion?.after ?? '';
+      // Deleting is a write: audit mode (and an audit run of an enforcing policy) only says it is due.
+      if (mode !== 'enforce') return `due for deletion (Failed for more than ${after} since the first notice); enforce mode deletes it`;
       const deleteOnce = () => once(context, deployment, 'failed-deletion', async () => {
         await deps.gateway.deleteDeployment(context.workspace, deployment);
         await context.audit.record({

@@ -19,7 +19,7 @@ export async function sweepOnlineEndpoints(
 ): Promise<void> {
   if (deps.onlineEndpoints === undefined || deps.policy.onlineEndpoints === undefined) return;
   const results = await governOnlineEndpoints(
-    { subscriptionId: workspace.subscriptionId, resourceGroup: workspace.resourceGroup, workspaceName: workspace.workspaceName, owner: tagValueOf(workspace.tags, 'owner') },
+    { subscriptionId: workspace.subscriptionId, resourceGroup: workspace.resourceGroup, workspaceName: workspace.workspaceName, owner: tagValueOf(workspace.tags, 'owner'), tags: workspace.tags },
     deps.policy,
     deps.onlineEndpoints,
     deps.audit,

@@ -36,13 +36,14 @@ const failedNotices = () => kit.emulator.sinks.deliveries('teams').filter((deliv
 const withDeletion = (extra = '') => (policy: string) => policy.replace('    remindAfter: P1D\n', `    remindAfter: P1D\n    delete: { after: P7D }\n${extra}`);
 
 /** Governs the playground workspace's endpoints as a sweep would, `hours` after the first call's start. */
-function governorFor(app: ReturnType<GovernanceKit['app']>): (hours: number) => ReturnType<typeof governOnlineEndpoints> {
+function governorFor(app: ReturnType<GovernanceKit['app']>, modeOverride?: 'audit' | 'enforce'): (hours: number) => ReturnType<typeof governOnlineEndpoints> {
   const online = app.sweep.governance.onlineEndpoints;
   if (online === undefined) throw new Error('online endpoints are not composed');
   const start = Date.now();
   return (hours) =>
     governOnlineEndpoints({ subscriptionId: SUB, resourceGroup: RG, workspaceName: WS, owner: undefined }, app.sweep.governance.policy, online, app.sweep.governance.audit, () => new Date(start + hours * 3_600_000), {
       correlationId: `run-${hours}`,
+      modeOverride,
     });
 }
 
@@ -125,14 +126,30 @@ describe('online endpoints in the sweep', () => {
     expect(kit.emulator.state.get(GREEN_ID)).toBeUndefined();
   });
 
-  it('never deletes without the opt-in, nor an exempt deployment', async () => {
+  it('never deletes without the opt-in, nor in audit mode, nor an exempt deployment', async () => {
+    const withoutOptIn = governorFor(kit.app());
+    for (const hours of [0, 24, 30 * 24]) await withoutOptIn(hours);
+    expect(kit.emulator.state.get(GREEN_ID)).toBeDefined();
+
+    const audit = governorFor(kit.app(withDeletion()), 'audit');
+    await audit(0);
+    const due = await audit(30 * 24);
+    expect(due.find((result) => result.resourceId === GREEN_ID)?.note).toMatch(/^due for deletion \(Failed for more than P7D since the first notice\); enforce mode deletes it$/);
+    expect(kit.emulator.state.get(GREEN_ID)).toBeDefined();
+
     const put = kit.emulator.state.get(GREEN_ID);
     if (put === undefined) throw new Error('green is not seeded');
     kit.emulator.state.put({ ...put, tags: { ...put.tags, 'aml-warden-exempt': '2999-12-31;load test' } });
-    for (const edit of [(policy: string) => policy, withDeletion()]) {
-      const run = governorFor(kit.app(edit));
-      for (const hours of [0, 24, 30 * 24]) await run(hours);
-    }
+    const exempt = governorFor(kit.app(withDeletion()));
+    for (const hours of [0, 24, 30 * 24]) await exempt(hours);
     expect(kit.emulator.state.get(GREEN_ID)).toBeDefined();
+  });
+
+  it('a deployment whose write fails is its own failed line; the rest of the workspace is still governed', async () => {
+    kit.emulator.injectFault({ method: 'PATCH', path: 'onlineEndpoints/churn-endpoint/deployments/blue$', status: 400, times: 1, body: { error: { code: 'BadRequest', message: 'capacity refused' } } });
+    const results = await governorFor(kit.app())(0);
+    expect(results.find((result) => result.resourceId === BLUE_ID)).toMatchObject({ outcome: 'failed' });
+    expect(results.find((result) => result.resourceId === BLUE_ID)?.note).toMatch(/capping failed: .*400/);
+    expect(results.find((result) => result.resourceId === GREEN_ID)?.note).toBe('owner told of the Failed deployment');
   });
 });
