@@ -21,6 +21,11 @@ const NETWORK_ACCESS = ['Enabled', 'Disabled'] as const;
 const COMPUTE_TYPES = ['Managed', 'Kubernetes', 'AzureMLCompute'] as const;
 const SCALE_TYPES = ['Default', 'TargetUtilization'] as const;
 const TRANSITIONS = new Set(['creating', 'updating', 'scaling', 'deleting']);
+/**
+ * The names CreateOrUpdate accepts for `endpointName` and `deploymentName` (mfe.json's path parameters; the same
+ * constraint is in `@azure/arm-machinelearning`'s generated parameters, `endpointName1` / `deploymentName1`).
+ */
+const RESOURCE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$/;
 
 interface MfeOperation {
   readonly id: string;
@@ -39,8 +44,11 @@ interface MfeOperation {
  * - `OnlineEndpoints_List` / `_Get` / `_CreateOrUpdate` / `_Update`; `OnlineDeployments_List` / `_Get` /
  *   `_CreateOrUpdate` / `_Update` / `_Delete`.
  * - CreateOrUpdate answers `201` (`200` for an existing resource) with `provisioningState: Creating` (`Updating`) and
- *   an `Azure-AsyncOperation` header (final state from the original URI); Update answers `202` with a `Location`
- *   header (`examples/OnlineDeployment/ManagedOnlineDeployment/update.json`); Delete answers `202` with `Location`.
+ *   an `Azure-AsyncOperation` header only (final state from the original URI); Update answers `202` with a `Location`
+ *   header only (`examples/OnlineDeployment/ManagedOnlineDeployment/update.json`); Delete answers `202` with `Location`.
+ *   Each sends only the headers its operation declares, so a client polls what it would poll on Azure.
+ * - A name CreateOrUpdate's pattern refuses is a 400; a `sku` without its required `name` (`Sku`, common types) is a
+ *   400; a deployment is not deleted while an operation on it is in progress (409), as for every other write.
  * - `OnlineDeployments_Update` takes `PartialMinimalTrackedResourceWithSku` (tags and `sku`): only `tags` and
  *   `sku.capacity` are applied — a `properties` object (scale settings included) is ignored, as Azure ignores what
  *   the body schema does not declare; the deployment is `Scaling` until the operation completes.
@@ -87,15 +95,16 @@ export function mount(router: Router, services: ArmServices): void {
       return done ? { status: status === 202 ? 200 : status, body: toArmBody(done) } : { status: 204 };
     }
     const location = resource.location ?? 'eastus';
-    return {
-      status,
-      headers: {
-        'Azure-AsyncOperation': operationUrl(request, location, 'onlineOperationsStatus', operation),
-        Location: operationUrl(request, location, 'onlineOperationResults', operation),
-        'Retry-After': '0',
-      },
-      ...(body === undefined ? {} : { body }),
-    };
+    // CreateOrUpdate (201/200) names its status monitor; Update and Delete (202) their result.
+    const header: Record<string, string> =
+      status === 202 ? { Location: operationUrl(request, location, 'onlineOperationResults', operation) } : { 'Azure-AsyncOperation': operationUrl(request, location, 'onlineOperationsStatus', operation) };
+    return { status, headers: { ...header, 'Retry-After': '0' }, ...(body === undefined ? {} : { body }) };
+  };
+
+  const requireValidName = (request: EmulatorRequest, parameter: 'endpointName' | 'deploymentName'): string => {
+    const name = request.params[parameter] ?? '';
+    if (!RESOURCE_NAME.test(name)) return badRequest(parameter, `'${name}' does not match the pattern ${RESOURCE_NAME.source}.`);
+    return name;
   };
 
   const requireEndpoint = (request: EmulatorRequest): ArmResource => {
@@ -133,7 +142,7 @@ export function mount(router: Router, services: ArmServices): void {
       const properties = readOptionalObject(body['properties'], 'properties') ?? badRequest('properties', 'is required.');
       const authMode = oneOf(properties['authMode'], 'properties.authMode', AUTH_MODES, true);
       const publicNetworkAccess = oneOf(properties['publicNetworkAccess'], 'properties.publicNetworkAccess', NETWORK_ACCESS, false) ?? 'Enabled';
-      const name = request.params['endpointName'] ?? '';
+      const name = requireValidName(request, 'endpointName');
       const existing = state.get(`${workspace.id}/onlineEndpoints/${name}`);
       if (existing) refuseWhileInTransition(existing);
       const endpoint = state.put({
@@ -201,8 +210,9 @@ export function mount(router: Router, services: ArmServices): void {
             }
           : { scaleType };
       const sku = readOptionalObject(body['sku'], 'sku');
+      if (sku !== undefined && (typeof sku['name'] !== 'string' || sku['name'] === '')) badRequest('sku.name', 'is required.');
       const capacity = sku === undefined ? 1 : (count(sku['capacity'], 'sku.capacity', 0) ?? 1);
-      const name = request.params['deploymentName'] ?? '';
+      const name = requireValidName(request, 'deploymentName');
       const existing = state.get(`${endpoint.id}/deployments/${name}`);
       if (existing) refuseWhileInTransition(existing);
       const deployment = state.put({
@@ -256,6 +266,7 @@ export function mount(router: Router, services: ArmServices): void {
       const deployment = state.get(`${endpoint.id}/deployments/${request.params['deploymentName'] ?? ''}`);
       // Deleting what is not there succeeds with 204, as ARM deletes do.
       if (!deployment) return { status: 204 };
+      refuseWhileInTransition(deployment);
       const deleting = state.put({ ...deployment, properties: { ...deployment.properties, provisioningState: 'Deleting' } });
       const operation = start(deployment.id, () => state.delete(deployment.id));
       return accepted(request, deleting, operation, 202);

@@ -72,6 +72,8 @@ describe('online endpoints and deployments (mfe.json 2024-04-01) through @azure/
     const first = await arm('PATCH', `${endpointPath}/deployments/${overCapDeployment}`, { sku: { capacity: 1 } });
     expect(first.status).toBe(202);
     expect(first.headers['location']).toMatch(/onlineOperationResults/);
+    // Update declares Location only; CreateOrUpdate declares Azure-AsyncOperation only.
+    expect(first.headers['azure-asyncoperation']).toBeUndefined();
     const second = await arm('PATCH', `${endpointPath}/deployments/${overCapDeployment}`, { sku: { capacity: 3 } });
     expect(second.status).toBe(409);
     const location = String(first.headers['location']);
@@ -114,6 +116,21 @@ describe('online endpoints and deployments (mfe.json 2024-04-01) through @azure/
     const unknown = await arm('PUT', `${endpointPath}-2`, { location: 'eastus', properties: { authMode: 'Password' } });
     expect(unknown.status).toBe(400);
     expect(unknown.text).toContain('Key, AMLToken, AADToken');
+  });
+
+  it('names what CreateOrUpdate refuses: a name outside the pattern, a sku without its name; and a delete while a write runs (409)', async () => {
+    const badName = await arm('PUT', `${endpointPath.replace(/[^/]+$/, '')}-bad.name`, { location: 'eastus', properties: { authMode: 'AADToken' } });
+    expect(badName.status).toBe(400);
+    expect(badName.text).toContain('endpointName');
+    const noSkuName = await arm('PUT', `${endpointPath}/deployments/skuless`, { location: 'eastus', sku: { capacity: 1 }, properties: { endpointComputeType: 'Managed', instanceType: 'Standard_DS3_v2' } });
+    expect(noSkuName.status).toBe(400);
+    expect(noSkuName.text).toContain('sku.name');
+    const created = await arm('PUT', `${endpointPath}/deployments/fresh`, { location: 'eastus', sku: { name: 'Default', capacity: 1 }, properties: { endpointComputeType: 'Managed', instanceType: 'Standard_DS3_v2' } });
+    expect(created.status).toBe(201);
+    expect(created.headers['azure-asyncoperation']).toMatch(/onlineOperationsStatus/);
+    expect(created.headers['location']).toBeUndefined();
+    const deleting = await arm('DELETE', `${endpointPath}/deployments/fresh`);
+    expect(deleting.status).toBe(409);
   });
 
   it('answers 404 for a deployment of an endpoint that does not exist', async () => {
