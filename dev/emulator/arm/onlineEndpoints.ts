@@ -5,6 +5,7 @@ import { armHandler, badRequest, isRecord, readJsonObject, readOptionalObject, r
 import type { ArmServices } from './armServices.js';
 import { requireWorkspace } from './lookup.js';
 import { listPage } from './paging.js';
+import { callerClaims, operationNameOf, resourceEvent } from './resourceEvents.js';
 import { systemDataFor, toArmBody } from './resourceView.js';
 
 export const ONLINE_ENDPOINT_TYPE = 'Microsoft.MachineLearningServices/workspaces/onlineEndpoints';
@@ -123,6 +124,16 @@ export function mount(router: Router, services: ArmServices): void {
     return found;
   };
 
+  /**
+   * The resource group's system topic raises ResourceWriteSuccess / ResourceDeleteSuccess when a write or delete
+   * succeeds (MicrosoftDocs/azure-docs `event-schema-resource-groups.md`), naming the caller that started it — here
+   * when the long-running operation completes, as for computes.
+   */
+  const publishWhenDone = (request: EmulatorRequest, resourceId: string, action: 'write' | 'delete'): (() => void) => {
+    const claims = callerClaims(request.headers, request.principal);
+    return () => context.publishEvent(resourceEvent({ resourceId, operationName: operationNameOf(resourceId, action), action, claims, now: context.now() }));
+  };
+
   const settle = (resourceId: string, properties: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): void => {
     const current = state.get(resourceId);
     if (!current) return;
@@ -231,7 +242,11 @@ export function mount(router: Router, services: ArmServices): void {
         },
         systemData: systemDataFor(request.principal, context.now(), existing?.systemData),
       });
-      const operation = start(deployment.id, () => settle(deployment.id));
+      const published = publishWhenDone(request, deployment.id, 'write');
+      const operation = start(deployment.id, () => {
+        settle(deployment.id);
+        published();
+      });
       return accepted(request, deployment, operation, existing ? 200 : 201, toArmBody(deployment));
     }),
   );
@@ -253,7 +268,11 @@ export function mount(router: Router, services: ArmServices): void {
         systemData: systemDataFor(request.principal, context.now(), deployment.systemData),
       });
       const currentSku = isRecord(deployment.extra['sku']) ? deployment.extra['sku'] : {};
-      const operation = start(deployment.id, () => settle(deployment.id, {}, capacity === undefined ? {} : { sku: { ...currentSku, capacity } }));
+      const published = publishWhenDone(request, deployment.id, 'write');
+      const operation = start(deployment.id, () => {
+        settle(deployment.id, {}, capacity === undefined ? {} : { sku: { ...currentSku, capacity } });
+        published();
+      });
       return accepted(request, scaling, operation, 202);
     }),
   );
@@ -268,7 +287,11 @@ export function mount(router: Router, services: ArmServices): void {
       if (!deployment) return { status: 204 };
       refuseWhileInTransition(deployment);
       const deleting = state.put({ ...deployment, properties: { ...deployment.properties, provisioningState: 'Deleting' } });
-      const operation = start(deployment.id, () => state.delete(deployment.id));
+      const published = publishWhenDone(request, deployment.id, 'delete');
+      const operation = start(deployment.id, () => {
+        state.delete(deployment.id);
+        published();
+      });
       return accepted(request, deleting, operation, 202);
     }),
   );
