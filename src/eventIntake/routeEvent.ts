@@ -14,6 +14,7 @@ import { scopeOf } from '../policy/scope.js';
 import type { RunNotificationDeps } from '../runNotifications/deps.js';
 import { onLifecycleEvent } from '../runNotifications/onLifecycleEvent.js';
 import { onRunStatusChanged } from '../jobs/onRunStatusChanged.js';
+import { onDeploymentWritten, onlineDeploymentOf } from '../onlineEndpoints/onDeploymentWritten.js';
 import { forLog, type Log } from '../shared/log.js';
 import type { RunContext } from '../shared/useCaseContext.js';
 import { eventLog } from './eventLabel.js';
@@ -66,8 +67,11 @@ const routes: { readonly [K in DomainEventKind]: Route<K> } = {
   DatasetDriftDetected: scoped((handlers, event, context) =>
     retrainsOnDrift(handlers.policy) ? onDriftDetected(handlers.modelCd, event, context) : onLifecycleEvent(handlers.runNotifications, event, context),
   ),
-  ResourceWriteSuccess: async (event, handlers, context) =>
-    isGovernedResourceEvent(event) ? enforceResource((await handlers()).governance, event, context) : ignoreResourceEvent(),
+  ResourceWriteSuccess: async (event, handlers, context) => {
+    if (isGovernedResourceEvent(event)) return enforceResource((await handlers()).governance, event, context);
+    if (onlineDeploymentOf(event.data.resourceUri || event.subject) !== undefined) return onDeploymentWritten((await handlers()).governance, event, context);
+    return ignoreResourceEvent();
+  },
   ResourceDeleteSuccess: acknowledgeDelete,
   // The webhook answers the handshake itself; a validation event reaching a trigger needs nothing.
   SubscriptionValidation: acknowledgeOnly,

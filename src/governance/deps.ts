@@ -19,10 +19,10 @@ export interface GovernanceDeps {
   readonly now: () => Date;
   /** How long a write's long-running update is followed before it counts as accepted and unconfirmed. */
   readonly confirmWithinMs?: number;
-  /** Resource-group tags for inheritance; a sweep caches them per group. Default: read through `arm`. */
-  /** Online endpoints and deployments (`onlineEndpoints:`); absent: the sweep does not read them. */
+  /** Online endpoints and deployments (`onlineEndpoints:`): judged on a deployment's write and by the sweep; absent: not read. */
   readonly onlineEndpoints?: OnlineEndpointDeps;
   /** Azure ML jobs (`jobs:`): judged on RunStatusChanged and by the sweep; absent: jobs are not read. */
   readonly jobs?: JobGovernanceDeps;
+  /** Resource-group tags for inheritance; a sweep caches them per group. Default: read through `arm`. */
   readonly resourceGroupTags?: (subscriptionId: string, resourceGroup: string) => Promise<Readonly<Record<string, string>>>;
 }

@@ -94,6 +94,23 @@ export async function governOnlineEndpoints(
   return results;
 }
 
+/** One deployment, as a write of it names it: governed exactly as the sweep governs it. */
+export async function governOnlineDeployment(
+  workspace: OnlineWorkspace,
+  deployment: OnlineDeploymentResource,
+  policy: Policy,
+  deps: OnlineEndpointDeps,
+  audit: AuditTrail,
+  now: () => Date,
+  options: OnlineGovernOptions,
+): Promise<OnlineGovernResult | undefined> {
+  const rules = policy.onlineEndpoints;
+  if (rules === undefined) return undefined;
+  const context: Context = { policy, rules, deps, audit, now, options, workspace };
+  const mode = options.modeOverride ?? rules.mode ?? overrideFor(policy, environmentOf(policy, deployment.tags, workspace.tags))?.override.mode ?? policy.mode;
+  return governDeployment(context, deployment, mode);
+}
+
 function baseOf(context: Context, resourceId: string, resourceType: OnlineGovernResult['resourceType'], name: string, tags: Readonly<Record<string, string>>) {
   return {
     resourceId,

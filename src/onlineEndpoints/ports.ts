@@ -17,6 +17,8 @@ export interface OnlineEndpointGateway {
   listEndpoints(workspace: OnlineEndpointLocation): Promise<OnlineEndpointResource[]>;
   /** `OnlineDeployments_List` (all pages). */
   listDeployments(workspace: OnlineEndpointLocation, endpointName: string): Promise<OnlineDeploymentResource[]>;
+  /** `OnlineDeployments_Get`; `undefined` when the deployment (or its endpoint) does not exist. */
+  readDeployment(workspace: OnlineEndpointLocation, endpointName: string, deploymentName: string): Promise<OnlineDeploymentResource | undefined>;
   /** `OnlineDeployments_Update` with `{sku: {capacity}}`, followed to its end; the deployment as read back. */
   setCapacity(workspace: OnlineEndpointLocation, deployment: OnlineDeploymentResource, capacity: number): Promise<OnlineDeploymentResource>;
   /** `OnlineDeployments_Delete`, followed to its end; an AppError `Forbidden` when Azure refuses it (the opt-in role is not granted). */

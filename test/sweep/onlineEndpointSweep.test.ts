@@ -7,10 +7,13 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PLAYGROUND_ONLINE } from '../../dev/emulator/onlineEndpointSeed.js';
+import { routeEvent } from '../../src/eventIntake/routeEvent.js';
 import { governOnlineEndpoints } from '../../src/onlineEndpoints/governOnlineEndpoints.js';
+import { onlineDeploymentOf } from '../../src/onlineEndpoints/onDeploymentWritten.js';
 import { previewSweep } from '../../src/sweep/previewSweep.js';
 import { formatReportMarkdown } from '../../src/sweep/reportMarkdown.js';
-import { RG, SUB, WORKSPACE_ID, WS, quietLog, startGovernanceKit, type GovernanceKit } from '../helpers/governanceKit.js';
+import { RG, SUB, WORKSPACE_ID, WS, quietLog, startGovernanceKit, writeEventFor, type GovernanceKit } from '../helpers/governanceKit.js';
+import { localIdpCredential, request } from '../helpers/emulatorServices.js';
 import { sweepInThisProcess } from '../helpers/sweepDriver.js';
 
 const ENDPOINT_ID = `${WORKSPACE_ID}/onlineEndpoints/${PLAYGROUND_ONLINE.endpoint}`;
@@ -151,5 +154,31 @@ describe('online endpoints in the sweep', () => {
     expect(results.find((result) => result.resourceId === BLUE_ID)).toMatchObject({ outcome: 'failed' });
     expect(results.find((result) => result.resourceId === BLUE_ID)?.note).toMatch(/capping failed: .*400/);
     expect(results.find((result) => result.resourceId === GREEN_ID)?.note).toBe('owner told of the Failed deployment');
+  });
+
+  it('a deployment written over its cap is capped on its ResourceWriteSuccess, re-read from ARM; a dry run only says so', async () => {
+    const canary = `${ENDPOINT_ID}/deployments/canary`;
+    const token = (await localIdpCredential(kit.emulator.url, kit.emulator.caPem).getToken('https://management.azure.com/.default'))?.token ?? '';
+    const put = await request(`${kit.emulator.url}${canary}?api-version=2024-04-01`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}` },
+      body: { location: 'eastus', sku: { name: 'Default', capacity: 6 }, properties: { endpointComputeType: 'Managed', instanceType: 'Standard_DS3_v2' } },
+      ca: kit.emulator.caPem,
+    });
+    expect(put.status).toBe(201);
+    expect(onlineDeploymentOf(canary)).toMatchObject({ endpointName: 'churn-endpoint', deploymentName: 'canary' });
+    const app = kit.app();
+
+    const dry = await routeEvent(writeEventFor(canary), async () => app, quietLog, { dryRun: true });
+    expect(dry.reason).toBe('online deployment churn-endpoint/canary: wouldChange (sku.capacity → 2)');
+    expect(capacityOf(canary)).toBe(6);
+
+    const capped = await routeEvent(writeEventFor(canary), async () => app, quietLog);
+    expect(capped.reason).toBe('online deployment churn-endpoint/canary: remediated (sku.capacity → 2)');
+    expect(capacityOf(canary)).toBe(2);
+    // The cap raises the event again: the re-read finds it within the cap.
+    expect((await routeEvent(writeEventFor(canary), async () => app, quietLog)).reason).toBe('online deployment churn-endpoint/canary: compliant');
+    // Another resource under the endpoint is not a deployment, and is not governed on write.
+    expect((await routeEvent(writeEventFor(ENDPOINT_ID), async () => app, quietLog)).handled).toBe(false);
   });
 });

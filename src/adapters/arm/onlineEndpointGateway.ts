@@ -55,6 +55,16 @@ export function createOnlineEndpointGateway(options: OnlineEndpointGatewayOption
       listAll(workspace, '/onlineEndpoints', `listing online endpoints of ${workspace.workspaceName}`, parseOnlineEndpoint),
     listDeployments: (workspace, endpointName) =>
       listAll(workspace, `/onlineEndpoints/${encodeURIComponent(endpointName)}/deployments`, `listing deployments of online endpoint ${endpointName}`, parseOnlineDeployment),
+    readDeployment: async (workspace, endpointName, deploymentName) => {
+      const what = `reading online deployment ${endpointName}/${deploymentName}`;
+      const client = await guarded(what, () => options.clientFor(workspace.subscriptionId));
+      try {
+        return parseOnlineDeployment(await client.onlineDeployments.get(workspace.resourceGroup, workspace.workspaceName, endpointName, deploymentName));
+      } catch (error) {
+        if (azureErrorFacts(error).statusCode === 404) return undefined;
+        throw fromAzureError(error, what, { module: 'onlineEndpoints' });
+      }
+    },
     setCapacity: (workspace, deployment, capacity) =>
       guarded(`capping online deployment ${deployment.endpointName}/${deployment.name}`, async () => {
         const client = await options.clientFor(workspace.subscriptionId);
