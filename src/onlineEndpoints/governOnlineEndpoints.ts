@@ -151,17 +151,43 @@ async function governDeployment(context: Context, deployment: OnlineDeploymentRe
   if (evaluation.failed && (deployment.capacity ?? 1) > 0 && !options.dryRun && deps.followUps !== false) {
     const note = await followUpFailed(context, deployment, base.owner, mode);
     if (note !== undefined) notes.push(note);
+  } else if (!evaluation.failed && !options.dryRun && deps.followUps !== false) {
+    await closeEpisode(context, deployment);
   }
   return { ...base, outcome, findings: evaluation.findings, change, note: notes.length === 0 ? undefined : notes.join('; ') };
 }
 
-const keyOf = (deployment: OnlineDeploymentResource, item: 'failed-notice' | 'failed-reminder' | 'failed-deletion'): OnceKey => ({ group: deployment.id.toLowerCase(), item });
+type FollowUp = 'failed-notice' | 'failed-reminder' | 'failed-deletion';
+
+/** A follow-up's key in the failure episode `episode` (the first episode keeps the bare item). */
+const keyOf = (deployment: OnlineDeploymentResource, item: FollowUp | 'recovered', episode: number): OnceKey => ({
+  group: deployment.id.toLowerCase(),
+  item: item === 'recovered' || episode > 0 ? `${item}:${episode}` : item,
+});
+
+/**
+ * Failure episodes: a deployment seen healthy after its owner was told ends the episode (`recovered:<n>`), so a later
+ * failure is told afresh and its grace period before any deletion starts again.
+ */
+async function currentEpisode(context: Context, deployment: OnlineDeploymentResource): Promise<number> {
+  let episode = 0;
+  while ((await context.deps.ledger.settled(keyOf(deployment, 'recovered', episode)))?.kind === 'done') episode += 1;
+  return episode;
+}
+
+async function closeEpisode(context: Context, deployment: OnlineDeploymentResource): Promise<void> {
+  const episode = await currentEpisode(context, deployment);
+  if ((await context.deps.ledger.settled(keyOf(deployment, 'failed-notice', episode)))?.kind !== 'done') return;
+  const state = await context.deps.ledger.claim(keyOf(deployment, 'recovered', episode), context.options.correlationId);
+  if (state.kind === 'claimed') await context.deps.ledger.complete(state, { at: context.now().toISOString() });
+}
 
 /** Notice, reminder or deletion, whichever is due; each happens once, by whichever sweep claims it first. */
 async function followUpFailed(context: Context, deployment: OnlineDeploymentResource, owner: string | undefined, mode: Mode): Promise<string | undefined> {
   const { deps, rules } = context;
-  const notice = await deps.ledger.settled(keyOf(deployment, 'failed-notice'));
-  const reminder = await deps.ledger.settled(keyOf(deployment, 'failed-reminder'));
+  const episode = await currentEpisode(context, deployment);
+  const notice = await deps.ledger.settled(keyOf(deployment, 'failed-notice', episode));
+  const reminder = await deps.ledger.settled(keyOf(deployment, 'failed-reminder', episode));
   const firstNoticeAt = notice?.kind === 'done' ? notice.result['at'] : undefined;
   const remindedAt = reminder?.kind === 'done' ? reminder.result['at'] : undefined;
   // A notice or reminder still being sent by another instance: nothing is due here now.
@@ -176,13 +202,13 @@ async function followUpFailed(context: Context, deployment: OnlineDeploymentReso
     case 'wait':
       return undefined;
     case 'notify':
-      return (await once(context, deployment, 'failed-notice', () =>
+      return (await once(context, deployment, 'failed-notice', episode, () =>
         tell(context, deployment, owner, `Online deployment ${name} failed`, `The deployment is in Failed state. ${billed} Fix and redeploy it, or delete it.${deletionText}`),
       ))
         ? 'owner told of the Failed deployment'
         : undefined;
     case 'remind':
-      return (await once(context, deployment, 'failed-reminder', () =>
+      return (await once(context, deployment, 'failed-reminder', episode, () =>
         tell(context, deployment, owner, `Reminder: online deployment ${name} is still Failed`, `It has been Failed since at least ${firstNoticeAt ?? 'the first notice'}. ${billed}${deletionText}`),
       ))
         ? 'owner reminded of the Failed deployment'
@@ -191,7 +217,7 @@ async function followUpFailed(context: Context, deployment: OnlineDeploymentReso
       const after = deletion?.after ?? '';
       // Deleting is a write: audit mode (and an audit run of an enforcing policy) only says it is due.
       if (mode !== 'enforce') return `due for deletion (Failed for more than ${after} since the first notice); enforce mode deletes it`;
-      const deleteOnce = () => once(context, deployment, 'failed-deletion', async () => {
+      const deleteOnce = () => once(context, deployment, 'failed-deletion', episode, async () => {
         await deps.gateway.deleteDeployment(context.workspace, deployment);
         await context.audit.record({
           resourceId: deployment.id,
@@ -222,8 +248,8 @@ async function followUpFailed(context: Context, deployment: OnlineDeploymentReso
 }
 
 /** Claims the key and acts; `false` when another instance holds or held it. A failure gives the claim back. */
-async function once(context: Context, deployment: OnlineDeploymentResource, item: 'failed-notice' | 'failed-reminder' | 'failed-deletion', act: () => Promise<void>): Promise<boolean> {
-  const state = await context.deps.ledger.claim(keyOf(deployment, item), context.options.correlationId);
+async function once(context: Context, deployment: OnlineDeploymentResource, item: FollowUp, episode: number, act: () => Promise<void>): Promise<boolean> {
+  const state = await context.deps.ledger.claim(keyOf(deployment, item, episode), context.options.correlationId);
   if (state.kind !== 'claimed') return false;
   try {
     await act();

@@ -156,6 +156,28 @@ describe('online endpoints in the sweep', () => {
     expect(results.find((result) => result.resourceId === GREEN_ID)?.note).toBe('owner told of the Failed deployment');
   });
 
+  it('a deployment that recovers and fails again is told afresh, and its grace period before deletion starts again', async () => {
+    const run = governorFor(kit.app(withDeletion()));
+    const setState = (provisioningState: string) => {
+      const green = kit.emulator.state.get(GREEN_ID);
+      if (green === undefined) throw new Error('green is not seeded');
+      kit.emulator.state.put({ ...green, properties: { ...green.properties, provisioningState } });
+    };
+    await run(0);
+    expect(failedNotices()).toHaveLength(1);
+    setState('Succeeded');
+    await run(24);
+    setState('Failed');
+    const again = await run(6 * 24);
+    expect(again.find((result) => result.resourceId === GREEN_ID)?.note).toBe('owner told of the Failed deployment');
+    expect(failedNotices()).toHaveLength(2);
+    // Seven days after the first notice, but one day after this episode's: not deleted yet.
+    await run(7 * 24);
+    expect(kit.emulator.state.get(GREEN_ID)).toBeDefined();
+    const deleted = await run(13 * 24);
+    expect(deleted.find((result) => result.resourceId === GREEN_ID)?.note).toBe('deleted after P7D in Failed state');
+  });
+
   it('a deployment written over its cap is capped on its ResourceWriteSuccess, re-read from ARM; a dry run only says so', async () => {
     const canary = `${ENDPOINT_ID}/deployments/canary`;
     const token = (await localIdpCredential(kit.emulator.url, kit.emulator.caPem).getToken('https://management.azure.com/.default'))?.token ?? '';
