@@ -34,7 +34,7 @@ export interface Column {
   readonly wrap?: boolean;
 }
 
-/** Words onto lines of at most `max` characters (a longer word is cut). */
+/** Words onto lines of at most `max` characters; a longer word (a resource path) is broken after a `/`, else cut. */
 function wrapText(text: string, max: number): string[] {
   const lines: string[] = [];
   let current = '';
@@ -43,10 +43,25 @@ function wrapText(text: string, max: number): string[] {
     if (next.length <= max) current = next;
     else {
       if (current !== '') lines.push(current);
-      current = word.length > max ? clip(word, max) : word;
+      const pieces = breakAtSlashes(word, max);
+      lines.push(...pieces.slice(0, -1));
+      current = pieces.at(-1) ?? '';
     }
   }
   return [...lines, current];
+}
+
+/** `churn-endpoint/green` at 16: `churn-endpoint/`, `green`; a piece with no `/` to break at is cut. */
+function breakAtSlashes(word: string, max: number): string[] {
+  const pieces: string[] = [];
+  let rest = word;
+  while (rest.length > max) {
+    const slash = rest.lastIndexOf('/', max - 1);
+    if (slash <= 0) break;
+    pieces.push(rest.slice(0, slash + 1));
+    rest = rest.slice(slash + 1);
+  }
+  return [...pieces, clip(rest, max)];
 }
 
 function clip(text: string, max: number | undefined): string {
@@ -84,7 +99,8 @@ function findingRows(line: ReportLine): string[][] {
 // 14 + 16 + 28 + 18 + 12 + 8 + 11 and six gaps of two: 119 columns at most.
 const FINDING_COLUMNS: readonly Column[] = [
   { header: 'WORKSPACE', max: 14 },
-  { header: 'RESOURCE', max: 16 },
+  // Wrapped, not cut: `churn-endpoint/blue` and `churn-endpoint/green` must stay apart.
+  { header: 'RESOURCE', max: 16, wrap: true },
   { header: 'RULE', max: 28 },
   { header: 'EXPECTED', max: 18 },
   { header: 'ACTUAL', max: 12 },

@@ -69,6 +69,10 @@ describe('aml-warden sweep and what-if in CI', () => {
     // The seeded instance without a stop schedule: what the policy expects, what Azure has (nothing), and no fix in place.
     expect(fresh.stdout).toMatch(/^mlw-demo\s+ci-no-schedule\s+scaling\.stopSchedule\s+an enabled Stop \S+\s+nothing\s+by hand\s+\S+$/m);
 
+    // A deployment's name wraps in the table rather than being cut, so blue and green stay apart.
+    expect(fresh.stdout).toMatch(/^mlw-demo\s+churn-endpoint\/\s+onlineEndpoints\.failedDeplo….*\n\s+green\s*$/m);
+    expect(Math.max(...fresh.stdout.split('\n').map((line) => line.length))).toBeLessThanOrEqual(120);
+
     // The seeded job, deployments and instance, each with what the policy expects and what Azure has.
     const asJson = await cli('what-if', '-o', 'json', '--fail-on', 'none');
     const lines = (JSON.parse(asJson.stdout) as { lines: { name: string; change?: string; findings: { rule: string; expected: unknown; actual: unknown }[] }[] }).lines;
