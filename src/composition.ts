@@ -133,18 +133,20 @@ function governanceDeps(config: Config, adapters: Adapters, notifiers: Notifiers
   const requester = new ArmRequester({ clientFor: (subscriptionId) => adapters.arm(subscriptionId), pacing });
   const channel = channelFor('violations', policy);
   const notices = { notifiers, telemetry: adapters.telemetry };
+  // One owner-notice ledger: computes, online deployments and jobs keep their entries apart by group and item.
+  const ownerNotices = createOnceLedger(adapters.state, OWNER_NOTICE_TABLE);
   return {
     policy,
     arm: createRemediationAdapter({ armEndpoint: settings.armEndpoint, requester }),
     audit: createAuditTrail(adapters.state),
     remediations: createRemediationLedger(adapters.state),
-    notices: createOnceLedger(adapters.state, OWNER_NOTICE_TABLE),
+    notices: ownerNotices,
     ...(channel === undefined
       ? {}
       : { notifyOwner: (notice: OwnerNotice) => sendNotification(notices, plainLog(console), channel, 'violations', ownerNotification(notice, settings.studioUrl)) }),
     onlineEndpoints: {
       gateway: createOnlineEndpointGateway({ armEndpoint: settings.armEndpoint, clientFor: adapters.arm, pacing, pollIntervalMs: 1_000 }),
-      ledger: createOnceLedger(adapters.state, OWNER_NOTICE_TABLE),
+      ledger: ownerNotices,
       ...(channel === undefined
         ? {}
         : { notify: (notice: OnlineOwnerNotice) => sendNotification(notices, plainLog(console), channel, 'violations', onlineOwnerNotification(notice, settings.studioUrl)) }),
@@ -152,7 +154,7 @@ function governanceDeps(config: Config, adapters: Adapters, notifiers: Notifiers
     jobs: {
       policy,
       jobs: createJobGateway({ armEndpoint: settings.armEndpoint, clientFor: adapters.arm, pacing, pollIntervalMs: 1_000 }),
-      once: createOnceLedger(adapters.state, OWNER_NOTICE_TABLE),
+      once: ownerNotices,
       notify: channel === undefined ? undefined : (notification) => sendNotification(notices, plainLog(console), channel, 'violations', notification),
       studioUrl: settings.studioUrl,
       now: () => new Date(),
