@@ -10,13 +10,13 @@ import { actOnJob, decideJob, jobOwner, type JobDecision } from '../jobs/governJ
 import type { JobFinding } from '../policy/jobRules.js';
 import type { WorkspaceResource } from '../policy/resources.js';
 import { plainLog } from '../shared/log.js';
-import type { OutcomeCounts, ReportFinding, ReportLine } from './sweepReport.js';
+import { foldResource, type ReportFinding, type WorkspaceFold } from './sweepReport.js';
 
 export async function sweepJobs(
   workspace: WorkspaceResource,
   deps: GovernanceDeps,
   options: GovernOptions,
-  fold: { readonly counts: OutcomeCounts; readonly byRule: Record<string, number>; readonly lines: ReportLine[] },
+  fold: WorkspaceFold,
 ): Promise<void> {
   const jobs = deps.jobs;
   if (jobs === undefined || deps.policy.jobs === undefined) return;
@@ -39,23 +39,26 @@ export async function sweepJobs(
         note = `${decision.kind === 'cancel' ? 'cancelling' : 'reporting'} failed: ${error instanceof Error ? error.message : String(error)}`;
       }
     }
-    fold.counts.resources += 1;
-    fold.counts[outcome] += 1;
-    if (decision.kind === 'compliant' || decision.kind === 'exempt' || decision.kind === 'notGoverned') continue;
-    for (const finding of decision.findings) fold.byRule[finding.rule] = (fold.byRule[finding.rule] ?? 0) + 1;
-    fold.lines.push({
-      resourceId: job.id,
-      resourceType: 'job',
-      name: job.name,
-      workspaceName: workspace.workspaceName,
-      subscriptionId: workspace.subscriptionId,
-      owner: jobOwner(job),
+    const quiet = decision.kind === 'compliant' || decision.kind === 'exempt' || decision.kind === 'notGoverned';
+    foldResource(
+      fold,
       outcome,
-      rules: [...new Set(decision.findings.map((finding) => finding.rule))],
-      findings: decision.findings.map(reportFindingOf),
-      change: decision.kind === 'cancel' ? 'Jobs_Cancel' : undefined,
-      note,
-    });
+      quiet
+        ? undefined
+        : {
+            resourceId: job.id,
+            resourceType: 'job',
+            name: job.name,
+            workspaceName: workspace.workspaceName,
+            subscriptionId: workspace.subscriptionId,
+            owner: jobOwner(job),
+            outcome,
+            rules: [...new Set(decision.findings.map((finding) => finding.rule))],
+            findings: decision.findings.map(reportFindingOf),
+            change: decision.kind === 'cancel' ? 'Jobs_Cancel' : undefined,
+            note,
+          },
+    );
   }
 }
 

@@ -6,16 +6,16 @@
  */
 import type { GovernanceDeps } from '../governance/deps.js';
 import type { GovernOptions } from '../governance/governResource.js';
-import { governOnlineEndpoints, type OnlineGovernResult } from '../onlineEndpoints/governOnlineEndpoints.js';
+import { governOnlineEndpoints } from '../onlineEndpoints/governOnlineEndpoints.js';
 import type { WorkspaceResource } from '../policy/resources.js';
 import { tagValueOf } from '../policy/tags.js';
-import { reportFindingOf, type OutcomeCounts, type ReportLine } from './sweepReport.js';
+import { foldResource, reportLineOf, type WorkspaceFold } from './sweepReport.js';
 
 export async function sweepOnlineEndpoints(
   workspace: WorkspaceResource,
   deps: GovernanceDeps,
   options: GovernOptions,
-  fold: { readonly counts: OutcomeCounts; readonly byRule: Record<string, number>; readonly lines: ReportLine[] },
+  fold: WorkspaceFold,
 ): Promise<void> {
   if (deps.onlineEndpoints === undefined || deps.policy.onlineEndpoints === undefined) return;
   const results = await governOnlineEndpoints(
@@ -26,29 +26,7 @@ export async function sweepOnlineEndpoints(
     deps.now,
     { correlationId: options.correlationId, modeOverride: options.modeOverride, dryRun: options.dryRun ?? false },
   );
-  for (const result of results) {
-    fold.counts.resources += 1;
-    fold.counts[result.outcome] += 1;
-    if (result.outcome === 'exempt') continue;
-    for (const finding of result.findings) fold.byRule[finding.rule] = (fold.byRule[finding.rule] ?? 0) + 1;
-    if (result.outcome !== 'compliant') fold.lines.push(reportLineOf(result));
-  }
-}
-
-function reportLineOf(result: OnlineGovernResult): ReportLine {
-  return {
-    resourceId: result.resourceId,
-    resourceType: result.resourceType,
-    name: result.name,
-    workspaceName: result.workspaceName,
-    subscriptionId: result.subscriptionId,
-    owner: result.owner,
-    outcome: result.outcome,
-    rules: [...new Set(result.findings.map((finding) => finding.rule))],
-    findings: result.findings.map(reportFindingOf),
-    change: result.change,
-    note: result.note,
-  };
+  for (const result of results) foldResource(fold, result.outcome, result.outcome === 'exempt' || result.outcome === 'compliant' ? undefined : reportLineOf(result, result.change));
 }
 
 /** A run that notifies nobody (the CLI without `--notify`) leaves failed deployments' notices, reminders and deletions to one that does. */

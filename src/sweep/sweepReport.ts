@@ -108,6 +108,56 @@ export function emptyCounts(): OutcomeCounts {
   return { resources: 0, compliant: 0, exempt: 0, outOfScope: 0, violations: 0, remediated: 0, ineffective: 0, deferred: 0, wouldChange: 0, failed: 0 };
 }
 
+/** What a governed resource's result says of it (computes, workspaces, endpoints and deployments alike). */
+export interface GovernedOutcome {
+  readonly resourceId: string;
+  readonly resourceType: ReportLine['resourceType'];
+  readonly name: string;
+  readonly workspaceName: string;
+  readonly subscriptionId: string;
+  readonly owner: string | undefined;
+  readonly outcome: string;
+  readonly findings: readonly Finding[];
+  readonly note?: string | undefined;
+}
+
+/** The report line of a governed resource, with the change written or that would be (`change`). */
+export function reportLineOf(result: GovernedOutcome, change: string | undefined): ReportLine {
+  return {
+    resourceId: result.resourceId,
+    resourceType: result.resourceType,
+    name: result.name,
+    workspaceName: result.workspaceName,
+    subscriptionId: result.subscriptionId,
+    owner: result.owner,
+    outcome: result.outcome,
+    rules: [...new Set(result.findings.map((finding) => finding.rule))],
+    findings: result.findings.map(reportFindingOf),
+    change,
+    note: result.note,
+  };
+}
+
+/** A workspace's result as its resources are swept: every resource counted once, findings by rule, and a line for each that needs attention. */
+export interface WorkspaceFold {
+  readonly counts: OutcomeCounts;
+  readonly byRule: Record<string, number>;
+  readonly lines: ReportLine[];
+}
+
+export function emptyFold(): WorkspaceFold {
+  return { counts: emptyCounts(), byRule: {}, lines: [] };
+}
+
+/** One resource swept: counted under its outcome; when it needs attention (`line`), its findings counted by rule and the line kept. */
+export function foldResource(fold: WorkspaceFold, outcome: Exclude<keyof OutcomeCounts, 'resources'>, line: ReportLine | undefined): void {
+  fold.counts.resources += 1;
+  fold.counts[outcome] += 1;
+  if (line === undefined) return;
+  for (const finding of line.findings ?? []) fold.byRule[finding.rule] = (fold.byRule[finding.rule] ?? 0) + 1;
+  fold.lines.push(line);
+}
+
 export function buildSweepReport(meta: ReportMeta, results: readonly WorkspaceSweepResult[]): SweepReport {
   const totals = emptyCounts();
   const byRule: Record<string, number> = {};

@@ -10,31 +10,14 @@ import type { WorkspaceResource } from '../policy/resources.js';
 import type { Log } from '../shared/log.js';
 import { sweepOnlineEndpoints } from './onlineEndpointSweep.js';
 import { sweepJobs } from './jobSweep.js';
-import { emptyCounts, reportFindingOf, type ReportLine, type WorkspaceSweepResult } from './sweepReport.js';
+import { emptyCounts, emptyFold, foldResource, reportLineOf, type WorkspaceSweepResult } from './sweepReport.js';
 
 /** A workspace and its computes. A 403/404 makes it `unreadable`; trouble that outlasts the retries, `failed`. */
 export async function sweepWorkspace(row: WorkspaceResource, deps: GovernanceDeps, options: GovernOptions, log: Log): Promise<WorkspaceSweepResult> {
-  const counts = emptyCounts();
-  const byRule: Record<string, number> = {};
-  const lines: ReportLine[] = [];
+  const fold = emptyFold();
   const add = (result: GovernResult) => {
-    counts.resources += 1;
-    counts[result.outcome] += 1;
-    for (const finding of result.findings) if (result.outcome !== 'exempt') byRule[finding.rule] = (byRule[finding.rule] ?? 0) + 1;
-    if (result.outcome === 'compliant' || result.outcome === 'outOfScope' || result.outcome === 'exempt') return;
-    lines.push({
-      resourceId: result.resourceId,
-      resourceType: result.resourceType,
-      name: result.name,
-      workspaceName: result.workspaceName,
-      subscriptionId: result.subscriptionId,
-      owner: result.owner,
-      outcome: result.outcome,
-      rules: [...new Set(result.findings.map((finding) => finding.rule))],
-      findings: result.findings.map(reportFindingOf),
-      change: isEmptyPatch(result.patch) ? undefined : describePatch(result.patch),
-      note: result.note,
-    });
+    const quiet = result.outcome === 'compliant' || result.outcome === 'outOfScope' || result.outcome === 'exempt';
+    foldResource(fold, result.outcome, quiet ? undefined : reportLineOf(result, isEmptyPatch(result.patch) ? undefined : describePatch(result.patch)));
   };
   const base = { workspaceId: row.id, workspaceName: row.workspaceName, subscriptionId: row.subscriptionId };
   try {
@@ -44,9 +27,9 @@ export async function sweepWorkspace(row: WorkspaceResource, deps: GovernanceDep
     if (preview.outcome === 'wouldChange' && !options.dryRun) workspace = await deps.arm.readWorkspace(row);
     add(options.dryRun ? preview : await governResource(workspace, undefined, deps, options));
     for (const compute of await deps.arm.listComputes(row)) add(await governResource(compute, workspace, deps, options));
-    if (preview.outcome !== 'outOfScope') await sweepOnlineEndpoints(workspace, deps, options, { counts, byRule, lines });
-    if (preview.outcome !== 'outOfScope') await sweepJobs(workspace, deps, options, { counts, byRule, lines });
-    return { ...base, status: 'done', counts, byRule, lines };
+    if (preview.outcome !== 'outOfScope') await sweepOnlineEndpoints(workspace, deps, options, fold);
+    if (preview.outcome !== 'outOfScope') await sweepJobs(workspace, deps, options, fold);
+    return { ...base, status: 'done', ...fold };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const status = isAppError(error) && (error.code === 'NotFound' || error.code === 'Forbidden') ? 'unreadable' : 'failed';
