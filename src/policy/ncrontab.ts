@@ -1,11 +1,9 @@
 /**
  * The fields of a five-field NCronTab expression (minute hour day-of-month month day-of-week), the format Azure ML's
  * compute schedules take (`Cron.expression`: "should follow NCronTab format", stable/2024-04-01
- * machineLearningServices.json), read by `cron-parser`: `*`, `?`, numbers, ranges, steps, lists, and month and day names
- * (JAN…DEC, SUN…SAT); day of week 0 and 7 are Sunday. The last-day, weekday and nth-weekday forms (`L`, `W`, `#`) are
- * not read: they stop an instance on some weeks only, so they never count as a weekly stop. Pure: no clock, no I/O.
+ * machineLearningServices.json). Supports `*`, numbers, ranges `a-b`, steps (`/n` after `*` or a range), lists, and month and
+ * day names (JAN…DEC, SUN…SAT). Day of week 0 and 7 are Sunday. Pure: no clock, no I/O.
  */
-import { CronExpressionParser } from 'cron-parser';
 
 export interface CronFields {
   readonly minutes: readonly number[];
@@ -17,32 +15,53 @@ export interface CronFields {
   readonly daysOfWeek: readonly number[];
 }
 
+const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+
 /** The fields of `expression`, or `undefined` when it is not a five-field expression this parser reads. */
 export function parseNcrontab(expression: string): CronFields | undefined {
   const parts = expression.trim().split(/\s+/);
-  // cron-parser also takes six fields (seconds first) and fills in missing ones; NCronTab here has exactly five.
-  if (parts.length !== 5 || parts.some(isPartialWeekForm)) return undefined;
-  let fields: ReturnType<typeof CronExpressionParser.parse>['fields'];
-  try {
-    // A fixed date: the fields do not depend on it, and parsing reads no clock.
-    // NCronTab lets 0 and 7 both name Sunday in one list; cron-parser refuses the duplicate, so 7 is read as 0 once.
-    const [minute, hour, dayOfMonth, month, dayOfWeek = ''] = parts;
-    const weekDays = [...new Set(dayOfWeek.split(',').map((token) => (token === '7' ? '0' : token)))].join(',');
-    fields = CronExpressionParser.parse([minute, hour, dayOfMonth, month, weekDays].join(' '), { currentDate: new Date(0), tz: 'UTC' }).fields;
-  } catch {
-    return undefined;
-  }
-  const numbers = (values: readonly unknown[]): number[] => values.filter((value): value is number => typeof value === 'number');
+  if (parts.length !== 5) return undefined;
+  const [minute = '', hour = '', dayOfMonth = '', month = '', dayOfWeek = ''] = parts;
+  const minutes = field(minute, 0, 59, []);
+  const hours = field(hour, 0, 23, []);
+  const monthDays = field(dayOfMonth, 1, 31, []);
+  const months = field(month, 1, 12, MONTHS, 1);
+  const weekDays = field(dayOfWeek, 0, 7, DAYS);
+  if (!minutes || !hours || !monthDays || !months || !weekDays) return undefined;
   return {
-    minutes: numbers(fields.minute.values),
-    hours: numbers(fields.hour.values),
-    everyDayOfMonth: fields.dayOfMonth.isWildcard,
-    everyMonth: fields.month.isWildcard,
-    daysOfWeek: [...new Set(numbers(fields.dayOfWeek.values).map((day) => day % 7))].sort((a, b) => a - b),
+    minutes,
+    hours,
+    everyDayOfMonth: dayOfMonth === '*' || dayOfMonth === '?',
+    everyMonth: month === '*',
+    daysOfWeek: [...new Set(weekDays.map((day) => day % 7))].sort((a, b) => a - b),
   };
 }
 
-/** `L`, `5L`, `15W`, `LW`, `1#2`: last days, nearest weekdays and nth weekdays (names such as JUL or WED are not). */
-function isPartialWeekForm(part: string): boolean {
-  return part.includes('#') || part.split(/[,/-]/).some((token) => /^(\d*L|\d+W|LW)$/i.test(token));
+function field(text: string, min: number, max: number, names: readonly string[], nameBase = 0): number[] | undefined {
+  const values = new Set<number>();
+  for (const item of text.split(',')) {
+    const [range = '', stepText] = item.split('/');
+    const step = stepText === undefined ? 1 : Number(stepText);
+    if (!Number.isInteger(step) || step < 1) return undefined;
+    let low: number | undefined;
+    let high: number | undefined;
+    if (range === '*' || range === '?') {
+      low = min;
+      high = max;
+    } else {
+      const [from = '', to] = range.split('-');
+      low = value(from, names, nameBase);
+      high = to === undefined ? (stepText === undefined ? low : max) : value(to, names, nameBase);
+    }
+    if (low === undefined || high === undefined || low < min || high > max || low > high) return undefined;
+    for (let n = low; n <= high; n += step) values.add(n);
+  }
+  return [...values].sort((a, b) => a - b);
+}
+
+function value(text: string, names: readonly string[], nameBase: number): number | undefined {
+  if (/^\d+$/.test(text)) return Number(text);
+  const index = names.indexOf(text.toUpperCase());
+  return index < 0 ? undefined : index + nameBase;
 }
