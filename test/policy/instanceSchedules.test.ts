@@ -196,5 +196,10 @@ describe('NCronTab fields', () => {
     expect(parseNcrontab('0 25 * * *')).toBeUndefined();
     expect(parseNcrontab('0 0 18 * * *')).toBeUndefined();
     expect(parseNcrontab('0 18 * * Funday')).toBeUndefined();
+    // Some weeks only (the last Friday, the second Monday, the last day): never a weekly stop.
+    expect(parseNcrontab('0 18 ? * 5L')).toBeUndefined();
+    expect(parseNcrontab('0 18 ? * 1#2')).toBeUndefined();
+    expect(parseNcrontab('0 18 L * *')).toBeUndefined();
+    expect(parseNcrontab('0 18 ? JUL WED')).toMatchObject({ everyMonth: false, daysOfWeek: [3] });
   });
 });
